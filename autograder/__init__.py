@@ -1,0 +1,1 @@
+"""deepgrade's instructor side: the exercise catalogue, the builders and the grading engine."""

@@ -1,0 +1,112 @@
+"""Comparisons that explain themselves: type first, then shape, then values.
+
+Every public (and, later, hidden) check of an array goes through :func:`check_array`, so a
+student always reads the same kind of message: what type or shape was expected, where the
+values first differ, how large the error is, and a small slice side by side.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+# float64 conventions, written once: relative error for normal values, absolute near zero.
+RTOL = 1e-7
+ATOL = 1e-9
+SLICE = 3  # at most SLICE x SLICE values of each side are shown around a mismatch
+
+
+def _type_name(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"numpy array of dtype {value.dtype}"
+    return type(value).__name__
+
+
+def check_array(
+    got,
+    expected,
+    *,
+    what: str = "your output",
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    shape_rule: str | None = None,
+) -> None:
+    """Raise AssertionError with an actionable message unless ``got`` matches ``expected``.
+
+    ``shape_rule`` is shown with a shape mismatch, e.g. "(n - k + 2p) // s + 1 = 5".
+    """
+    expected = np.asarray(expected)
+    if not isinstance(got, np.ndarray) or type(got) is not np.ndarray:
+        raise AssertionError(f"{what} should be a numpy array (np.ndarray), got {_type_name(got)}")
+    if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
+        raise AssertionError(f"{what} should hold numbers, got dtype {got.dtype}")
+    if np.issubdtype(expected.dtype, np.floating) and not np.issubdtype(got.dtype, np.floating):
+        raise AssertionError(
+            f"{what} should be a float array (float64), got dtype {got.dtype}; "
+            "convert with .astype(np.float64) or compute in floats"
+        )
+    if got.shape != expected.shape:
+        rule = f"; the size rule gives {shape_rule}" if shape_rule else ""
+        raise AssertionError(f"{what} has shape {got.shape}, expected {expected.shape}{rule}")
+    close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return
+    first = tuple(int(i) for i in np.argwhere(~close)[0])
+    diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    finite = np.isfinite(diff)
+    max_abs = diff[finite].max() if finite.any() else np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = diff / np.abs(expected)
+    rel_ok = np.isfinite(rel)
+    max_rel = rel[rel_ok].max() if rel_ok.any() else np.inf
+    lines = [
+        f"{what} differs from the expected values at {int((~close).sum())} of "
+        f"{close.size} positions; first at index {first}: got {got[first]!r}, "
+        f"expected {expected[first]!r}",
+        f"max absolute error {max_abs:.3g}, max relative error {max_rel:.3g} "
+        f"(tolerance rtol={rtol:g}, atol={atol:g})",
+    ]
+    if not np.isfinite(got).all():
+        lines.append(f"your output contains {int((~np.isfinite(got)).sum())} NaN/inf values")
+    lines.append(_side_by_side(got, expected, first))
+    raise AssertionError("\n".join(lines))
+
+
+def _side_by_side(got: np.ndarray, expected: np.ndarray, at: tuple[int, ...]) -> str:
+    """A small window of both arrays around index ``at`` (last two axes), printed together."""
+    if got.ndim == 0:
+        return f"got {got!r}, expected {expected!r}"
+    lead, rows_cols = at[:-2], at[-2:]
+    if got.ndim == 1:
+        lead, rows_cols = (), at
+    window = []
+    for axis_index, i in enumerate(rows_cols):
+        size = got.shape[len(lead) + axis_index]
+        start = max(0, min(i - SLICE // 2, size - SLICE))
+        window.append(slice(start, start + SLICE))
+    index = lead + tuple(window)
+    where = f" at leading index {lead}" if lead else ""
+    spans = ", ".join(f"{s.start}:{s.stop}" for s in window)
+    with np.printoptions(precision=4, suppress=True):
+        return (
+            f"slice [{spans}]{where}:\n"
+            f"  yours:\n{_indent(got[index])}\n  expected:\n{_indent(expected[index])}"
+        )
+
+
+def _indent(arr: np.ndarray) -> str:
+    return "\n".join("    " + line for line in str(arr).splitlines())
+
+
+def check_scalar(got, expected: float, *, what: str = "your output", rtol=RTOL, atol=ATOL) -> None:
+    """Like :func:`check_array` for a single number (Python or numpy scalar)."""
+    if isinstance(got, np.ndarray) and got.shape == ():
+        got = got[()]
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        raise AssertionError(f"{what} should be a single number, got {_type_name(got)}")
+    if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
+        raise AssertionError(
+            f"{what} is {float(got)!r}, expected {expected!r} "
+            f"(absolute error {abs(float(got) - expected):.3g})"
+        )

@@ -1,0 +1,109 @@
+"""Load the implementation that tests run against: solutions, exercises, or a student's folder.
+
+An implementation is selected by a *spec*:
+
+- ``"solutions"`` / ``"exercises"``: the packages of this project;
+- a path to a folder holding (copies of) the topic modules, e.g. ``convolution.py``.
+
+Functions are looked up by exercise name (``impl.conv2d``), so a test never needs to know
+which module holds what. A module that is missing or fails to import costs only the
+exercises in that module, with a message saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from autograder.catalog import BY_NAME, TOPICS
+
+PACKAGES = ("solutions", "exercises")
+
+
+class SubmissionError(Exception):
+    """The implementation cannot provide what a test asked for (missing module or function)."""
+
+
+class Implementation:
+    """Attribute access to an implementation's exercise functions and module constants."""
+
+    def __init__(self, spec: str | Path):
+        self.spec = str(spec)
+        self.origin = self._origin()
+        self._modules: dict[str, ModuleType] = {}
+        self._errors: dict[str, str] = {}
+        self._package = self._package_name()
+
+    def _origin(self) -> Path:
+        if self.spec in PACKAGES:
+            return Path(importlib.util.find_spec(self.spec).origin).parent
+        path = Path(self.spec).expanduser().resolve()
+        if not path.is_dir():
+            raise SubmissionError(
+                f"implementation {self.spec!r} is neither 'solutions', 'exercises' "
+                "nor a folder holding your copies of the exercise modules"
+            )
+        return path
+
+    def _package_name(self) -> str:
+        if self.spec in PACKAGES:
+            return self.spec
+        # A private package name per folder, so relative imports between the topic
+        # modules work and two submissions never share module objects.
+        digest = hashlib.sha1(str(self.origin).encode()).hexdigest()[:12]
+        name = f"_deepgrade_submission_{digest}"
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_loader(name, loader=None, is_package=True)
+            package = importlib.util.module_from_spec(spec)
+            package.__path__ = [str(self.origin)]
+            sys.modules[name] = package
+        return name
+
+    def module(self, topic: str) -> ModuleType:
+        """The topic module, imported once; raises SubmissionError if it cannot be."""
+        if topic in self._modules:
+            return self._modules[topic]
+        if topic in self._errors:
+            raise SubmissionError(self._errors[topic])
+        if not (self.origin / f"{topic}.py").is_file():
+            self._errors[topic] = f"{self.origin} has no {topic}.py"
+        else:
+            try:
+                self._modules[topic] = importlib.import_module(f"{self._package}.{topic}")
+                return self._modules[topic]
+            except BaseException as err:  # a submission may raise anything, SystemExit included
+                last = traceback.extract_tb(err.__traceback__)[-1:] or None
+                where = f" (line {last[0].lineno})" if last else ""
+                if isinstance(err, SyntaxError):
+                    where = f" (line {err.lineno})"
+                self._errors[topic] = (
+                    f"{topic}.py could not be imported{where}: {type(err).__name__}: {err}"
+                )
+        raise SubmissionError(self._errors[topic])
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        entry = BY_NAME.get(name)
+        topics = [entry.module] if entry else list(TOPICS)
+        for topic in topics:
+            module = self.module(topic) if entry else self._try_module(topic)
+            if module is not None and hasattr(module, name):
+                return getattr(module, name)
+        if entry:
+            raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
+        raise SubmissionError(f"no topic module defines {name!r}")
+
+    def _try_module(self, topic: str) -> ModuleType | None:
+        try:
+            return self.module(topic)
+        except SubmissionError:
+            return None
+
+    def __repr__(self) -> str:
+        return f"Implementation({self.spec!r} at {self.origin})"

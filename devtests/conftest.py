@@ -1,0 +1,33 @@
+"""Fixtures for the project's own tests (instructors only; not shipped to students)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, imported once and only by the tests marked ``tf``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("CI"):  # CI installs the tf extra: a missing TensorFlow is a failure there
+        import tensorflow
+
+        return tensorflow
+    return pytest.importorskip(
+        "tensorflow", reason="TensorFlow is not installed: pip install -e '.[tf]'"
+    )
+
+
+@pytest.fixture(scope="session")
+def keras(tf):
+    import keras as keras_module
+
+    return keras_module
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261126)

@@ -1,0 +1,1 @@
+"""Reference solutions: the single source of every exercise (instructors only)."""
