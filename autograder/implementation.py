@@ -41,7 +41,10 @@ class Implementation:
 
     def _origin(self) -> Path:
         if self.spec in PACKAGES:
-            return Path(importlib.util.find_spec(self.spec).origin).parent
+            found = importlib.util.find_spec(self.spec)
+            if found is None or found.origin is None:
+                raise SubmissionError(f"there is no '{self.spec}' package here")
+            return Path(found.origin).parent
         path = Path(self.spec).expanduser().resolve()
         if not path.is_dir():
             raise SubmissionError(

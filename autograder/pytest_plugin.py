@@ -3,13 +3,17 @@
 - ``--impl solutions|exercises|PATH`` (or the environment variable ``DEEPGRADE_IMPL``)
   picks what the ``impl`` fixture returns; the header of every run says which one.
 - ``@pytest.mark.exercise("conv2d")`` ties a test to a catalogue entry.
+- ``--deepgrade-report FILE`` writes each test's exercise, outcome and first failure
+  message as JSON (what ``deepgrade check`` reads).
 - A stub's ``NotImplementedError`` and a submission's missing module or function are
   reported in one line naming the exercise, not as a traceback through the test code.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +21,7 @@ from autograder.catalog import BY_NAME
 from autograder.implementation import Implementation, SubmissionError
 
 DEFAULT_IMPL = "exercises"
+_IMPL = pytest.StashKey[Implementation]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,28 +32,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "default), 'solutions', or a folder holding your copies of the exercise modules; "
         "the environment variable DEEPGRADE_IMPL sets the default",
     )
+    parser.addoption(
+        "--deepgrade-report",
+        default=None,
+        metavar="FILE",
+        help="write every test's exercise, outcome and failure message to FILE as JSON",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "exercise(name): the exercise a test checks")
+    try:  # a wrong --impl stops the run at once, before any test reports a confusing error
+        config.stash[_IMPL] = Implementation(config.getoption("--impl"))
+    except SubmissionError as err:
+        raise pytest.UsageError(f"--impl: {err}") from None
+    path = config.getoption("--deepgrade-report")
+    if path:
+        config.pluginmanager.register(_JsonReport(Path(path)), "deepgrade-json-report")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    spec = config.getoption("--impl")
-    try:
-        where = Implementation(spec).origin
-    except SubmissionError as err:
-        return f"deepgrade: {err}"
-    return f"deepgrade: testing implementation '{spec}' ({where}); choose with --impl"
+    impl = config.stash[_IMPL]
+    return f"deepgrade: testing implementation '{impl.spec}' ({impl.origin}); choose with --impl"
 
 
 @pytest.fixture(scope="session")
 def impl(pytestconfig: pytest.Config) -> Implementation:
     """The implementation under test; call exercise functions as ``impl.conv2d(...)``."""
-    try:
-        return Implementation(pytestconfig.getoption("--impl"))
-    except SubmissionError as err:
-        raise pytest.UsageError(str(err)) from None
+    return pytestconfig.stash[_IMPL]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -77,3 +88,44 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.longrepr = f"NotImplementedError: {err}"
     elif isinstance(err, SubmissionError):
         report.longrepr = f"SubmissionError: {err}"
+
+
+def failure_message(report: pytest.TestReport) -> str:
+    """The exception's own message: what a student should read first, without the traceback."""
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+class _JsonReport:
+    """Collects one record per test (its worst phase) and writes them when the run ends."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.records: dict[str, dict] = {}
+        self.exercises: dict[str, str | None] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.exercises = {item.nodeid: exercise_of(item) for item in items}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = self.records.setdefault(
+            report.nodeid,
+            {
+                "nodeid": report.nodeid,
+                "exercise": self.exercises.get(report.nodeid),
+                "outcome": "passed",
+                "message": "",
+            },
+        )
+        if report.failed or (report.skipped and record["outcome"] == "passed"):
+            record["outcome"] = "failed" if report.failed else "skipped"
+            if not record["message"]:
+                record["message"] = failure_message(report)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.path.write_text(json.dumps(list(self.records.values()), indent=1), encoding="utf-8")

@@ -20,7 +20,9 @@ _RANK_NAMES = {
 }
 
 
-def as_float_array(x, name: str, fn: str, *, ndim: int | tuple[int, ...], layout: str) -> np.ndarray:
+def as_float_array(
+    x, name: str, fn: str, *, ndim: int | tuple[int, ...], layout: str
+) -> np.ndarray:
     """``x`` as a float64 array of one of the ranks in ``ndim``.
 
     ``layout`` describes the expected axes for the error message, e.g. "(H, W) or (N, H, W, d)".
@@ -32,7 +34,9 @@ def as_float_array(x, name: str, fn: str, *, ndim: int | tuple[int, ...], layout
         try:
             arr = np.asarray(x)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"{fn}: {name} must be an array {layout}; could not convert it: {err}")
+            raise TypeError(
+                f"{fn}: {name} must be an array {layout}; could not convert it: {err}"
+            ) from None
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):

@@ -1,0 +1,1 @@
+"""Builders: everything derived from solutions/ (stubs now; notebooks and releases later)."""

@@ -1,0 +1,103 @@
+"""Run the public tests against an implementation and score them per exercise.
+
+The tests run in a separate ``python -m pytest`` process so a broken submission cannot take
+the caller down with it; results come back as JSON written by the pytest plugin.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.catalog import EXERCISES, TOTAL_POINTS, Exercise
+from autograder.implementation import Implementation, SubmissionError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_TESTS = PROJECT_ROOT / "tests"
+
+
+@dataclass
+class ExerciseResult:
+    exercise: Exercise
+    passed: int = 0
+    total: int = 0
+    first_failure: str = ""
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """Points in proportion to the public tests passed (the hidden suites decide grades)."""
+        return self.exercise.points * self.passed / self.total if self.total else 0.0
+
+
+class CheckError(RuntimeError):
+    """The public tests could not be run at all (not: some tests failed)."""
+
+
+def run_public_tests(impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600) -> list[dict]:
+    """One record per public test: nodeid, exercise, outcome, message."""
+    try:
+        Implementation(impl)
+    except SubmissionError as err:
+        raise CheckError(str(err)) from None
+    with tempfile.TemporaryDirectory(prefix="deepgrade-check-") as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [
+            sys.executable, "-m", "pytest", str(tests), f"--impl={impl}",
+            f"--deepgrade-report={report}", "-q", "-p", "no:cacheprovider",
+            f"--rootdir={PROJECT_ROOT}", "--no-header", "-o", "addopts=",
+        ]  # fmt: skip
+        proc = subprocess.run(
+            cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if not report.is_file():
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+            raise CheckError(
+                f"the public tests did not run (pytest exit {proc.returncode}):\n{tail}"
+            )
+        return json.loads(report.read_text(encoding="utf-8"))
+
+
+def score(records: list[dict]) -> list[ExerciseResult]:
+    """Per-exercise results in catalogue order; exercises without public tests score 0."""
+    results = {e.name: ExerciseResult(e) for e in EXERCISES}
+    for record in records:
+        result = results.get(record["exercise"])
+        if result is None:
+            continue
+        result.total += 1
+        if record["outcome"] == "passed":
+            result.passed += 1
+        else:
+            result.failures.append(f"{record['nodeid']}: {record['message']}")
+            result.first_failure = result.first_failure or record["message"]
+    return list(results.values())
+
+
+def render(results: list[ExerciseResult], title: str, console: Console) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("exercise")
+    table.add_column("tests", justify="right")
+    table.add_column("points", justify="right")
+    table.add_column("first failure", overflow="fold", max_width=90)
+    for r in results:
+        style = (
+            "green" if r.passed == r.total and r.total else ("red" if not r.passed else "yellow")
+        )
+        table.add_row(
+            r.exercise.label,
+            f"[{style}]{r.passed}/{r.total}[/{style}]",
+            f"{r.score:.1f}/{r.exercise.points}",
+            r.first_failure.splitlines()[0] if r.first_failure else "",
+        )
+    total = sum(r.score for r in results)
+    table.add_section()
+    table.add_row("total", "", f"{total:.1f}/{TOTAL_POINTS}", "")
+    console.print(table)

@@ -1,0 +1,55 @@
+"""The feedback of check_array/check_scalar: type, then shape, then values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.feedback import check_array, check_scalar
+
+
+def test_matching_arrays_pass():
+    check_array(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-12]))
+
+
+def test_wrong_type_is_named_first():
+    with pytest.raises(AssertionError, match="should be a numpy array.*got list"):
+        check_array([1.0, 2.0], np.array([1.0, 2.0]))
+
+
+def test_ndarray_subclass_is_not_an_array():
+    with pytest.raises(AssertionError, match="should be a numpy array"):
+        check_array(np.ma.masked_array([1.0]), np.array([1.0]))
+
+
+def test_integer_output_where_floats_are_expected():
+    with pytest.raises(AssertionError, match="float array.*int64"):
+        check_array(np.array([1, 2]), np.array([1.0, 2.0]))
+
+
+def test_shape_mismatch_shows_both_shapes_and_the_rule():
+    with pytest.raises(AssertionError, match=r"shape \(4, 4\), expected \(5, 5\).*rule gives 5"):
+        check_array(np.zeros((4, 4)), np.zeros((5, 5)), shape_rule="5")
+
+
+def test_value_mismatch_locates_the_first_difference():
+    expected = np.arange(16.0).reshape(4, 4)
+    got = expected.copy()
+    got[2, 1] += 0.5
+    got[3, 3] = np.nan
+    with pytest.raises(AssertionError) as info:
+        check_array(got, expected, what="conv2d(x, k)")
+    message = str(info.value)
+    assert "conv2d(x, k) differs" in message
+    assert "at 2 of 16 positions; first at index (2, 1)" in message
+    assert "max absolute error 0.5" in message
+    assert "1 NaN/inf" in message
+    assert "yours:" in message and "expected:" in message
+
+
+def test_scalar_checks():
+    check_scalar(np.float64(2.0), 2.0)
+    with pytest.raises(AssertionError, match="single number, got numpy array"):
+        check_scalar(np.array([2.0]), 2.0)
+    with pytest.raises(AssertionError, match="is 3.0, expected 2.0"):
+        check_scalar(3.0, 2.0)
