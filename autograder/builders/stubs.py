@@ -75,7 +75,7 @@ def find_regions(source: str, filename: str = "<solution>") -> list[Region]:
             raise BuildError(f"{filename}:{lineno}: {END} without a {BEGIN}")
         if match["indent"] != open_at[1]:
             raise BuildError(f"{filename}:{lineno}: {END} is indented differently from its {BEGIN}")
-        inside = [f for f in functions if f.lineno < open_at[0] and lineno <= f.end_lineno]
+        inside = [f for f in functions if f.lineno < open_at[0] <= f.end_lineno]
         if not inside:
             raise BuildError(f"{filename}:{open_at[0]}: solution region outside any function")
         innermost = max(inside, key=lambda f: f.lineno)

@@ -1,0 +1,395 @@
+"""Public tests for topic 1 (convolution): the slides' worked examples and the size rules.
+
+Run them with ``pytest tests/test_convolution.py``. Every expected array below is copied
+from the slides (their final frames) or worked out by hand on a small input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.feedback import check_array, check_scalar
+
+# ---------------------------------------------------------------- the slides' data
+
+SLIDE_IMAGE = np.array(
+    [
+        [0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 1, 1, 0, 0],
+        [0, 1, 1, 1, 1, 1, 0],
+        [0, 1, 1, 1, 0, 0, 0],
+        [0, 1, 1, 1, 1, 1, 0],
+        [0, 0, 1, 1, 1, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0],
+    ],
+    dtype=np.float64,
+)
+
+IDENTITY = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64)
+ONES = np.ones((3, 3))
+HORIZONTAL_EDGE = np.array([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], dtype=np.float64)
+LAPLACIAN = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=np.float64)
+
+# The slides' outputs of a 3x3 filter on SLIDE_IMAGE (no padding: 5x5).
+IDENTITY_OUT = np.array(
+    [
+        [0, 1, 1, 1, 0],
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+        [0, 1, 1, 1, 0],
+    ],
+    dtype=np.float64,
+)
+ONES_OUT = np.array(
+    [
+        [3, 5, 6, 5, 3],
+        [5, 8, 8, 6, 3],
+        [6, 9, 8, 7, 4],
+        [5, 8, 8, 6, 3],
+        [3, 5, 6, 5, 3],
+    ],
+    dtype=np.float64,
+)
+HORIZONTAL_EDGE_OUT = np.array(
+    [
+        [0, 1, 3, 1, 0],
+        [1, 1, 1, 3, 3],
+        [0, 0, -2, -4, -4],
+        [1, 1, 1, 3, 3],
+        [0, 1, 3, 1, 0],
+    ],
+    dtype=np.float64,
+)
+# Not on the slides (they show the filter only); worked out by hand from SLIDE_IMAGE.
+LAPLACIAN_OUT = np.array(
+    [
+        [-2, 2, 1, 2, -2],
+        [2, 0, 0, 1, 3],
+        [1, 0, 1, -3, -2],
+        [2, 0, 0, 1, 3],
+        [-2, 2, 1, 2, -2],
+    ],
+    dtype=np.float64,
+)
+
+# The slides' 7x7 image padded with one zero on every side.
+SLIDE_IMAGE_PADDED = np.array(
+    [
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 1, 1, 1, 0, 0, 0],
+        [0, 0, 1, 1, 1, 1, 1, 0, 0],
+        [0, 0, 1, 1, 1, 0, 0, 0, 0],
+        [0, 0, 1, 1, 1, 1, 1, 0, 0],
+        [0, 0, 0, 1, 1, 1, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    ],
+    dtype=np.float64,
+)
+
+SLIDE_FILTERS = {
+    "identity": (IDENTITY, IDENTITY_OUT),
+    "box_blur": (ONES / 9, ONES_OUT / 9),
+    "horizontal_edge": (HORIZONTAL_EDGE, HORIZONTAL_EDGE_OUT),
+    "laplacian": (LAPLACIAN, LAPLACIAN_OUT),
+}
+
+# ---------------------------------------------------------------- 1.1 conv_output_size
+
+
+@pytest.mark.exercise("conv_output_size")
+@pytest.mark.parametrize(
+    ("n", "k", "padding", "stride", "expected"),
+    [
+        (7, 3, 0, 1, 5),  # the slides: 7x7 image, 3x3 filter -> 5x5
+        (7, 3, 1, 1, 7),  # the slides: pad one zero on each side to keep 7x7
+        (7, 3, 0, 2, 3),
+        (28, 5, 0, 1, 24),
+        (32, 3, 1, 2, 16),
+        (5, 5, 0, 1, 1),  # the kernel fits exactly once
+        (10, 4, 0, 3, 3),  # the last position that does not fit is dropped
+        (2, 3, 1, 1, 2),  # the kernel is larger than the image, but not the padded one
+    ],
+)
+def test_conv_output_size(impl, n, k, padding, stride, expected):
+    got = impl.conv_output_size(n, k, padding=padding, stride=stride)
+    assert isinstance(got, int | np.integer), f"conv_output_size should return an int, got {got!r}"
+    check_scalar(
+        got, expected, what=f"conv_output_size({n}, {k}, padding={padding}, stride={stride})"
+    )
+
+
+# ---------------------------------------------------------------- 1.2 same_padding
+
+
+@pytest.mark.exercise("same_padding")
+@pytest.mark.parametrize(
+    ("n", "k", "stride", "expected"),
+    [
+        (7, 3, 1, (1, 1)),  # the slides: one zero on each side of the 7x7 image
+        (7, 5, 1, (2, 2)),
+        (7, 2, 1, (0, 1)),  # even kernel: the extra zero goes after (bottom/right)
+        (7, 4, 1, (1, 2)),
+        (7, 1, 1, (0, 0)),
+        (7, 3, 2, (1, 1)),  # output ceil(7/2) = 4
+        (8, 3, 2, (0, 1)),  # output 4 needs only one zero in total
+        (5, 3, 3, (0, 1)),
+        (4, 1, 3, (0, 0)),  # no zeros needed: total is never negative
+        (2, 5, 1, (2, 2)),  # kernel larger than the input
+    ],
+)
+def test_same_padding(impl, n, k, stride, expected):
+    got = impl.same_padding(n, k, stride=stride)
+    what = f"same_padding({n}, {k}, stride={stride})"
+    assert isinstance(got, tuple) and len(got) == 2, (
+        f"{what} should return a pair (before, after), got {got!r}"
+    )
+    assert tuple(int(v) for v in got) == expected, f"{what} is {got}, expected {expected}"
+
+
+# ---------------------------------------------------------------- 1.3 zero_pad
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_slide_image_by_one(impl):
+    got = impl.zero_pad(SLIDE_IMAGE, 1)
+    check_array(got, SLIDE_IMAGE_PADDED, what="zero_pad(slide image, 1)")
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_top_bottom_left_right(impl):
+    got = impl.zero_pad(np.array([[1.0, 2.0], [3.0, 4.0]]), ((1, 0), (0, 2)))
+    expected = np.array([[0, 0, 0, 0], [1, 2, 0, 0], [3, 4, 0, 0]], dtype=np.float64)
+    check_array(got, expected, what="zero_pad([[1, 2], [3, 4]], ((1, 0), (0, 2)))")
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_zero_padding_returns_the_image(impl):
+    got = impl.zero_pad(SLIDE_IMAGE, 0)
+    check_array(got, SLIDE_IMAGE, what="zero_pad(slide image, 0)")
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_pads_only_height_and_width_with_channels(impl):
+    x = np.stack([SLIDE_IMAGE, 2 * SLIDE_IMAGE], axis=-1)  # (7, 7, 2)
+    got = impl.zero_pad(x, 1)
+    expected = np.stack([SLIDE_IMAGE_PADDED, 2 * SLIDE_IMAGE_PADDED], axis=-1)
+    check_array(got, expected, what="zero_pad(x of shape (7, 7, 2), 1)", shape_rule="(9, 9, 2)")
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_pads_only_height_and_width_of_a_batch(impl):
+    x = np.stack([SLIDE_IMAGE, -SLIDE_IMAGE, 3 * SLIDE_IMAGE])[..., np.newaxis]  # (3, 7, 7, 1)
+    got = impl.zero_pad(x, 1)
+    expected = np.stack([SLIDE_IMAGE_PADDED, -SLIDE_IMAGE_PADDED, 3 * SLIDE_IMAGE_PADDED])
+    check_array(
+        got,
+        expected[..., np.newaxis],
+        what="zero_pad(x of shape (3, 7, 7, 1), 1)",
+        shape_rule="(3, 9, 9, 1): N and d are not padded",
+    )
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_asymmetric_batch(impl):
+    got = impl.zero_pad(np.ones((2, 4, 5, 3)), ((0, 1), (2, 3)))
+    expected = np.zeros((2, 5, 10, 3))
+    expected[:, :4, 2:7, :] = 1.0  # 0 rows on top, 1 below, 2 columns left, 3 right
+    check_array(
+        got,
+        expected,
+        what="zero_pad(ones (2, 4, 5, 3), ((0, 1), (2, 3)))",
+        shape_rule="(2, 4 + 0 + 1, 5 + 2 + 3, 3)",
+    )
+
+
+# ---------------------------------------------------------------- 1.4 conv2d
+
+
+@pytest.mark.exercise("conv2d")
+@pytest.mark.parametrize("name", list(SLIDE_FILTERS))
+def test_conv2d_slide_filters_and_constants(impl, name):
+    kernel, expected = SLIDE_FILTERS[name]
+    check_array(impl.SLIDE_IMAGE, SLIDE_IMAGE, what="convolution.SLIDE_IMAGE (the slides' image)")
+    check_array(impl.FILTERS[name], kernel, what=f'convolution.FILTERS["{name}"]')
+    got = impl.conv2d(impl.SLIDE_IMAGE, impl.FILTERS[name])
+    check_array(
+        got, expected, what=f"conv2d(slide image, {name} filter)", shape_rule="(7 - 3) // 1 + 1 = 5"
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_slide_ones_filter(impl):
+    got = impl.conv2d(SLIDE_IMAGE, ONES)
+    check_array(got, ONES_OUT, what="conv2d(slide image, 3x3 ones)")
+
+
+@pytest.mark.exercise("conv2d")
+@pytest.mark.parametrize("padding", [1, "same"])
+def test_conv2d_padding_keeps_the_slide_image_size(impl, padding):
+    got = impl.conv2d(SLIDE_IMAGE, IDENTITY, padding=padding)
+    check_array(
+        got,
+        SLIDE_IMAGE,
+        what=f"conv2d(slide image, identity filter, padding={padding!r})",
+        shape_rule="(7 - 3 + 2*1) // 1 + 1 = 7",
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_valid_means_no_padding(impl):
+    got = impl.conv2d(SLIDE_IMAGE, HORIZONTAL_EDGE, padding="valid")
+    check_array(got, HORIZONTAL_EDGE_OUT, what='conv2d(slide image, edge filter, padding="valid")')
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_does_not_flip_the_kernel(impl):
+    # the filter is not symmetric: a flipped filter gives different numbers
+    image = np.array(
+        [[1, 2, 0, 1, 3], [0, 1, 2, 2, 1], [3, 0, 1, 0, 2], [1, 1, 0, 2, 0]], dtype=np.float64
+    )
+    kernel = np.array([[1, 0, -1], [0, 2, 0]], dtype=np.float64)
+    expected = np.array([[3, 5, 1], [-2, 1, 1], [4, 0, 3]], dtype=np.float64)
+    check_array(
+        impl.conv2d(image, kernel),
+        expected,
+        what="conv2d(4x5 image, 2x3 kernel)",
+        shape_rule="(4 - 2) + 1 = 3 rows, (5 - 3) + 1 = 3 columns",
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_non_square_image_and_kernel_shape(impl):
+    got = impl.conv2d(np.ones((6, 9)), np.ones((2, 4)))
+    check_array(
+        got, np.full((5, 6), 8.0), what="conv2d(ones (6, 9), ones (2, 4))", shape_rule="(5, 6)"
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_stride_2(impl):
+    got = impl.conv2d(SLIDE_IMAGE, IDENTITY, stride=2)
+    check_array(
+        got,
+        IDENTITY_OUT[::2, ::2],
+        what="conv2d(slide image, identity filter, stride=2)",
+        shape_rule="(7 - 3) // 2 + 1 = 3",
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_stride_2_non_square(impl):
+    image = np.array(
+        [[1, 2, 0, 1, 3], [0, 1, 2, 2, 1], [3, 0, 1, 0, 2], [1, 1, 0, 2, 0]], dtype=np.float64
+    )
+    got = impl.conv2d(image, np.array([[1.0, 2.0]]), stride=2)
+    expected = np.array([[5, 2], [3, 1]], dtype=np.float64)
+    check_array(
+        got,
+        expected,
+        what="conv2d(4x5 image, [[1, 2]], stride=2)",
+        shape_rule="(4 - 1) // 2 + 1 = 2 rows, (5 - 2) // 2 + 1 = 2 columns",
+    )
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_same_with_an_even_kernel_pads_bottom_and_right(impl):
+    # 2x2 kernel, "same": one zero row at the bottom and one zero column at the right (as Keras)
+    got = impl.conv2d(np.ones((4, 5)), np.ones((2, 2)), padding="same")
+    expected = np.array(
+        [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [2, 2, 2, 2, 1]], dtype=np.float64
+    )
+    check_array(got, expected, what='conv2d(ones (4, 5), ones (2, 2), padding="same")')
+
+
+@pytest.mark.exercise("conv2d")
+@pytest.mark.parametrize(
+    ("shape", "kernel_shape", "stride", "expected_shape"),
+    [((7, 7), (3, 3), 2, (4, 4)), ((9, 6), (4, 2), 2, (5, 3)), ((5, 8), (2, 3), 3, (2, 3))],
+)
+def test_conv2d_same_output_shape_is_ceil_of_size_over_stride(
+    impl, shape, kernel_shape, stride, expected_shape
+):
+    got = impl.conv2d(np.ones(shape), np.ones(kernel_shape), padding="same", stride=stride)
+    assert isinstance(got, np.ndarray), f"conv2d should return a numpy array, got {type(got)}"
+    assert got.shape == expected_shape, (
+        f'conv2d(image {shape}, kernel {kernel_shape}, padding="same", stride={stride}) has shape '
+        f"{got.shape}, expected {expected_shape} = ceil(size / stride) per axis"
+    )
+
+
+# ---------------------------------------------------------------- 1.5 conv_layer
+
+
+def _slide_kernels() -> np.ndarray:
+    """The slides' three filters as a (3, 3, 1, 3) kernel stack: box blur, edge, Laplacian."""
+    return np.stack([ONES / 9, HORIZONTAL_EDGE, LAPLACIAN], axis=-1)[:, :, np.newaxis, :]
+
+
+@pytest.mark.exercise("conv_layer")
+def test_conv_layer_slide_three_filters(impl):
+    got = impl.conv_layer(SLIDE_IMAGE[:, :, np.newaxis], _slide_kernels(), np.zeros(3))
+    expected = np.stack([ONES_OUT / 9, HORIZONTAL_EDGE_OUT, LAPLACIAN_OUT], axis=-1)
+    check_array(
+        got,
+        expected,
+        what="conv_layer(slide image (7, 7, 1), the three slide filters, zero bias)",
+        shape_rule="(height-2, width-2, k) = (5, 5, 3)",
+    )
+
+
+@pytest.mark.exercise("conv_layer")
+def test_conv_layer_adds_one_bias_per_filter(impl):
+    bias = np.array([1.0, -1.0, 0.5])
+    got = impl.conv_layer(SLIDE_IMAGE[:, :, np.newaxis], _slide_kernels(), bias)
+    expected = np.stack(
+        [ONES_OUT / 9 + 1.0, HORIZONTAL_EDGE_OUT - 1.0, LAPLACIAN_OUT + 0.5], axis=-1
+    )
+    check_array(got, expected, what="conv_layer(slide image, slide filters, bias [1, -1, 0.5])")
+
+
+@pytest.mark.exercise("conv_layer")
+def test_conv_layer_sums_over_the_input_channels(impl):
+    # channel 0: the slide image, channel 1: twice it; the filter takes the edge filter on
+    # channel 0 and the identity on channel 1, so the output is their sum
+    x = np.stack([SLIDE_IMAGE, 2 * SLIDE_IMAGE], axis=-1)
+    kernels = np.stack([HORIZONTAL_EDGE, IDENTITY], axis=-1)[..., np.newaxis]  # (3, 3, 2, 1)
+    got = impl.conv_layer(x, kernels, np.zeros(1))
+    expected = (HORIZONTAL_EDGE_OUT + 2 * IDENTITY_OUT)[..., np.newaxis]
+    check_array(got, expected, what="conv_layer(x (7, 7, 2), kernels (3, 3, 2, 1))")
+
+
+@pytest.mark.exercise("conv_layer")
+@pytest.mark.parametrize(
+    ("x_shape", "kernels_shape", "kwargs", "expected_shape"),
+    [
+        ((6, 8, 3), (3, 3, 3, 5), {}, (4, 6, 5)),  # the slides: (height-2, width-2, k)
+        ((2, 6, 8, 3), (3, 3, 3, 5), {}, (2, 4, 6, 5)),  # a batch keeps N
+        ((7, 9, 2), (2, 4, 2, 3), {}, (6, 6, 3)),  # non-square kernel
+        ((7, 7, 1), (3, 3, 1, 4), {"stride": 2}, (3, 3, 4)),
+        ((3, 7, 7, 2), (3, 3, 2, 1), {"padding": "same", "stride": 2}, (3, 4, 4, 1)),
+        ((5, 6, 1), (4, 4, 1, 2), {"padding": "same"}, (5, 6, 2)),
+        ((5, 6, 1), (3, 3, 1, 2), {"padding": 2}, (7, 8, 2)),
+    ],
+)
+def test_conv_layer_output_shape(impl, x_shape, kernels_shape, kwargs, expected_shape):
+    got = impl.conv_layer(
+        np.ones(x_shape), np.ones(kernels_shape), np.zeros(kernels_shape[-1]), **kwargs
+    )
+    assert isinstance(got, np.ndarray), f"conv_layer should return a numpy array, got {type(got)}"
+    assert got.shape == expected_shape, (
+        f"conv_layer(x {x_shape}, kernels {kernels_shape}, **{kwargs}) has shape {got.shape}, "
+        f"expected {expected_shape}"
+    )
+
+
+@pytest.mark.exercise("conv_layer")
+def test_conv_layer_batch_is_each_image_on_its_own(impl):
+    x = np.stack([SLIDE_IMAGE, 3 * SLIDE_IMAGE])[..., np.newaxis]  # (2, 7, 7, 1)
+    kernels = HORIZONTAL_EDGE[:, :, np.newaxis, np.newaxis]
+    got = impl.conv_layer(x, kernels, np.zeros(1))
+    expected = np.stack([HORIZONTAL_EDGE_OUT, 3 * HORIZONTAL_EDGE_OUT])[..., np.newaxis]
+    check_array(got, expected, what="conv_layer(batch of 2 slide images, edge filter)")
