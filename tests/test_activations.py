@@ -1,0 +1,144 @@
+"""Public tests for topic 3 (activations): ReLU, sigmoid and softmax.
+
+Run against your stubs with ``pytest tests/test_activations.py`` (or ``--impl`` for
+another implementation). Each test names the exercise it checks.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from autograder.feedback import check_array, check_scalar
+
+# The slides' horizontal-edge map (7x7 image * [[-1,-1,-1],[2,2,2],[-1,-1,-1]]) ...
+EDGES = np.array(
+    [
+        [0, 1, 3, 1, 0],
+        [1, 1, 1, 3, 3],
+        [0, 0, -2, -4, -4],
+        [1, 1, 1, 3, 3],
+        [0, 1, 3, 1, 0],
+    ],
+    dtype=np.float64,
+)
+# ... and the slides' "output image after ReLU": the negative third row becomes zeros.
+EDGES_AFTER_RELU = np.array(
+    [
+        [0, 1, 3, 1, 0],
+        [1, 1, 1, 3, 3],
+        [0, 0, 0, 0, 0],
+        [1, 1, 1, 3, 3],
+        [0, 1, 3, 1, 0],
+    ],
+    dtype=np.float64,
+)
+
+
+def no_warnings(fn, *args, **kwargs):
+    """Call fn and fail if numpy warns (overflow in exp, division by inf, ...)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return fn(*args, **kwargs)
+        except RuntimeWarning as warning:
+            raise AssertionError(
+                f"{fn.__name__} raised a numpy warning ({warning}); compute it without "
+                "overflow, e.g. via exp(-|x|) or by subtracting the maximum first"
+            ) from None
+
+
+# ---------------------------------------------------------------- 3.1 relu
+
+
+@pytest.mark.exercise("relu")
+def test_relu_slide_edge_map(impl):
+    got = impl.relu(EDGES)
+    check_array(got, EDGES_AFTER_RELU, what="relu(the slides' edge map)")
+
+
+@pytest.mark.exercise("relu")
+def test_relu_int_input_gives_float_and_leaves_input_alone(impl):
+    edges = EDGES.astype(np.int64)
+    got = impl.relu(edges)
+    check_array(got, EDGES_AFTER_RELU, what="relu(integer edge map)")
+    assert got.dtype == np.float64, f"relu should return float64, got {got.dtype}"
+    assert edges[2, 2] == -2, "relu modified its input; return a new array instead"
+
+
+@pytest.mark.exercise("relu")
+def test_relu_keeps_any_shape(impl):
+    x = np.array([-1.5, 0.0, 2.5]).reshape(3, 1, 1)
+    check_array(impl.relu(x), np.array([0.0, 0.0, 2.5]).reshape(3, 1, 1), what="relu(x)")
+
+
+# ---------------------------------------------------------------- 3.2 sigmoid
+
+
+@pytest.mark.exercise("sigmoid")
+def test_sigmoid_of_zero_is_one_half(impl):
+    check_array(impl.sigmoid(np.zeros(3)), np.full(3, 0.5), what="sigmoid(0)")
+
+
+@pytest.mark.exercise("sigmoid")
+def test_sigmoid_values(impl):
+    x = np.array([[-2.0, -1.0], [1.0, 2.0]])
+    check_array(impl.sigmoid(x), 1.0 / (1.0 + np.exp(-x)), what="sigmoid(x)")
+
+
+@pytest.mark.exercise("sigmoid")
+def test_sigmoid_is_stable_at_plus_minus_1000(impl):
+    got = no_warnings(impl.sigmoid, np.array([-1000.0, 1000.0]))
+    check_array(got, np.array([0.0, 1.0]), what="sigmoid([-1000, 1000])")
+
+
+@pytest.mark.exercise("sigmoid")
+def test_sigmoid_is_symmetric(impl):
+    x = np.linspace(-30.0, 30.0, 13)
+    check_array(
+        impl.sigmoid(-x), 1.0 - impl.sigmoid(x), what="sigmoid(-x) (should be 1 - sigmoid(x))"
+    )
+
+
+# ---------------------------------------------------------------- 3.3 softmax
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_small_example(impl):
+    logits = np.log(np.array([[1.0, 1.0, 2.0], [1.0, 3.0, 4.0]]))
+    expected = np.array([[0.25, 0.25, 0.5], [0.125, 0.375, 0.5]])
+    check_array(impl.softmax(logits), expected, what="softmax(log([[1, 1, 2], [1, 3, 4]]))")
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_ten_digit_classes_rows_sum_to_one(impl):
+    # The digit net's last layer: 10 neurons with softmax activation, for 4 images.
+    logits = np.linspace(-3.0, 5.0, 40).reshape(4, 10)
+    probs = impl.softmax(logits)
+    check_array(probs.sum(axis=-1), np.ones(4), what="softmax(logits).sum(axis=-1)")
+    assert (probs > 0).all(), "softmax probabilities must be positive"
+    assert (np.argmax(probs, axis=-1) == 9).all(), "the largest logit must get the largest Pr"
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_is_stable_for_large_logits(impl):
+    logits = np.array([[1000.0, 1000.0], [-1000.0, 0.0], [1000.0, -1000.0]])
+    got = no_warnings(impl.softmax, logits)
+    check_array(got, np.array([[0.5, 0.5], [0.0, 1.0], [1.0, 0.0]]), what="softmax(±1000)")
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_other_axis(impl):
+    logits = np.log(np.array([[1.0, 1.0], [3.0, 1.0]]))
+    got = impl.softmax(logits, axis=0)
+    check_array(got, np.array([[0.25, 0.5], [0.75, 0.5]]), what="softmax(logits, axis=0)")
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_one_dimensional_and_3d(impl):
+    check_array(impl.softmax(np.zeros(4)), np.full(4, 0.25), what="softmax(zeros(4))")
+    got = impl.softmax(np.zeros((2, 3, 5)))
+    check_array(got, np.full((2, 3, 5), 0.2), what="softmax(zeros((2, 3, 5)))")
+    check_scalar(float(got.sum()), 6.0, what="sum of softmax over 6 rows")

@@ -1,0 +1,401 @@
+"""Public tests for topic 4 (backpropagation) and the slides' handwritten digit network.
+
+Run against your stubs with ``pytest tests/test_backprop.py`` (or ``--impl`` for another
+implementation). Where a backward pass is compared with a numerical gradient, the
+numerical gradient is computed here (not with your numerical_gradient) from *your*
+forward function, so fix a failing forward test first.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from autograder.feedback import check_array, check_scalar
+
+# The slides' 7x7 input image (single channel).
+IMAGE = np.array(
+    [
+        [0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 1, 1, 0, 0],
+        [0, 1, 1, 1, 1, 1, 0],
+        [0, 1, 1, 1, 0, 0, 0],
+        [0, 1, 1, 1, 1, 1, 0],
+        [0, 0, 1, 1, 1, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0],
+    ],
+    dtype=np.float64,
+)
+# The slides' horizontal-edge map after ReLU, input of the 2x2 max pooling ...
+AFTER_RELU = np.array(
+    [
+        [0, 1, 3, 1, 0],
+        [1, 1, 1, 3, 3],
+        [0, 0, 0, 0, 0],
+        [1, 1, 1, 3, 3],
+        [0, 1, 3, 1, 0],
+    ],
+    dtype=np.float64,
+)
+# ... whose output is [[1, 3], [1, 3]]. Where each window's (first) maximum sits:
+POOL_ROUTED = np.array(
+    [
+        [0, 10, 20, 0, 0],
+        [0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+        [30, 0, 0, 40, 0],
+        [0, 0, 0, 0, 0],
+    ],
+    dtype=np.float64,
+)
+
+
+def centred_differences(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The test's own numerical gradient of a scalar function f at x."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        plus = float(f(x))
+        x[i] = old - eps
+        minus = float(f(x))
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def check_gradient(got, f, x, *, what: str) -> None:
+    check_array(got, centred_differences(f, x), what=what, rtol=1e-5, atol=1e-7)
+
+
+def check_loss(got, expected: float, n: int, *, what: str) -> None:
+    """check_scalar, naming the common mistake of summing the loss over examples."""
+    if n > 1 and np.isclose(float(got), n * expected, rtol=1e-7):
+        raise AssertionError(
+            f"{what} is {float(got)!r}, {n} times the expected {expected!r}: the loss looks "
+            "summed over the examples; the slides average it (divide by N)"
+        )
+    check_scalar(got, expected, what=what)
+
+
+# ---------------------------------------------------------------- 4.1 numerical_gradient
+
+
+@pytest.mark.exercise("numerical_gradient")
+def test_numerical_gradient_of_sum_of_squares_is_2x(impl):
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.5]])
+    before = x.copy()
+    got = impl.numerical_gradient(lambda v: np.sum(v**2), x)
+    check_array(got, 2 * x, what="numerical_gradient(sum(x**2)) (should be 2x)", rtol=1e-6)
+    check_array(x, before, what="x after numerical_gradient (it must be left unchanged)")
+
+
+@pytest.mark.exercise("numerical_gradient")
+def test_numerical_gradient_uses_centred_differences_with_eps(impl):
+    # For f = sum(x**3), ((x+e)^3 - (x-e)^3) / (2e) = 3x^2 + e^2 exactly.
+    x = np.array([1.0, 2.0, -3.0])
+    got = impl.numerical_gradient(lambda v: np.sum(v**3), x, eps=0.1)
+    check_array(got, 3 * x**2 + 0.01, what="numerical_gradient(sum(x**3), eps=0.1)", rtol=1e-9)
+
+
+@pytest.mark.exercise("numerical_gradient")
+def test_numerical_gradient_passes_x_of_the_same_shape(impl):
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4) / 10
+    weights = np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4)
+    got = impl.numerical_gradient(lambda v: np.sum(weights * v), x)
+    check_array(got, weights, what="numerical_gradient(sum(w * x)) for x of shape (2, 3, 4)")
+
+
+# ---------------------------------------------------------------- 4.2 dense_forward
+
+X = np.array([[1.0, 2.0], [3.0, 4.0]])
+W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 2.0]])
+B = np.array([0.0, 1.0, -1.0])
+
+
+@pytest.mark.exercise("dense_forward")
+def test_dense_forward_small_example(impl):
+    expected = np.array([[2.0, 3.0, 2.0], [5.0, 5.0, 4.0]])
+    check_array(impl.dense_forward(X, W, B), expected, what="dense_forward(x, W, b)")
+
+
+@pytest.mark.exercise("dense_forward")
+def test_dense_forward_flattens_each_example(impl):
+    # Two 2x2 "images": each becomes a length-4 vector, as the 28x28 digits become 784.
+    x = np.array([[[1.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [3.0, 4.0]]])
+    w = np.array([[1.0], [10.0], [100.0], [1000.0]])
+    got = impl.dense_forward(x, w, np.array([0.5]))
+    check_array(got, np.array([[1.5], [4321.5]]), what="dense_forward(x of shape (2, 2, 2))")
+
+
+# ---------------------------------------------------------------- 4.3 dense_backward
+
+
+@pytest.mark.exercise("dense_backward")
+def test_dense_backward_small_example(impl):
+    dout = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 1.0]])
+    dx, dW, db = impl.dense_backward(dout, X, W)
+    check_array(dx, np.array([[-1.0, 4.5], [-1.0, 1.0]]), what="dx (= dout @ W.T)")
+    check_array(dW, np.array([[1.0, -3.0, 5.0], [2.0, -4.0, 8.0]]), what="dW (= x.T @ dout)")
+    check_array(db, np.array([1.0, -1.0, 3.0]), what="db (= dout summed over the batch)")
+
+
+@pytest.mark.exercise("dense_backward")
+def test_dense_backward_reshapes_dx_like_x(impl):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 2, 2))
+    w = rng.normal(size=(4, 5))
+    dx, dW, db = impl.dense_backward(rng.normal(size=(3, 5)), x, w)
+    assert np.shape(dx) == (3, 2, 2), f"dx must have x's shape (3, 2, 2), got {np.shape(dx)}"
+    assert np.shape(dW) == (4, 5), f"dW must have W's shape (4, 5), got {np.shape(dW)}"
+    assert np.shape(db) == (5,), f"db must have shape (5,), got {np.shape(db)}"
+
+
+@pytest.mark.exercise("dense_backward")
+def test_dense_backward_matches_numerical_gradient(impl):
+    rng = np.random.default_rng(5)
+    x, w, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(4, 2)), rng.normal(size=2)
+    dout = rng.normal(size=(3, 2))
+    dx, dW, db = impl.dense_backward(dout, x, w)
+
+    def loss(x_, w_, b_):
+        return np.sum(impl.dense_forward(x_, w_, b_) * dout)
+
+    check_gradient(dx, lambda v: loss(v, w, b), x, what="dx vs the numerical gradient")
+    check_gradient(dW, lambda v: loss(x, v, b), w, what="dW vs the numerical gradient")
+    check_gradient(db, lambda v: loss(x, w, v), b, what="db vs the numerical gradient")
+
+
+# ---------------------------------------------------------------- 4.4 relu_backward
+
+
+@pytest.mark.exercise("relu_backward")
+def test_relu_backward_masks_with_the_forward_input(impl):
+    x = np.array([[-1.0, 0.0, 2.0], [3.0, -0.5, 1e-9]])
+    dout = np.array([[5.0, 5.0, 5.0], [-2.0, 7.0, -4.0]])
+    before = dout.copy()
+    got = impl.relu_backward(dout, x)
+    check_array(got, np.array([[0.0, 0.0, 5.0], [-2.0, 0.0, -4.0]]), what="relu_backward")
+    check_array(dout, before, what="dout after relu_backward (it must be left unchanged)")
+
+
+@pytest.mark.exercise("relu_backward")
+def test_relu_backward_matches_numerical_gradient(impl):
+    x = np.array([[-1.5, 0.3], [2.0, -0.2], [0.7, 4.0]])
+    dout = np.array([[1.0, -2.0], [3.0, 4.0], [-5.0, 6.0]])
+    got = impl.relu_backward(dout, x)
+    check_gradient(got, lambda v: np.sum(impl.relu(v) * dout), x, what="relu_backward(dout, x)")
+
+
+# ---------------------------------------------------------------- 4.5 softmax_cross_entropy
+
+
+@pytest.mark.exercise("softmax_cross_entropy")
+def test_softmax_cross_entropy_slide_digit_six(impl):
+    # Training label 6; the net says Pr(digit 6) = 0.5: the error is log(1 / 0.5).
+    probs = np.full(10, 0.5 / 9)
+    probs[6] = 0.5
+    loss, dlogits = impl.softmax_cross_entropy(np.log(probs)[None, :], np.array([6]))
+    check_loss(loss, np.log(2.0), 1, what="loss for Pr(digit 6) = 0.5")
+    expected = probs.copy()
+    expected[6] -= 1.0
+    check_array(dlogits, expected[None, :], what="dlogits (= softmax - onehot)")
+
+
+@pytest.mark.exercise("softmax_cross_entropy")
+def test_softmax_cross_entropy_uniform_logits_give_log_c(impl):
+    loss, dlogits = impl.softmax_cross_entropy(np.zeros((4, 5)), np.array([0, 1, 2, 4]))
+    check_loss(loss, np.log(5.0), 4, what="loss of 4 examples with equal logits over 5 classes")
+    expected = np.full((4, 5), 0.2)
+    expected[[0, 1, 2, 3], [0, 1, 2, 4]] -= 1.0
+    check_array(dlogits, expected / 4, what="dlogits (= (softmax - onehot) / N)")
+
+
+@pytest.mark.exercise("softmax_cross_entropy")
+def test_softmax_cross_entropy_is_averaged_over_examples(impl):
+    logits = np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]]))
+    loss, _ = impl.softmax_cross_entropy(logits, np.array([0, 2]))
+    check_loss(loss, (np.log(2.0) + np.log(1.25)) / 2, 2, what="mean loss of 2 examples")
+
+
+@pytest.mark.exercise("softmax_cross_entropy")
+def test_softmax_cross_entropy_is_stable_for_large_logits(impl):
+    logits = np.array([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, dlogits = impl.softmax_cross_entropy(logits, np.array([0, 2]))
+    check_loss(loss, 1000.0, 2, what="loss with logits ±1000 (use log-sum-exp)")
+    expected = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -1.0]]) / 2
+    check_array(dlogits, expected, what="dlogits with logits ±1000")
+
+
+@pytest.mark.exercise("softmax_cross_entropy")
+def test_softmax_cross_entropy_gradient_matches_numerical_gradient(impl):
+    logits = np.array([[0.2, -1.0, 0.5, 2.0], [1.0, 1.0, -0.3, 0.0], [-2.0, 0.1, 0.4, 0.3]])
+    labels = np.array([3, 0, 2])
+    _, dlogits = impl.softmax_cross_entropy(logits, labels)
+    check_gradient(
+        dlogits,
+        lambda v: impl.softmax_cross_entropy(v, labels)[0],
+        logits,
+        what="dlogits vs the numerical gradient of your loss",
+    )
+
+
+# ---------------------------------------------------------------- 4.6 conv_layer_backward
+
+
+@pytest.mark.exercise("conv_layer_backward")
+def test_conv_layer_backward_slide_image_box_filter(impl):
+    # The slides' 7x7 image and 3x3 all-ones filter; dout all ones on the 5x5 output.
+    dx, dk, db = impl.conv_layer_backward(
+        np.ones((5, 5, 1)), IMAGE[:, :, None], np.ones((3, 3, 1, 1))
+    )
+    coverage = np.array([1.0, 2.0, 3.0, 3.0, 3.0, 2.0, 1.0])  # windows covering each row/col
+    check_array(dx, np.outer(coverage, coverage)[:, :, None], what="dx (sum over the windows)")
+    window_sums = np.array([[14.0, 16.0, 13.0], [17.0, 19.0, 16.0], [14.0, 16.0, 13.0]])
+    check_array(dk, window_sums[:, :, None, None], what="dkernels")
+    check_array(db, np.array([25.0]), what="dbias (= dout summed over all pixels)")
+
+
+@pytest.mark.exercise("conv_layer_backward")
+def test_conv_layer_backward_stride_two_with_padding(impl):
+    x = np.arange(1.0, 10.0).reshape(3, 3, 1)
+    kernel = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1, 1)
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(2, 2, 1)  # (3 + 2 - 2) // 2 + 1 = 2
+    dx, dk, db = impl.conv_layer_backward(dout, x, kernel, padding=1, stride=2)
+    expected_dx = np.array([[-1.0, 0.0, -2.0], [0.0, 4.0, 0.0], [-3.0, 0.0, -4.0]])
+    check_array(dx, expected_dx[:, :, None], what="dx (padding 1, stride 2)")
+    check_array(dk, np.array([[20.0, 36.0], [36.0, 64.0]])[:, :, None, None], what="dkernels")
+    check_array(db, np.array([10.0]), what="dbias")
+
+
+@pytest.mark.exercise("conv_layer_backward")
+def test_conv_layer_backward_shapes(impl):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 6, 5, 3))
+    kernels = rng.normal(size=(3, 2, 3, 4))
+    # padding ((1, 0), (2, 1)), stride 2:
+    # H' = (6 + 1 - 3) // 2 + 1 = 3, W' = (5 + 3 - 2) // 2 + 1 = 4
+    dout = rng.normal(size=(2, 3, 4, 4))
+    dx, dk, db = impl.conv_layer_backward(dout, x, kernels, padding=((1, 0), (2, 1)), stride=2)
+    assert np.shape(dx) == x.shape, f"dx must have x's shape {x.shape}, got {np.shape(dx)}"
+    assert np.shape(dk) == kernels.shape, f"dkernels must be {kernels.shape}, got {np.shape(dk)}"
+    assert np.shape(db) == (4,), f"dbias must have shape (4,), got {np.shape(db)}"
+
+
+@pytest.mark.exercise("conv_layer_backward")
+def test_conv_layer_backward_dx_and_dkernels_agree(impl):
+    # The convolution is linear in x and in the kernels, so for y = conv(x, kernels):
+    # sum(dout * y) = sum(dx * x) = sum(dkernels * kernels). Zero padding adds nothing.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 5, 6, 2))
+    kernels = rng.normal(size=(2, 3, 2, 3))
+    dout = rng.normal(size=(2, 3, 3, 3))  # padding 1, stride 2: (5+2-2)//2+1, (6+2-3)//2+1
+    dx, dk, _ = impl.conv_layer_backward(dout, x, kernels, padding=1, stride=2)
+    check_scalar(
+        float(np.sum(dx * x)),
+        float(np.sum(dk * kernels)),
+        what="sum(dx * x) (must equal sum(dkernels * kernels) for a linear layer)",
+    )
+
+
+# ---------------------------------------------------------------- 4.7 max_pool2d_backward
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_slide_relu_map(impl):
+    got = impl.max_pool2d_backward(np.array([[10.0, 20.0], [30.0, 40.0]]), AFTER_RELU)
+    check_array(
+        got, POOL_ROUTED, what="max_pool2d_backward on the slides' map (ties: first maximum)"
+    )
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_routes_to_the_maximum(impl):
+    x = np.array(
+        [[1.0, 5.0, 0.0, 2.0], [3.0, 2.0, 9.0, 4.0], [8.0, 0.0, 1.0, 6.0], [7.0, 6.0, 3.0, 2.0]]
+    )
+    expected = np.array(
+        [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0], [3.0, 0.0, 0.0, 4.0], [0.0] * 4]
+    )
+    got = impl.max_pool2d_backward(np.array([[1.0, 2.0], [3.0, 4.0]]), x)
+    check_array(got, expected, what="max_pool2d_backward (gradient only at each window's max)")
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_ties_go_to_the_first_maximum(impl):
+    got = impl.max_pool2d_backward(np.array([[5.0]]), np.zeros((2, 2)))
+    expected = np.array([[5.0, 0.0], [0.0, 0.0]])
+    if np.isclose(np.sum(got), 4 * 5.0):
+        raise AssertionError("every tied maximum got the gradient; send it to the first one only")
+    check_array(got, expected, what="max_pool2d_backward of a window of equal values")
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_overlapping_windows_accumulate(impl):
+    # size 2, stride 1: the centre 9 is the maximum of all four windows.
+    x = np.array([[1.0, 2.0, 1.0], [2.0, 9.0, 2.0], [1.0, 2.0, 1.0]])
+    got = impl.max_pool2d_backward(np.array([[1.0, 2.0], [3.0, 4.0]]), x, size=2, stride=1)
+    expected = np.zeros((3, 3))
+    expected[1, 1] = 10.0
+    check_array(got, expected, what="max_pool2d_backward(size=2, stride=1) (use +=)")
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_channels_and_batch(impl):
+    # Two examples, two channels: channel 1 is the negated channel 0, so its maxima differ.
+    x = np.stack([AFTER_RELU, -AFTER_RELU], axis=-1)[None].repeat(2, axis=0)
+    dout = np.ones((2, 2, 2, 2))
+    got = impl.max_pool2d_backward(dout, x)
+    assert np.shape(got) == x.shape, f"dx must have x's shape {x.shape}, got {np.shape(got)}"
+    check_array(got[1, :, :, 0], (POOL_ROUTED > 0).astype(float), what="dx[1, :, :, channel 0]")
+    second = np.zeros((5, 5))
+    second[[0, 0, 2, 2], [0, 3, 0, 2]] = 1.0  # first minimum of each window of the map
+    check_array(got[0, :, :, 1], second, what="dx[0, :, :, channel 1]")
+
+
+# ---------------------------------------------------------------- 4.8 digit_network
+
+
+@pytest.mark.exercise("digit_network")
+def test_digit_network_zero_weights_give_log_10(impl):
+    params = {name: np.zeros_like(p) for name, p in impl.init_digit_network().items()}
+    x = np.linspace(0.0, 1.0, 3 * 28 * 28).reshape(3, 28, 28)
+    labels = np.array([6, 6, 1])
+    loss, grads = impl.digit_network(params, x, labels)
+    check_loss(loss, np.log(10.0), 3, what="loss with all-zero parameters (Pr = 1/10 each)")
+    assert set(grads) == {"W1", "b1", "W2", "b2"}, f"grads keys: {sorted(grads)}"
+    for name, p in params.items():
+        assert np.shape(grads[name]) == p.shape, (
+            f"grads[{name!r}] must have shape {p.shape}, got {np.shape(grads[name])}"
+        )
+    expected_db2 = np.full(10, 0.1)
+    expected_db2[6] -= 2 / 3
+    expected_db2[1] -= 1 / 3
+    check_array(grads["b2"], expected_db2, what="grads['b2'] at zero weights")
+    check_array(grads["W1"], np.zeros((784, 512)), what="grads['W1'] at zero weights")
+
+
+@pytest.mark.exercise("digit_network")
+def test_digit_network_matches_numerical_gradient(impl):
+    rng = np.random.default_rng(8)
+    params = {
+        "W1": rng.normal(size=(6, 4)),
+        "b1": rng.normal(size=4) * 0.1,
+        "W2": rng.normal(size=(4, 3)),
+        "b2": rng.normal(size=3) * 0.1,
+    }
+    x = rng.normal(size=(5, 2, 3))
+    labels = np.array([0, 2, 1, 1, 0])
+    loss, grads = impl.digit_network(params, x, labels)
+    assert np.isfinite(loss) and loss > 0, f"the loss must be a positive number, got {loss!r}"
+    for name in params:
+
+        def loss_of(value, name=name):
+            return impl.digit_network({**params, name: value}, x, labels)[0]
+
+        check_gradient(grads[name], loss_of, params[name], what=f"grads[{name!r}] (6-4-3 net)")
