@@ -81,6 +81,15 @@ def score(records: list[dict]) -> list[ExerciseResult]:
     return list(results.values())
 
 
+def _headline(result: ExerciseResult) -> str:
+    """The first line of the first failure; a stub's own NotImplementedError in three words."""
+    if not result.first_failure:
+        return ""
+    if result.first_failure.startswith(f"NotImplementedError: {result.exercise.label} is not"):
+        return "not implemented yet"
+    return result.first_failure.splitlines()[0]
+
+
 def render(results: list[ExerciseResult], title: str, console: Console) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("exercise")
@@ -95,7 +104,7 @@ def render(results: list[ExerciseResult], title: str, console: Console) -> None:
             r.exercise.label,
             f"[{style}]{r.passed}/{r.total}[/{style}]",
             f"{r.score:.1f}/{r.exercise.points}",
-            r.first_failure.splitlines()[0] if r.first_failure else "",
+            _headline(r),
         )
     total = sum(r.score for r in results)
     table.add_section()

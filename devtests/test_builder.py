@@ -49,7 +49,9 @@ def test_stub_text_keeps_everything_outside_the_region(monkeypatch):
     monkeypatch.setattr(stubs, "in_module", lambda module: [stubs.BY_NAME["relu"]])
     out = stubs.stub_source(GOOD, "activations")
     assert "np.maximum" not in out and "BEGIN SOLUTION" not in out
-    assert "    raise NotImplementedError('Exercise 3.1 (relu) is not implemented yet" in out
+    assert (
+        '    raise NotImplementedError(\n        "Exercise 3.1 (relu) is not implemented yet' in out
+    )
     assert "def helper(x):\n    return x" in out
     assert '"""ReLU."""\n    x = np.asarray(x)\n    raise' in out
     compile(out, "stub.py", "exec")
@@ -112,6 +114,8 @@ def test_every_exercise_has_a_stub_raising_not_implemented():
         module = importlib.import_module(f"exercises.{entry.module}")
         source = (stubs.EXERCISES_DIR / f"{entry.module}.py").read_text()
         assert callable(getattr(module, entry.name)), entry.label
-        assert f"raise NotImplementedError('{entry.label} is not implemented yet" in source
+        assert (
+            f'raise NotImplementedError(\n        "{entry.label} is not implemented yet' in source
+        )
     for path in stubs.EXERCISES_DIR.glob("*.py"):
         assert "SOLUTION" not in path.read_text(), f"{path.name} leaks a solution marker"

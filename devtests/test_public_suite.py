@@ -82,7 +82,10 @@ def test_exit_at_import_costs_only_that_module(tmp_path):
     folder = tmp_path / "bob"
     shutil.copytree(SOLUTIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
     source = (folder / "activations.py").read_text()
-    (folder / "activations.py").write_text("import sys\nsys.exit(0)\n" + source)
+    # after the __future__ import, which must stay first
+    head, rest = source.split("from __future__ import annotations\n", 1)
+    exiting = f"{head}from __future__ import annotations\nimport sys\nsys.exit(0)\n{rest}"
+    (folder / "activations.py").write_text(exiting)
     results = _by_exercise(run_public_tests(str(folder)))
     assert results["relu"].passed == 0
     assert "SystemExit" in results["relu"].first_failure

@@ -97,9 +97,9 @@ def stub_source(source: str, module: str, filename: str | None = None) -> str:
     for region in regions:
         entry = BY_NAME[region.function]
         indent = _MARKER.match(lines[region.begin - 1])["indent"]
-        message = f"{entry.label} is not implemented yet: replace this line with your code"
+        message = f"{entry.label} is not implemented yet: replace this raise with your code"
         out.extend(lines[cursor : region.begin - 1])
-        out.append(f"{indent}raise NotImplementedError({message!r})\n")
+        out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n')
         cursor = region.end
     out.extend(lines[cursor:])
     return "".join(out)

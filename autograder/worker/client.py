@@ -1,0 +1,757 @@
+"""The trusted side of the worker: start one worker per submission, call it, enforce limits.
+
+::
+
+    with Worker("submissions/alice") as worker:
+        out = worker.call("convolution", "conv2d", image, kernel, padding="same")
+        path = worker.call("gradient_descent", "gradient_descent",
+                           FunctionRef("skier_gradient"), 2.0, 0.1, 20)
+
+``call`` returns decoded plain data only (see ``protocol.py``): the trusted side never
+holds an object made by the submission, so nothing it returns can lie in ``__eq__``.
+Everything that can go wrong is a :class:`WorkerError`:
+
+=====================  ================================================================
+StudentException       the student's code raised (``type``, ``message``, ``where``);
+                       ``sys.exit()`` and ``KeyboardInterrupt`` mid-call included
+ImportFailed           the topic module is missing or could not be imported
+MissingFunction        the module has no such function (or it is not callable)
+UnsupportedResult      the function returned something that is not plain data
+ResultTooLarge         the result exceeds ``max_result_bytes``
+MemoryLimit            MemoryError in the worker, or it died of the memory limit
+CallTimeout            the call took longer than ``call_timeout`` seconds
+BudgetExhausted        (a CallTimeout) the submission used up ``total_timeout``
+WorkerCrashed          the worker died (``os._exit``, a signal, a CPU limit...)
+ProtocolError          the worker sent something that is not a valid reply
+=====================  ================================================================
+
+After a timeout, a crash, a memory error or a protocol error the worker is killed (its
+whole process group: SIGTERM, then SIGKILL after ``term_grace`` seconds) and a fresh one
+is started, transparently, by the next call. Each exception carries ``.output``: what the
+code printed during that call (stdout and stderr interleaved, capped at
+``max_output_bytes`` with a note of how much was dropped); ``worker.last_output`` holds
+it after a successful call.
+
+Limits, applied by the worker to itself before numpy is imported (so they work the same
+under a sandbox prefix): RLIMIT_AS (``memory_mb``), RLIMIT_CPU (``cpu_seconds``, a
+backstop for a worker left running), RLIMIT_FSIZE (``max_file_mb``), RLIMIT_NOFILE,
+RLIMIT_NPROC (``max_processes`` more than the user has now; not enforced for root),
+RLIMIT_CORE = 0. ``worker.info["limits"]`` reports what was applied. Wall time is
+enforced here: per call (``call_timeout``) and in total (``total_timeout``: the time
+spent inside this object's calls, worker starts included; once used up every further
+call fails at once with BudgetExhausted).
+
+Isolation: ``isolation="process"`` runs the worker as a plain child process (``python
+-I``, a minimal environment, cwd a fresh temporary folder, stdin from /dev/null, its
+own session/process group). It cannot stop a determined submission from reading files
+the grader can read; :func:`build_launch` is where a sandboxed level (bubblewrap) slots
+in. ``worker.isolation`` records the level used.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.worker import protocol
+from autograder.worker.protocol import (
+    FunctionRef,
+    MessageTooLarge,
+    ProtocolError,
+    RngRef,
+    UnsupportedValue,
+    WorkerError,
+)
+
+__all__ = [
+    "Worker",
+    "WorkerError",
+    "StudentException",
+    "ImportFailed",
+    "MissingFunction",
+    "UnsupportedResult",
+    "ResultTooLarge",
+    "MemoryLimit",
+    "CallTimeout",
+    "BudgetExhausted",
+    "WorkerCrashed",
+    "ProtocolError",
+    "FunctionRef",
+    "RngRef",
+    "ISOLATION_LEVELS",
+    "build_launch",
+]
+
+HERE = Path(__file__).resolve().parent
+RUNNER = HERE / "runner.py"
+PROTOCOL = HERE / "protocol.py"
+ISOLATION_LEVELS = ("process",)
+TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
+_MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
+
+
+# ------------------------------------------------------------------------- errors
+
+
+class StudentException(WorkerError):
+    """The submission's code raised an exception (SystemExit and KeyboardInterrupt too)."""
+
+    def __init__(self, function: str, type: str, message: str, where: str, traceback=()):
+        self.function, self.type, self.message, self.where = function, type, message, where
+        self.traceback = list(traceback)
+        at = f" ({where})" if where else ""
+        super().__init__(f"{function} raised {type}: {message}{at}")
+
+
+class ImportFailed(WorkerError):
+    """A topic module is missing or raised while being imported."""
+
+    def __init__(self, module: str, message: str):
+        self.module = module
+        super().__init__(message)
+
+
+class MissingFunction(WorkerError):
+    """The topic module has no such function, or it is not callable."""
+
+
+class UnsupportedResult(WorkerError):
+    """The function returned something that is not plain data (an object, a subclass...)."""
+
+
+class ResultTooLarge(WorkerError):
+    """The result exceeds ``max_result_bytes``."""
+
+
+class MemoryLimit(WorkerError):
+    """The code ran out of memory (MemoryError, or the worker died of the limit)."""
+
+
+class CallTimeout(WorkerError):
+    """The call did not finish in time; the worker was killed."""
+
+
+class BudgetExhausted(CallTimeout):
+    """The submission has used up its total time budget; no more calls are run."""
+
+
+class WorkerCrashed(WorkerError):
+    """The worker process died (or could not start)."""
+
+    def __init__(self, message: str, returncode: int | None = None, tail: str = ""):
+        self.returncode = returncode
+        self.signal = (
+            signal.Signals(-returncode).name
+            if returncode is not None and returncode < 0 and -returncode in signal.valid_signals()
+            else None
+        )
+        self.tail = tail
+        if tail:
+            message += "\nLast output:\n" + tail
+        super().__init__(message)
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Died(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------- launch
+
+
+@dataclass
+class Launch:
+    """How to start a worker: argv, the submission folder as the worker sees it, cwd, env."""
+
+    argv: list[str]
+    submission: str
+    cwd: str
+    env: dict[str, str]
+
+
+def build_launch(
+    isolation: str, *, submission_dir: Path, workdir: Path, config: str, python: str
+) -> Launch:
+    """The command line for one isolation level.
+
+    ``"process"``: ``python -I runner.py CONFIG`` in ``workdir``. A sandboxed level adds a
+    command prefix and copies what the worker may see into ``workdir``, e.g. for
+    bubblewrap: copy RUNNER and PROTOCOL to ``workdir/grader`` and the submission to
+    ``workdir/submission``, then ``bwrap --ro-bind /usr /usr ... --bind workdir /work
+    --unshare-all --die-with-parent --chdir /work python -I /work/grader/runner.py CONFIG``
+    with ``submission="/work/submission"`` (the pipes are inherited fds, which bwrap
+    passes through).
+    """
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        # one BLAS thread: cheap start, fair CPU accounting, parallel grading friendly
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    if isolation == "process":
+        argv = [python, "-I", str(RUNNER), config]
+        return Launch(argv, str(submission_dir), str(workdir), env)
+    raise ValueError(
+        f"isolation {isolation!r} is not available; choose one of {', '.join(ISOLATION_LEVELS)}"
+    )
+
+
+# ------------------------------------------------------------------------- output
+
+
+class _Output:
+    """One call's output: the first ``cap`` bytes, a count of the rest, and the tail."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.reset()
+
+    def reset(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.cap - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+        self.dropped += max(0, len(data) - max(room, 0))
+        self.tail += data[-TAIL_BYTES:]
+        del self.tail[:-TAIL_BYTES]
+
+    def text(self) -> str:
+        text = self.head.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output were dropped]"
+        return text
+
+    def last_lines(self, n: int = 20) -> str:
+        lines = self.tail.decode("utf-8", errors="replace").splitlines()
+        return "\n".join(lines[-n:])
+
+
+@dataclass
+class CallRecord:
+    """The last request: what ran, how long it took, what it printed, how it ended."""
+
+    module: str
+    function: str
+    seconds: float
+    output: str
+    outcome: str  # "ok" or the exception class name
+
+
+# ------------------------------------------------------------------------- worker
+
+
+class Worker:
+    """A worker process for one submission folder, started once and reused for all calls.
+
+    Not thread-safe for concurrent calls (they are serialised by a lock); use one Worker
+    per submission and run submissions in parallel.
+    """
+
+    def __init__(
+        self,
+        submission_dir: str | Path,
+        *,
+        call_timeout: float = 10.0,
+        total_timeout: float | None = 600.0,
+        memory_mb: int | None = 1024,
+        max_output_bytes: int = 10_000,
+        max_result_bytes: int = 64 * 2**20,
+        max_request_bytes: int = 256 * 2**20,
+        isolation: str = "process",
+        start_timeout: float = 30.0,
+        cpu_seconds: int | None = None,
+        max_processes: int | None = 64,
+        max_file_mb: int | None = 64,
+        open_files: int | None = 256,
+        term_grace: float = 0.2,
+        python: str | None = None,
+    ):
+        if isolation not in ISOLATION_LEVELS:
+            raise ValueError(
+                f"isolation {isolation!r} is not available; choose one of "
+                f"{', '.join(ISOLATION_LEVELS)}"
+            )
+        self.submission_dir = Path(submission_dir).expanduser().resolve()
+        if not self.submission_dir.is_dir():
+            raise ValueError(f"{submission_dir} is not a folder")
+        self.isolation = isolation
+        self.call_timeout = float(call_timeout)
+        self.total_timeout = None if total_timeout is None else float(total_timeout)
+        self.start_timeout = float(start_timeout)
+        self.max_result_bytes = int(max_result_bytes)
+        self.max_request_bytes = int(max_request_bytes)
+        self.term_grace = float(term_grace)
+        self.python = python or sys.executable
+        if cpu_seconds is None:
+            cpu_seconds = math.ceil(self.total_timeout or 3600) + 5
+        self.limits = {
+            "memory_bytes": memory_mb and int(memory_mb) * 2**20,
+            "cpu_seconds": cpu_seconds,
+            "file_bytes": max_file_mb and int(max_file_mb) * 2**20,
+            "open_files": open_files,
+            "processes": max_processes,
+        }
+        self.info: dict | None = None  # the worker's hello: pid, versions, limits applied
+        self.starts = 0  # workers started so far (restarts = starts - 1)
+        self.spent = 0.0  # seconds used of total_timeout
+        self.last_call: CallRecord | None = None
+        self._output = _Output(int(max_output_bytes))
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._fds: dict[str, int] = {}
+        self._pidfd: int | None = None
+        self._workdir: str | None = None
+        self._next_id = 0
+        self._closed = False
+
+    # ---- public API
+
+    def call(self, module: str, function: str, /, *args: Any, **kwargs: Any) -> Any:
+        """``module.function(*args, **kwargs)`` in the worker; the result as plain data."""
+        request = {"op": "call", "module": module, "function": function}
+        request |= {"args": list(args), "kwargs": kwargs}
+        return self._request(request, module, function)
+
+    def get(self, module: str, name: str) -> Any:
+        """A module-level value of the submission (plain data only)."""
+        return self._request({"op": "get", "module": module, "name": name}, module, name)
+
+    def ping(self) -> bool:
+        """Start the worker if needed and check that it answers."""
+        return self._request({"op": "ping"}, "", "ping") == "pong"
+
+    def start(self) -> Worker:
+        """Start the worker now (calls start it anyway when needed)."""
+        self.ping()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and not self._wait_exit(0)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def last_output(self) -> str:
+        return self.last_call.output if self.last_call else ""
+
+    def close(self) -> None:
+        """Stop the worker and everything it started; later calls raise WorkerError."""
+        with self._lock:
+            self._closed = True
+            self._stop(graceful=True)
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            if self._proc is not None:
+                self._stop(graceful=False)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = f"pid {self.pid}" if self.alive else "not running"
+        return f"Worker({str(self.submission_dir)!r}, isolation={self.isolation!r}, {state})"
+
+    # ---- one request
+
+    def _request(self, request: dict, module: str, function: str) -> Any:
+        with self._lock:
+            if self._closed:
+                raise WorkerError("this worker was closed")
+            self._check_budget()
+            self._output.reset()
+            self._next_id += 1
+            request["id"] = self._next_id
+            try:
+                frame = protocol.encode(
+                    request, max_bytes=self.max_request_bytes, allow_refs=True, path="request"
+                )
+            except MessageTooLarge as err:
+                raise ValueError(f"cannot send this call to the worker: {err}") from None
+            except UnsupportedValue as err:
+                raise TypeError(f"cannot send this call to the worker: {err}") from None
+            started = time.monotonic()
+            outcome = "ok"
+            try:
+                return self._exchange(request, frame, f"{function}()")
+            except WorkerError as err:
+                outcome = type(err).__name__
+                err.output = self._output.text()
+                raise
+            finally:
+                elapsed = time.monotonic() - started
+                self.spent += elapsed
+                self.last_call = CallRecord(module, function, elapsed, self._output.text(), outcome)
+
+    def _remaining(self) -> float:
+        if self.total_timeout is None:
+            return math.inf
+        return self.total_timeout - self.spent
+
+    def _check_budget(self, used: float = 0.0) -> None:
+        if self._remaining() - used <= 0:
+            raise BudgetExhausted(
+                f"submission time budget exhausted: {self.total_timeout:g} s used up; "
+                "no further calls are run for this submission"
+            )
+
+    def _exchange(self, request: dict, frame: bytes, label: str) -> Any:
+        t0 = time.monotonic()
+        if self._proc is not None and self._wait_exit(0):
+            self._stop(graceful=False)  # died between calls (killed from outside?): replace it
+        if self._proc is None:
+            self._start(t0 + min(self.start_timeout, self._remaining()))
+        now = time.monotonic()
+        self._check_budget(now - t0)
+        by_budget = self._remaining() - (now - t0) < self.call_timeout
+        deadline = now + min(self.call_timeout, self._remaining() - (now - t0))
+        try:
+            reply = self._roundtrip(frame, deadline)
+        except _Timeout:
+            self._stop(graceful=False)
+            if by_budget:
+                raise BudgetExhausted(
+                    f"{label} was stopped: the submission's time budget of "
+                    f"{self.total_timeout:g} s is used up"
+                ) from None
+            raise CallTimeout(
+                f"{label} did not finish within {self.call_timeout:g} s (stopped; an endless "
+                "loop, or far too slow?)"
+            ) from None
+        except _Died:
+            raise self._died(label) from None
+        except MessageTooLarge as err:
+            self._stop(graceful=False)
+            raise ResultTooLarge(f"{label} returned too much data: {err}") from None
+        except ProtocolError:
+            self._stop(graceful=False)
+            raise
+        return self._outcome(reply, request["id"], label)
+
+    def _outcome(self, reply: Any, ident: int, label: str) -> Any:
+        if type(reply) is not dict or "id" not in reply or len(reply) != 2:
+            self._stop(graceful=False)
+            raise ProtocolError(f"malformed reply from the worker to {label}")
+        (outcome,) = set(reply) - {"id"}
+        detail = reply[outcome]
+        if reply.get("id") != ident and outcome != "bad_request":
+            self._stop(graceful=False)
+            raise ProtocolError(f"the worker answered request {reply.get('id')!r}, not {ident}")
+        if outcome == "ok":
+            return detail
+        if type(detail) is not dict:
+            self._stop(graceful=False)
+            raise ProtocolError(f"malformed {outcome!r} reply from the worker to {label}")
+
+        def text(key: str) -> str:
+            value = detail.get(key, "")
+            return value if type(value) is str else ""
+
+        if outcome == "error":
+            lines = detail.get("traceback", [])
+            lines = [s for s in lines if type(s) is str] if type(lines) is list else []
+            raise StudentException(label, text("type"), text("message"), text("where"), lines)
+        if outcome == "import_error":
+            raise ImportFailed(text("module"), text("message"))
+        if outcome == "missing":
+            raise MissingFunction(text("message"))
+        if outcome == "unsupported":
+            raise UnsupportedResult(text("message"))
+        if outcome == "too_large":
+            raise ResultTooLarge(text("message"))
+        if outcome == "memory_error":
+            self._stop(graceful=False)  # a fresh worker after MemoryError, to be safe
+            where = f" ({text('where')})" if text("where") else ""
+            raise MemoryLimit(f"{label} ran out of memory{where}: {text('message')}")
+        if outcome == "bad_request":
+            raise ProtocolError(f"the worker refused the request: {text('message')}")
+        self._stop(graceful=False)
+        raise ProtocolError(f"unknown reply {outcome!r} from the worker")
+
+    def _died(self, label: str) -> WorkerError:
+        """Stop what is left, then say how the worker died."""
+        proc = self._proc
+        exited = self._wait_exit(1.0)
+        self._stop(graceful=False)
+        returncode = proc.returncode if proc is not None else None
+        tail = self._output.last_lines()
+        if not exited:
+            reason = "stopped answering (its reply channel was closed) and was killed"
+            returncode = None
+        elif returncode is None:
+            reason = "ended"
+        elif returncode < 0:
+            name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
+            reason = f"was killed by signal {-returncode} {name}".rstrip()
+            if name == "SIGXCPU":
+                reason += f" (CPU time limit of {self.limits['cpu_seconds']} s)"
+            elif name == "SIGKILL":
+                reason += " (out of memory, or the CPU hard limit?)"
+        else:
+            reason = f"exited with code {returncode} (os._exit() or a crash)"
+        message = f"the worker running {label} {reason}; a fresh one starts for the next call"
+        recent = self._output.tail.decode("utf-8", "replace")
+        if any(marker in recent for marker in _MEMORY_MARKERS):
+            error = MemoryLimit(f"{label} ran out of memory: {message}\nLast output:\n{tail}")
+            error.returncode = returncode
+            return error
+        return WorkerCrashed(message, returncode, tail)
+
+    # ---- process management
+
+    def _start(self, deadline: float) -> None:
+        self._workdir = tempfile.mkdtemp(prefix="deepgrade-worker-")
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        out_r, out_w = os.pipe()
+        self._fds = {"request": req_w, "reply": resp_r, "output": out_r}
+        config = {
+            "request_fd": req_r,
+            "response_fd": resp_w,
+            "limits": self.limits,
+            "max_request_bytes": self.max_request_bytes,
+            "max_result_bytes": self.max_result_bytes,
+        }
+        launch = build_launch(
+            self.isolation,
+            submission_dir=self.submission_dir,
+            workdir=Path(self._workdir),
+            config=_json(config),
+            python=self.python,
+        )
+        try:
+            self._proc = subprocess.Popen(
+                launch.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                cwd=launch.cwd,
+                env=launch.env,
+                pass_fds=(req_r, resp_w),
+                close_fds=True,
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+        except OSError as err:
+            self._close_fds()
+            raise WorkerCrashed(f"the worker could not be started: {err}") from None
+        finally:
+            for fd in (req_r, resp_w, out_w):
+                os.close(fd)
+        self.starts += 1
+        for fd in self._fds.values():
+            os.set_blocking(fd, False)
+        _grow_pipe(req_w)
+        _grow_pipe(resp_r)
+        try:
+            self._pidfd = os.pidfd_open(self._proc.pid)
+        except (AttributeError, OSError):
+            self._pidfd = None
+        hello = {"op": "hello", "id": 0, "submission": launch.submission}
+        try:
+            reply = self._roundtrip(protocol.encode(hello), deadline)
+        except (_Timeout, _Died, ProtocolError) as err:
+            self._wait_exit(0.5)
+            self._stop(graceful=False)
+            why = "timed out" if isinstance(err, _Timeout) else f"failed ({err or 'it died'})"
+            raise WorkerCrashed(
+                f"the worker could not be started: its start {why}", tail=self._output.last_lines()
+            ) from None
+        if type(reply) is not dict or reply.get("id") != 0 or type(reply.get("ok")) is not dict:
+            self._stop(graceful=False)
+            raise WorkerCrashed(f"the worker did not start properly: {reply!r:.300}")
+        self.info = reply["ok"]
+
+    def _roundtrip(self, frame: bytes, deadline: float) -> Any:
+        """Send one request frame, collect the reply frame, draining output meanwhile."""
+        fds = self._fds
+        view, sent = memoryview(frame), 0
+        reply = bytearray()
+        size: int | None = None
+        limit = self.max_result_bytes + 65536
+        poller = select.poll()
+        poller.register(fds["reply"], select.POLLIN)
+        poller.register(fds["output"], select.POLLIN)
+        if self._pidfd is not None:
+            poller.register(self._pidfd, select.POLLIN)
+        writing = True
+        poller.register(fds["request"], select.POLLOUT)
+
+        def read_reply() -> bytes | None:
+            nonlocal size
+            while True:
+                try:
+                    chunk = os.read(fds["reply"], 1 << 20)
+                except BlockingIOError:
+                    return None
+                if not chunk:
+                    raise _Died
+                reply.extend(chunk)
+                if size is None and len(reply) >= protocol.PREFIX_SIZE:
+                    size = protocol.frame_length(reply, limit)
+                if size is not None and len(reply) >= size:
+                    if len(reply) > size:
+                        raise ProtocolError("the worker sent more than one reply")
+                    return bytes(reply)
+
+        while True:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                raise _Timeout
+            wait_ms = math.ceil(timeout * 1000) if self._pidfd is not None else 20
+            events = dict(poller.poll(min(wait_ms, math.ceil(timeout * 1000))))
+            if fds["output"] in events and not self._drain_output():
+                poller.unregister(fds["output"])  # closed by the worker: stop polling it
+                fds = {**fds, "output": -1}
+            if writing and fds["request"] in events:
+                if events[fds["request"]] & (select.POLLERR | select.POLLHUP):
+                    raise _Died
+                try:
+                    sent += os.write(fds["request"], view[sent : sent + (1 << 20)])
+                except BlockingIOError:
+                    pass
+                except (BrokenPipeError, ConnectionResetError):
+                    raise _Died from None
+                if sent == len(view):
+                    writing = False
+                    poller.unregister(fds["request"])
+            if fds["reply"] in events:
+                done = read_reply()
+                if done is not None:
+                    self._drain_output()
+                    return protocol.decode(done, max_bytes=limit, path="reply")
+            exited = (
+                self._pidfd in events if self._pidfd is not None else self._proc.poll() is not None
+            )
+            if exited:
+                self._drain_output()
+                done = read_reply()  # a reply written just before the exit still counts
+                if done is not None:
+                    return protocol.decode(done, max_bytes=limit, path="reply")
+                raise _Died
+
+    def _drain_output(self) -> bool:
+        """Read what the worker printed so far; False once no process can write any more."""
+        fd = self._fds.get("output")
+        if fd is None:
+            return False
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            self._output.add(chunk)
+
+    def _wait_exit(self, timeout: float) -> bool:
+        """Wait until the worker exits, without reaping it (its pid stays reserved)."""
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return True
+        if self._pidfd is not None:
+            poller = select.poll()
+            poller.register(self._pidfd, select.POLLIN)
+            return bool(poller.poll(max(0, int(timeout * 1000))))
+        end = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.01)
+
+    def _stop(self, graceful: bool) -> None:
+        """Stop the worker and every process left in its group, then clean up."""
+        proc = self._proc
+        if proc is None:
+            return
+        if graceful and "request" in self._fds:
+            try:  # "bye", then end of input: the worker leaves its loop
+                os.write(self._fds["request"], protocol.encode({"op": "bye"}))
+            except OSError:
+                pass
+            os.close(self._fds.pop("request"))
+            self._wait_exit(1.0)
+        if not self._wait_exit(0):
+            _killpg(proc.pid, signal.SIGTERM)
+            self._wait_exit(self.term_grace)
+        # SIGKILL the whole group before reaping the leader, so its pid cannot be reused:
+        # this also ends children that outlived it, or that ignore SIGTERM.
+        _killpg(proc.pid, signal.SIGKILL)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
+            pass
+        self._drain_output()
+        self._close_fds()
+        self._proc = None
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def _close_fds(self) -> None:
+        for fd in self._fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds = {}
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
+def _killpg(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _grow_pipe(fd: int) -> None:
+    """Use 1 MiB pipe buffers where Linux allows it (faster transfer of large arrays)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _json(value: dict) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"))

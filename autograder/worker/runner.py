@@ -1,0 +1,436 @@
+"""deepgrade's worker: the untrusted side of the trust boundary.
+
+A standalone script (stdlib + numpy, plus ``protocol.py`` loaded by path from this
+script's folder), so that the two files can be copied alone into a sandbox. The grader
+(``client.py``) starts it as::
+
+    python -I runner.py '{"request_fd": 3, "response_fd": 4, "limits": {...}, ...}'
+
+with the two protocol pipes passed as inherited file descriptors; stdout and stderr
+(fds 1 and 2) are a pipe that the grader reads, caps and attributes to the current call.
+
+On start it applies the resource limits (before importing numpy), then serves requests,
+one frame each, until the request pipe closes:
+
+- ``{"op": "hello", "submission": "/path"}``: remember the submission folder; its topic
+  modules are imported lazily, as a private package (``_deepgrade_submission``), so the
+  relative imports between them work, exactly as ``autograder/implementation.py`` does
+  in-process;
+- ``{"op": "call", "id": n, "module": m, "function": f, "args": [...], "kwargs": {...}}``;
+- ``{"op": "get", "id": n, "module": m, "name": a}``: a module-level value (plain data);
+- ``{"op": "ping", "id": n}``; ``{"op": "bye"}``.
+
+Each answer is one frame ``{"id": n, <outcome>: ...}`` with exactly one outcome:
+``ok`` (the value), ``error`` (the student's code raised: ``type``, ``message``,
+``where`` such as ``"convolution.py line 42"``, ``traceback``), ``import_error``,
+``missing``, ``memory_error``, ``too_large``, ``unsupported`` (the result is not plain
+data) or ``bad_request``.
+
+Functions cannot cross the boundary, so arguments may name one from :data:`FUNCTIONS`
+(a ``FunctionRef(name, args)`` on the grader side). To add one, register a plain
+function of the call arguments followed by the bound ``args``::
+
+    @register("shifted_square_sum")
+    def _shifted_square_sum(x, center):
+        return np.sum((np.asarray(x, dtype=float) - center) ** 2)
+
+Keep these functions generic: this file is visible to the code under test and ships
+with student releases, so it must never contain an exercise's solution.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+
+PACKAGE = "_deepgrade_submission"
+MESSAGE_CAP = 4000  # characters of an exception message sent back
+
+
+# ------------------------------------------------------------------ named functions
+
+FUNCTIONS: dict = {}
+
+
+def register(name: str):
+    """Add a function to :data:`FUNCTIONS` under ``name``."""
+
+    def add(function):
+        FUNCTIONS[name] = function
+        return function
+
+    return add
+
+
+def _np():
+    import numpy
+
+    return numpy
+
+
+@register("square_sum")
+def _square_sum(x):
+    """f(x) = sum(x**2); its gradient is 2x."""
+    np = _np()
+    return np.sum(np.asarray(x, dtype=np.float64) ** 2)
+
+
+@register("quadratic_gradient")
+def _quadratic_gradient(w):
+    """g(w) = 2w, the gradient of w**2 (a number stays a number)."""
+    np = _np()
+    return (2.0 * np.asarray(w, dtype=np.float64))[()]
+
+
+@register("skier_loss")
+def _skier_loss(w):
+    """The slides' skier landscape L(w) = w**4 - 4w**2 - w (elementwise)."""
+    np = _np()
+    w = np.asarray(w, dtype=np.float64)
+    return (w**4 - 4.0 * w**2 - w)[()]
+
+
+@register("skier_gradient")
+def _skier_gradient(w):
+    """L'(w) = 4w**3 - 8w - 1 (elementwise)."""
+    np = _np()
+    w = np.asarray(w, dtype=np.float64)
+    return (4.0 * w**3 - 8.0 * w - 1.0)[()]
+
+
+@register("weighted_sum")
+def _weighted_sum(x, weights):
+    """f(x) = sum(weights * x), bound to ``weights``; its gradient is ``weights``."""
+    np = _np()
+    return np.sum(np.asarray(weights, dtype=np.float64) * np.asarray(x, dtype=np.float64))
+
+
+@register("shifted_square_sum")
+def _shifted_square_sum(x, center):
+    """f(x) = sum((x - center)**2), bound to ``center``; its gradient is 2(x - center)."""
+    np = _np()
+    return np.sum((np.asarray(x, dtype=np.float64) - np.asarray(center, dtype=np.float64)) ** 2)
+
+
+# ------------------------------------------------------------------------- limits
+
+
+def _user_tasks(uid: int) -> int:
+    """Processes and threads of ``uid`` now (RLIMIT_NPROC counts both), from /proc."""
+    count = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as status:
+                fields = dict(
+                    line.split(b":", 1) for line in status.read().splitlines() if b":" in line
+                )
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields[b"Threads"])
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
+
+
+def apply_limits(limits: dict) -> dict:
+    """Apply the resource limits to this process; report what each one does here."""
+    report: dict = {}
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return {"all": "not applied: no resource module on this platform"}
+
+    def set_limit(key, which, soft, hard=None):
+        hard = soft if hard is None else hard
+        try:
+            _, old_hard = resource.getrlimit(which)
+            if old_hard != resource.RLIM_INFINITY:
+                soft, hard = min(soft, old_hard), min(hard, old_hard)
+            resource.setrlimit(which, (soft, hard))
+            report[key] = soft
+        except (ValueError, OSError) as err:
+            report[key] = f"not applied: {err}"
+
+    set_limit("core_bytes", resource.RLIMIT_CORE, 0)
+    if limits.get("memory_bytes"):
+        set_limit("memory_bytes", resource.RLIMIT_AS, int(limits["memory_bytes"]))
+    if limits.get("cpu_seconds"):
+        cpu = int(limits["cpu_seconds"])
+        set_limit("cpu_seconds", resource.RLIMIT_CPU, cpu, cpu + 2)
+    if limits.get("file_bytes"):
+        set_limit("file_bytes", resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
+    if limits.get("open_files"):
+        set_limit("open_files", resource.RLIMIT_NOFILE, int(limits["open_files"]))
+    if limits.get("processes") and hasattr(resource, "RLIMIT_NPROC"):
+        uid = os.getuid()
+        set_limit("processes", resource.RLIMIT_NPROC, _user_tasks(uid) + int(limits["processes"]))
+        if uid == 0:
+            report["processes"] = "not enforced: the worker runs as root"
+    if os.getuid() == 0:
+        report["note"] = (
+            "running as root: code under test could raise its own hard limits back "
+            "(CAP_SYS_RESOURCE); use an unprivileged user or the sandbox for real isolation"
+        )
+    return report
+
+
+# --------------------------------------------------------------------- the worker
+
+
+def _safe_str(value, cap: int = MESSAGE_CAP) -> str:
+    try:
+        text = str(value)
+        if type(text) is not str:
+            raise TypeError
+    except BaseException:
+        return "<the exception's message could not be printed>"
+    return text if len(text) <= cap else text[:cap] + f" [... {len(text) - cap} more characters]"
+
+
+def _type_name(exc: BaseException) -> str:
+    try:
+        name = type(exc).__name__
+        return name if type(name) is str else "<exception>"
+    except BaseException:
+        return "<exception>"
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+class Worker:
+    """The request loop: one submission folder, its modules imported once, then calls."""
+
+    def __init__(self, protocol, config: dict, limits_report: dict):
+        self.p = protocol
+        self.request_fd = int(config["request_fd"])
+        self.response_fd = int(config["response_fd"])
+        self.max_request = int(config.get("max_request_bytes", protocol.DEFAULT_MAX_BYTES))
+        self.max_result = int(config.get("max_result_bytes", protocol.DEFAULT_MAX_BYTES))
+        self.limits_report = limits_report
+        self.folder: str | None = None
+        self.modules: dict = {}
+        self.import_errors: dict = {}
+        self.current: str | None = None  # what is being run, for messages
+        for fd in (self.request_fd, self.response_fd):
+            os.set_inheritable(fd, False)  # subprocesses of the code under test never get them
+
+    # ---- replies
+
+    def send(self, reply: dict) -> None:
+        p = self.p
+        try:
+            frame = p.encode(reply, max_bytes=self.max_result, path="result")
+        except p.MessageTooLarge as err:
+            frame = self._fallback(reply, "too_large", {"message": str(err), "limit": err.limit})
+        except p.UnsupportedValue as err:
+            frame = self._fallback(reply, "unsupported", {"message": str(err)})
+        except MemoryError:
+            frame = self._fallback(
+                reply, "memory_error", {"message": "out of memory sending the result"}
+            )
+        p.write_frame(self.response_fd, frame)
+
+    def _fallback(self, reply: dict, outcome: str, detail: dict) -> bytes:
+        function = self.current or "the function"
+        message = _safe_str(detail["message"]).replace("result['ok']", "result", 1)
+        detail["message"] = f"{function} returned a value that cannot be graded: {message}"
+        return self.p.encode({"id": reply.get("id"), outcome: detail})
+
+    # ---- student code
+
+    def _inside(self, filename) -> bool:
+        try:
+            path = os.path.realpath(filename)
+        except (TypeError, ValueError):
+            return False
+        return self.folder is not None and path.startswith(self.folder + os.sep)
+
+    def _relative(self, filename: str) -> str:
+        return os.path.relpath(os.path.realpath(filename), self.folder)
+
+    def describe(self, exc: BaseException) -> dict:
+        """type, message, where and the submission's part of the traceback."""
+        lines, where = [], ""
+        try:
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if self._inside(frame.filename):
+                    where = f"{self._relative(frame.filename)} line {frame.lineno}"
+                    code = f": {frame.line}" if frame.line else ""
+                    lines.append(f"{where}, in {frame.name}{code}")
+            if isinstance(exc, SyntaxError) and exc.filename and self._inside(exc.filename):
+                where = f"{self._relative(exc.filename)} line {exc.lineno}"
+        except BaseException:
+            pass
+        if isinstance(exc, SystemExit):
+            message = f"the code called sys.exit({_safe_str(repr(exc.code), 200)})"
+        elif isinstance(exc, KeyboardInterrupt):
+            message = "the code raised KeyboardInterrupt"
+        else:
+            message = _safe_str(exc)
+        return {
+            "type": _type_name(exc),
+            "message": message,
+            "where": where,
+            "traceback": lines[-20:],
+        }
+
+    def module(self, name: str):
+        """The submission's topic module, or an outcome dict saying why there is none."""
+        if name in self.modules:
+            return self.modules[name]
+        if name in self.import_errors:
+            return self.import_errors[name]
+        if not name.isidentifier():
+            return {"missing": {"message": f"{name!r} is not a module name"}}
+        if not os.path.isfile(os.path.join(self.folder, f"{name}.py")):
+            error = {"import_error": {"module": name, "message": f"there is no {name}.py"}}
+            self.import_errors[name] = error
+            return error
+        try:
+            self.modules[name] = importlib.import_module(f"{PACKAGE}.{name}")
+            return self.modules[name]
+        except MemoryError as exc:
+            sys.modules.pop(f"{PACKAGE}.{name}", None)
+            return {"memory_error": self.describe(exc)}
+        except BaseException as exc:  # a submission may raise anything, SystemExit included
+            detail = self.describe(exc)
+            where = f" ({detail['where']})" if detail["where"] else ""
+            detail["module"] = name
+            detail["message"] = (
+                f"{name}.py could not be imported{where}: {detail['type']}: {detail['message']}"
+            )
+            error = {"import_error": detail}
+            self.import_errors[name] = error
+            return error
+
+    def lookup(self, module_name: str, attribute: str):
+        module = self.module(module_name)
+        if isinstance(module, dict):
+            return module
+        if type(attribute) is not str or not attribute.isidentifier():
+            return {"missing": {"message": f"{attribute!r} is not a name"}}
+        try:
+            return {"found": getattr(module, attribute)}
+        except AttributeError:
+            return {"missing": {"message": f"{module_name}.py has no {attribute}"}}
+        except BaseException as exc:
+            return {"error": self.describe(exc)}
+
+    def call(self, request: dict) -> dict:
+        found = self.lookup(request["module"], request["function"])
+        if "found" not in found:
+            return found
+        function = found["found"]
+        if not callable(function):
+            return {"missing": {"message": f"{request['function']} is not a function"}}
+        args, kwargs = request["args"], request["kwargs"]
+        try:
+            value = function(*args, **kwargs)
+        except MemoryError as exc:
+            return {"memory_error": self.describe(exc)}
+        except BaseException as exc:
+            return {"error": self.describe(exc)}
+        finally:
+            _flush_output()
+        return {"ok": value}
+
+    # ---- the loop
+
+    def serve(self) -> int:
+        p = self.p
+        while True:
+            try:
+                frame = p.read_frame(self.request_fd, self.max_request)
+            except p.ChannelClosed:
+                return 0
+            self.current, ident = None, None
+            try:
+                request = p.decode(frame, max_bytes=self.max_request, functions=FUNCTIONS)
+                if type(request) is not dict:
+                    raise TypeError("a request must be a dict")
+                ident = request.get("id")
+                if request.get("op") == "bye":
+                    return 0
+                reply = self.handle(request.get("op"), request)
+            except (p.ProtocolError, KeyError, TypeError, ValueError) as err:
+                reply = {"bad_request": {"message": f"{type(err).__name__}: {err}"}}
+            reply["id"] = ident
+            _flush_output()
+            self.send(reply)
+
+    def handle(self, op, request: dict) -> dict:
+        if op == "ping":
+            return {"ok": "pong"}
+        if op == "hello":
+            folder = request["submission"]
+            if type(folder) is not str or not os.path.isdir(folder):
+                return {"bad_request": {"message": f"no submission folder {folder!r}"}}
+            self.folder = os.path.realpath(folder)
+            spec = importlib.util.spec_from_loader(PACKAGE, loader=None, is_package=True)
+            package = importlib.util.module_from_spec(spec)
+            package.__path__ = [self.folder]
+            sys.modules[PACKAGE] = package
+            import numpy
+
+            return {
+                "ok": {
+                    "pid": os.getpid(),
+                    "python": sys.version.split()[0],
+                    "numpy": numpy.__version__,
+                    "limits": self.limits_report,
+                    "functions": sorted(FUNCTIONS),
+                }
+            }
+        if self.folder is None:
+            return {"bad_request": {"message": "the first request must be 'hello'"}}
+        if op == "call":
+            if type(request["args"]) is not list or type(request["kwargs"]) is not dict:
+                raise TypeError("args must be a list and kwargs a dict")
+            self.current = f"{request['function']}()"
+            return self.call(request)
+        if op == "get":
+            self.current = f"{request['module']}.{request['name']}"
+            found = self.lookup(request["module"], request["name"])
+            return {"ok": found.pop("found")} if "found" in found else found
+        return {"bad_request": {"message": f"unknown op {op!r}"}}
+
+
+def load_protocol():
+    """``protocol.py`` from this script's own folder, whatever that folder is."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    name = "_deepgrade_protocol"
+    spec = importlib.util.spec_from_file_location(name, os.path.join(here, "protocol.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -I runner.py CONFIG_JSON (started by deepgrade)", file=sys.stderr)
+        return 2
+    config = json.loads(argv[0])
+    report = apply_limits(config.get("limits") or {})  # before numpy is imported
+    worker = Worker(load_protocol(), config, report)
+    return worker.serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
