@@ -62,8 +62,8 @@ def check_array(
     max_rel = rel[rel_ok].max() if rel_ok.any() else np.inf
     lines = [
         f"{what} differs from the expected values at {int((~close).sum())} of "
-        f"{close.size} positions; first at index {first}: got {got[first]!r}, "
-        f"expected {expected[first]!r}",
+        f"{close.size} positions; first at index {first}: got {got[first].item()!r}, "
+        f"expected {expected[first].item()!r}",
         f"max absolute error {max_abs:.3g}, max relative error {max_rel:.3g} "
         f"(tolerance rtol={rtol:g}, atol={atol:g})",
     ]

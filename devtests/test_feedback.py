@@ -41,7 +41,7 @@ def test_value_mismatch_locates_the_first_difference():
         check_array(got, expected, what="conv2d(x, k)")
     message = str(info.value)
     assert "conv2d(x, k) differs" in message
-    assert "at 2 of 16 positions; first at index (2, 1)" in message
+    assert "at 2 of 16 positions; first at index (2, 1): got 9.5, expected 9.0" in message
     assert "max absolute error 0.5" in message
     assert "1 NaN/inf" in message
     assert "yours:" in message and "expected:" in message
