@@ -64,6 +64,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from autograder.worker import protocol
 from autograder.worker.protocol import (
     FunctionRef,
@@ -326,6 +328,7 @@ class Worker:
         self._workdir: str | None = None
         self._next_id = 0
         self._closed = False
+        self._in_callback = False
 
     # ---- public API
 
@@ -386,6 +389,10 @@ class Worker:
     # ---- one request
 
     def _request(self, request: dict, module: str, function: str) -> Any:
+        if self._in_callback:
+            raise WorkerError(
+                "a function passed to the submission cannot call the submission itself"
+            )
         with self._lock:
             if self._closed:
                 raise WorkerError("this worker was closed")
@@ -393,9 +400,14 @@ class Worker:
             self._output.reset()
             self._next_id += 1
             request["id"] = self._next_id
+            refs: list = []
             try:
                 frame = protocol.encode(
-                    request, max_bytes=self.max_request_bytes, allow_refs=True, path="request"
+                    request,
+                    max_bytes=self.max_request_bytes,
+                    allow_refs=True,
+                    refs=refs,
+                    path="request",
                 )
             except MessageTooLarge as err:
                 raise ValueError(f"cannot send this call to the worker: {err}") from None
@@ -404,7 +416,7 @@ class Worker:
             started = time.monotonic()
             outcome = "ok"
             try:
-                return self._exchange(request, frame, f"{function}()")
+                return self._exchange(request, frame, f"{function}()", refs)
             except WorkerError as err:
                 outcome = type(err).__name__
                 err.output = self._output.text()
@@ -426,7 +438,7 @@ class Worker:
                 "no further calls are run for this submission"
             )
 
-    def _exchange(self, request: dict, frame: bytes, label: str) -> Any:
+    def _exchange(self, request: dict, frame: bytes, label: str, refs: list) -> Any:
         t0 = time.monotonic()
         if self._proc is not None and self._wait_exit(0):
             self._stop(graceful=False)  # died between calls (killed from outside?): replace it
@@ -438,6 +450,9 @@ class Worker:
         deadline = now + min(self.call_timeout, self._remaining() - (now - t0))
         try:
             reply = self._roundtrip(frame, deadline)
+            while type(reply) is dict and set(reply) == {"id", "callback"}:
+                answer = self._run_callback(reply, request["id"], refs, label)
+                reply = self._roundtrip(answer, deadline)
         except _Timeout:
             self._stop(graceful=False)
             if by_budget:
@@ -457,7 +472,51 @@ class Worker:
         except ProtocolError:
             self._stop(graceful=False)
             raise
-        return self._outcome(reply, request["id"], label)
+        states = reply.pop("rng", []) if type(reply) is dict else []
+        result = self._outcome(reply, request["id"], label)
+        self._advance_generators(states, refs, label)
+        return result
+
+    def _run_callback(self, reply: dict, ident: int, refs: list, label: str) -> bytes:
+        """Run the grader's own function on the plain data the worker sent; frame the answer."""
+        ask = reply["callback"]
+        index = ask.get("i") if type(ask) is dict else None
+        if (
+            reply["id"] != ident
+            or type(index) is not int
+            or not 0 <= index < len(refs)
+            or not callable(refs[index])
+            or type(ask.get("args")) is not list
+            or type(ask.get("kwargs")) is not dict
+        ):
+            self._stop(graceful=False)
+            raise ProtocolError(f"malformed callback request from the worker during {label}")
+        self._in_callback = True
+        try:
+            answer = {"op": "callback_result", "ok": refs[index](*ask["args"], **ask["kwargs"])}
+            return protocol.encode(answer, max_bytes=self.max_request_bytes, path="callback")
+        except (UnsupportedValue, MessageTooLarge) as err:
+            error = {"type": "TypeError", "message": str(err)}
+        except Exception as err:  # the test's own function failed on the submission's input
+            error = {"type": type(err).__name__, "message": str(err)}
+        finally:
+            self._in_callback = False
+        return protocol.encode({"op": "callback_result", "error": error})
+
+    def _advance_generators(self, states: Any, refs: list, label: str) -> None:
+        """Give the grader's generators the state the worker's copies ended in."""
+        if type(states) is not list:
+            raise ProtocolError(f"malformed generator states from the worker after {label}")
+        for item in states:
+            if type(item) is not list or len(item) != 2 or type(item[0]) is not int:
+                raise ProtocolError(f"malformed generator state from the worker after {label}")
+            index, state = item
+            if not 0 <= index < len(refs) or type(refs[index]) is not np.random.Generator:
+                raise ProtocolError(f"unexpected generator state from the worker after {label}")
+            try:
+                refs[index].bit_generator.state = state
+            except (TypeError, ValueError, KeyError) as err:
+                raise ProtocolError(f"bad generator state from the worker: {err}") from None
 
     def _outcome(self, reply: Any, ident: int, label: str) -> Any:
         if type(reply) is not dict or "id" not in reply or len(reply) != 2:

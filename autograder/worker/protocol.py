@@ -42,8 +42,14 @@ encoding, ``functions=`` when decoding; refused otherwise, so a result cannot ho
 - :class:`FunctionRef` ``(name, args)``: a function from the worker's small registry
   (``runner.FUNCTIONS``), bound to plain-data ``args``; the grader cannot send code.
 - :class:`RngRef` (or an exact ``np.random.Generator`` on a ``PCG64``): rebuilt in the
-  worker as ``np.random.Generator(PCG64)`` from a seed or a PCG64 state. The grader's
-  generator is *not* advanced by what the worker draws.
+  worker as ``np.random.Generator(PCG64)`` from a seed or a PCG64 state. An
+  :class:`RngRef` is not advanced by what the worker draws; a real ``Generator`` sent
+  with ``refs=`` is (its final state comes back in the reply, see ``client.py``), so
+  a test behaves as it would in-process.
+- a trusted *callback*: any other Python function, sent with ``refs=`` as
+  ``{"t": "cb", "i": index}``. The worker gets a stand-in that asks the grader to run the
+  function on plain-data arguments and waits for the plain-data result; the function
+  itself never leaves the grader.
 
 Frames
 ======
@@ -58,8 +64,9 @@ Tagged values: ``{"t": "none"}``, ``{"t": "bool", "v": true}``, ``{"t": "int", "
 ``{"t": "float", "v": 1.5 | "nan" | "inf" | "-inf"}``, ``{"t": "str", "v": "..."}``,
 ``{"t": "list" | "tuple", "v": [...]}``, ``{"t": "dict", "v": [[key, value], ...]}``,
 ``{"t": "nd" | "np", "i": blob index}`` (array / numpy scalar),
-``{"t": "fn", "name": "...", "args": [...]}``, ``{"t": "rng", "seed": int}`` or
-``{"t": "rng", "state": <tagged PCG64 state dict>}``.
+``{"t": "fn", "name": "...", "args": [...]}``, ``{"t": "rng", "seed": int}``,
+``{"t": "rng", "state": <tagged PCG64 state dict>}`` (plus ``"r": index`` when its final
+state is wanted back) and ``{"t": "cb", "i": index}``.
 
 Decoding is strict: every malformed, unknown, oversized, truncated or too deeply nested
 input raises :class:`ProtocolError` (or a subclass) with a message saying what and where.
@@ -72,7 +79,9 @@ import json
 import math
 import os
 import struct
+import types
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -201,7 +210,8 @@ def _dtype_ok(dtype: np.dtype) -> bool:
 
 
 class _Encoder:
-    def __init__(self, max_bytes: int, max_depth: int, allow_refs: bool):
+    def __init__(self, max_bytes: int, max_depth: int, allow_refs: bool, refs: list | None):
+        self.refs = refs
         self.max_bytes = max_bytes
         self.max_depth = max_depth
         self.allow_refs = allow_refs
@@ -289,8 +299,14 @@ class _Encoder:
                 args = self.value(list(x.args), f"{path}.args", depth + 1)
                 return {"t": "fn", "name": x.name, "args": args["v"]}
             if t is np.random.Generator:
-                x = RngRef.from_generator(x)
-                t = RngRef
+                state = self.value(_generator_state(x), f"{path}.state", depth + 1)
+                if self.refs is None:
+                    return {"t": "rng", "state": state}
+                self.refs.append(x)
+                return {"t": "rng", "state": state, "r": len(self.refs) - 1}
+            if self.refs is not None and t in _CALLBACK_TYPES:
+                self.refs.append(x)
+                return {"t": "cb", "i": len(self.refs) - 1}
             if t is RngRef:
                 if (x.seed is None) == (x.state is None):
                     raise UnsupportedValue(f"{path}: RngRef needs exactly one of seed, state")
@@ -307,12 +323,16 @@ class _Encoder:
         raise UnsupportedValue(f"{path}: an object of type {_type_name(x)}; expected {_EXPECTED}")
 
 
+_CALLBACK_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, partial)
+
+
 def encode(
     value: Any,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     allow_refs: bool = False,
+    refs: list | None = None,
     path: str = "value",
 ) -> bytes:
     """One complete frame holding ``value``.
@@ -320,8 +340,10 @@ def encode(
     Raises :class:`UnsupportedValue` for anything that is not plain data of an allowed
     (exact) type, :class:`MessageTooLarge` if the frame would exceed ``max_bytes``.
     ``path`` names the value in error messages (``"result"`` gives ``result[1]['W']``).
+    ``refs`` (grader side, with ``allow_refs``): a list that collects the callbacks and the
+    generators whose state should come back, in the order of their indexes.
     """
-    encoder = _Encoder(max_bytes, max_depth, allow_refs)
+    encoder = _Encoder(max_bytes, max_depth, allow_refs, refs if allow_refs else None)
     tagged = encoder.value(value, path, 0)
     try:
         header = json.dumps(
@@ -414,7 +436,9 @@ def _load_npy(blob: bytes, where: str, max_bytes: int) -> np.ndarray:
 
 
 class _Decoder:
-    def __init__(self, blobs: list[bytes], max_bytes: int, max_depth: int, functions):
+    def __init__(self, blobs: list[bytes], max_bytes: int, max_depth: int, functions, callback):
+        self.callback = callback
+        self.rngs: dict[int, np.random.Generator] = {}
         self.blobs = blobs
         self.used = [False] * len(blobs)
         self.max_bytes = max_bytes
@@ -486,7 +510,7 @@ class _Decoder:
             if array.shape != ():
                 raise ProtocolError(f"{path}: a numpy scalar needs a 0-d array")
             return array[()]
-        if tag in ("fn", "rng") and self.functions is not None:
+        if tag in ("fn", "rng", "cb") and self.functions is not None:
             return self._reference(node, path, depth)
         raise ProtocolError(f"{path}: unknown or unexpected tag {tag!r}")
 
@@ -507,6 +531,14 @@ class _Decoder:
 
             bound.__name__ = bound.__qualname__ = name
             return bound
+        if node["t"] == "cb":
+            self._fields(node, path, "i")
+            if self.callback is None or type(node["i"]) is not int or node["i"] < 0:
+                raise ProtocolError(f"{path}: unexpected callback reference")
+            return self.callback(node["i"])
+        back = node.pop("r", None)
+        if back is not None and (type(back) is not int or back < 0 or back in self.rngs):
+            raise ProtocolError(f"{path}: bad generator reference {back!r}")
         keys = set(node) - {"t"}
         if keys == {"seed"}:
             seed = node["seed"]
@@ -520,7 +552,10 @@ class _Decoder:
                 bit_generator.state = state
             except Exception as err:
                 raise ProtocolError(f"{path}: bad PCG64 state: {err}") from None
-            return np.random.Generator(bit_generator)
+            generator = np.random.Generator(bit_generator)
+            if back is not None:
+                self.rngs[back] = generator
+            return generator
         raise ProtocolError(f"{path}: rng needs exactly one of 'seed', 'state'")
 
 
@@ -530,12 +565,16 @@ def decode(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     functions: dict | None = None,
+    callback=None,
+    rngs: dict | None = None,
     path: str = "value",
 ) -> Any:
     """The value held by one complete frame (as produced by :func:`encode`).
 
     ``functions``: the registry that resolves ``fn`` tags; when given, ``fn`` and ``rng``
     tags are accepted (worker side), otherwise they are refused (grader side).
+    ``callback(index)`` (worker side) makes the stand-in for a ``cb`` reference; ``rngs``
+    (worker side) receives the generators whose final state the grader wants back.
     """
     total = frame_length(frame, max_bytes)
     if len(frame) != total:
@@ -565,10 +604,12 @@ def decode(
     for n in sizes:
         blobs.append(bytes(frame[offset : offset + n]))
         offset += n
-    decoder = _Decoder(blobs, max_bytes, max_depth, functions)
+    decoder = _Decoder(blobs, max_bytes, max_depth, functions, callback)
     value = decoder.value(header["value"], path, 0)
     if not all(decoder.used):
         raise ProtocolError("a blob is never referenced")
+    if rngs is not None:
+        rngs.update(decoder.rngs)
     return value
 
 

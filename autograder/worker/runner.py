@@ -26,9 +26,15 @@ Each answer is one frame ``{"id": n, <outcome>: ...}`` with exactly one outcome:
 ``missing``, ``memory_error``, ``too_large``, ``unsupported`` (the result is not plain
 data) or ``bad_request``.
 
-Functions cannot cross the boundary, so arguments may name one from :data:`FUNCTIONS`
-(a ``FunctionRef(name, args)`` on the grader side). To add one, register a plain
-function of the call arguments followed by the bound ``args``::
+Functions cannot cross the boundary. An argument may be a *callback*: the grader's own
+function stays with the grader, and the worker's stand-in sends
+``{"id": n, "callback": {"i": index, "args": [...], "kwargs": {...}}}`` and waits for
+``{"op": "callback_result", "ok": value}`` (or ``"error": {"type", "message"}``, raised
+here as that built-in exception type). Generators sent with a reference index come back
+as ``"rng": [[index, final PCG64 state], ...]`` beside the outcome. Arguments may also
+name a function from :data:`FUNCTIONS` (a ``FunctionRef(name, args)`` on the grader
+side). To add one, register a plain function of the call arguments followed by the bound
+``args``::
 
     @register("shifted_square_sum")
     def _shifted_square_sum(x, center):
@@ -40,6 +46,7 @@ with student releases, so it must never contain an exercise's solution.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.util
 import json
@@ -226,6 +233,7 @@ class Worker:
         self.modules: dict = {}
         self.import_errors: dict = {}
         self.current: str | None = None  # what is being run, for messages
+        self.ident = None  # the request being served (callbacks answer to it)
         for fd in (self.request_fd, self.response_fd):
             os.set_inheritable(fd, False)  # subprocesses of the code under test never get them
 
@@ -331,6 +339,36 @@ class Worker:
         except BaseException as exc:
             return {"error": self.describe(exc)}
 
+    def make_callback(self, index: int):
+        """The stand-in for the grader's function ``index``: ask the grader, wait, return."""
+        p, worker = self.p, self
+
+        def callback(*args, **kwargs):
+            try:
+                frame = p.encode(
+                    {
+                        "id": worker.ident,
+                        "callback": {"i": index, "args": list(args), "kwargs": kwargs},
+                    },
+                    max_bytes=worker.max_result,
+                    path="callback argument",
+                )
+            except p.UnsupportedValue as err:
+                raise TypeError(f"cannot pass this to the test's function: {err}") from None
+            p.write_frame(worker.response_fd, frame)
+            answer = p.decode(p.read_frame(worker.request_fd, worker.max_request))
+            if type(answer) is not dict or answer.get("op") != "callback_result":
+                raise p.ProtocolError("expected the result of the test's function")
+            if "ok" in answer:
+                return answer["ok"]
+            error = answer.get("error") if type(answer.get("error")) is dict else {}
+            kind = getattr(builtins, str(error.get("type")), None)
+            if not (isinstance(kind, type) and issubclass(kind, Exception)):
+                kind = RuntimeError
+            raise kind(f"the test's function raised: {error.get('message', '')}")
+
+        return callback
+
     def call(self, request: dict) -> dict:
         found = self.lookup(request["module"], request["function"])
         if "found" not in found:
@@ -358,18 +396,26 @@ class Worker:
                 frame = p.read_frame(self.request_fd, self.max_request)
             except p.ChannelClosed:
                 return 0
-            self.current, ident = None, None
+            self.current, ident, rngs = None, None, {}
             try:
-                request = p.decode(frame, max_bytes=self.max_request, functions=FUNCTIONS)
+                request = p.decode(
+                    frame,
+                    max_bytes=self.max_request,
+                    functions=FUNCTIONS,
+                    callback=self.make_callback,
+                    rngs=rngs,
+                )
                 if type(request) is not dict:
                     raise TypeError("a request must be a dict")
-                ident = request.get("id")
+                ident = self.ident = request.get("id")
                 if request.get("op") == "bye":
                     return 0
                 reply = self.handle(request.get("op"), request)
             except (p.ProtocolError, KeyError, TypeError, ValueError) as err:
                 reply = {"bad_request": {"message": f"{type(err).__name__}: {err}"}}
             reply["id"] = ident
+            if rngs:
+                reply["rng"] = [[i, g.bit_generator.state] for i, g in sorted(rngs.items())]
             _flush_output()
             self.send(reply)
 
