@@ -23,25 +23,33 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     if args.verbose:
         for r in results:
             for failure in r.failures:
-                console.print(f"[red]FAILED[/red] {failure}", markup=False, highlight=False)
-    return 0
+                console.print("FAILED", style="red", end=" ")
+                console.print(failure, markup=False, highlight=False, soft_wrap=True)
+    # like pytest: 0 only when every public test passes, so scripts and CI can rely on it
+    return 0 if all(r.passed == r.total for r in results) else 1
 
 
 def _demo(args: argparse.Namespace, console: Console) -> int:
     """The quickstart's main job: the reference solutions and the blank stubs, side by side."""
     from autograder.check import CheckError, render, run_public_tests, score
 
-    for impl, expectation in (
-        ("solutions", "the reference solutions: every exercise passes"),
-        ("exercises", "the blank stubs: every exercise fails with NotImplementedError"),
+    as_expected = True
+    for impl, expectation, full in (
+        ("solutions", "the reference solutions: every exercise passes", True),
+        ("exercises", "the blank stubs: every exercise fails with NotImplementedError", False),
     ):
         console.rule(expectation)
         try:
-            render(score(run_public_tests(impl)), f"Public tests against '{impl}'", console)
+            results = score(run_public_tests(impl))
         except CheckError as err:
             console.print(f"deepgrade demo: {err}", style="red", markup=False, soft_wrap=True)
             return 2
-    return 0
+        render(results, f"Public tests against '{impl}'", console)
+        got = sum(r.score for r in results)
+        if got != (TOTAL_POINTS if full else 0):
+            console.print(f"unexpected: '{impl}' scored {got:g}, not as described", style="red")
+            as_expected = False
+    return 0 if as_expected else 1
 
 
 def _build_exercises(args: argparse.Namespace, console: Console) -> int:

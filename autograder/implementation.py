@@ -23,6 +23,9 @@ from types import ModuleType
 from autograder.catalog import BY_NAME, TOPICS
 
 PACKAGES = ("solutions", "exercises")
+# Provided helper modules the topic modules import; taken from exercises/ when a
+# student's folder holds only the topic modules.
+PROVIDED = ("_validate",)
 
 
 class SubmissionError(Exception):
@@ -65,6 +68,9 @@ class Implementation:
             package = importlib.util.module_from_spec(spec)
             package.__path__ = [str(self.origin)]
             sys.modules[name] = package
+            for helper in PROVIDED:  # a folder of only the topic modules still imports
+                if not (self.origin / f"{helper}.py").is_file():
+                    sys.modules[f"{name}.{helper}"] = importlib.import_module(f"exercises.{helper}")
         return name
 
     def module(self, topic: str) -> ModuleType:
@@ -80,14 +86,22 @@ class Implementation:
                 self._modules[topic] = importlib.import_module(f"{self._package}.{topic}")
                 return self._modules[topic]
             except BaseException as err:  # a submission may raise anything, SystemExit included
-                last = traceback.extract_tb(err.__traceback__)[-1:] or None
-                where = f" (line {last[0].lineno})" if last else ""
-                if isinstance(err, SyntaxError):
-                    where = f" (line {err.lineno})"
                 self._errors[topic] = (
-                    f"{topic}.py could not be imported{where}: {type(err).__name__}: {err}"
+                    f"{topic}.py could not be imported{self._where(err)}: "
+                    f"{type(err).__name__}: {err}"
                 )
         raise SubmissionError(self._errors[topic])
+
+    def _where(self, err: BaseException) -> str:
+        """' (convolution.py line 12)': the submission's own line where the import failed."""
+        if isinstance(err, SyntaxError) and err.filename:
+            return f" ({Path(err.filename).name} line {err.lineno})"
+        inside = [
+            frame
+            for frame in traceback.extract_tb(err.__traceback__)
+            if Path(frame.filename).parent == self.origin
+        ]
+        return f" ({Path(inside[-1].filename).name} line {inside[-1].lineno})" if inside else ""
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -100,7 +114,10 @@ class Implementation:
                 return getattr(module, name)
         if entry:
             raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
-        raise SubmissionError(f"no topic module defines {name!r}")
+        broken = "; ".join(self._errors.values())
+        raise SubmissionError(
+            f"no topic module defines {name!r}" + (f" (and {broken})" if broken else "")
+        )
 
     def _try_module(self, topic: str) -> ModuleType | None:
         try:

@@ -70,7 +70,7 @@ def test_student_folder_with_broken_modules_loses_only_those_exercises(tmp_path)
         elif entry.module not in ("activations",):
             assert r.passed == r.total > 0, (entry.label, r.failures[:1])
     assert (
-        "pooling.py could not be imported (line 1): SyntaxError"
+        "pooling.py could not be imported (pooling.py line 1): SyntaxError"
         in results["max_pool2d"].first_failure
     )
     assert "has no recurrent.py" in results["lstm"].first_failure
@@ -101,6 +101,18 @@ def test_check_command_prints_the_points_table():
     assert proc.returncode == 0, proc.stderr
     assert "Exercise 1.4 (conv2d)" in proc.stdout
     assert f"{TOTAL_POINTS:.1f}/{TOTAL_POINTS}" in proc.stdout
+
+
+def test_check_command_exits_non_zero_when_a_public_test_fails():
+    env = {**os.environ, "COLUMNS": "160"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", "exercises", "-v"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "not implemented yet" in proc.stdout
+    assert "FAILED tests/test_convolution.py::" in proc.stdout
+    assert "[red]" not in proc.stdout
 
 
 def test_check_command_reports_a_missing_folder():
