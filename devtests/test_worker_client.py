@@ -620,8 +620,8 @@ def test_closed_worker_refuses_calls(submission):
 
 
 def test_unknown_isolation_level_is_refused(submission):
-    with pytest.raises(ValueError, match="bwrap"):
-        Worker(submission, isolation="bwrap")
+    with pytest.raises(ValueError, match="process, bwrap, auto"):
+        Worker(submission, isolation="chroot")
 
 
 @pytest.mark.parametrize("python", ["/nonexistent/python", "/bin/false"])

@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.worker import protocol
+from autograder.worker import protocol, sandbox
 from autograder.worker.protocol import (
     FunctionRef,
     MessageTooLarge,
@@ -98,7 +98,8 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "runner.py"
 PROTOCOL = HERE / "protocol.py"
-ISOLATION_LEVELS = ("process",)
+ISOLATION_LEVELS = sandbox.CHOICES
+MAX_SOURCE_BYTES = 2 * 2**20  # per submitted .py file copied for the worker
 TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -185,19 +186,43 @@ class Launch:
     env: dict[str, str]
 
 
+def stage_submission(submission_dir: Path, dest: Path) -> None:
+    """Copy what the worker may import: the folder's top-level ``.py`` files.
+
+    Links are skipped (they could point anywhere), each file is capped at
+    MAX_SOURCE_BYTES, and the provided helper modules (``_validate.py``) are taken from
+    ``exercises/`` when the student's folder holds only the topic modules.
+    """
+    from autograder.implementation import PROVIDED
+
+    dest.mkdir()
+    for path in sorted(submission_dir.glob("*.py")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            (dest / path.name).write_text(
+                f"raise ImportError('{path.name} is larger than {MAX_SOURCE_BYTES} bytes')\n"
+            )
+            continue
+        shutil.copyfile(path, dest / path.name)
+    exercises = HERE.parents[1] / "exercises"
+    for helper in PROVIDED:
+        if not (dest / f"{helper}.py").exists() and (exercises / f"{helper}.py").is_file():
+            shutil.copyfile(exercises / f"{helper}.py", dest / f"{helper}.py")
+
+
 def build_launch(
     isolation: str, *, submission_dir: Path, workdir: Path, config: str, python: str
 ) -> Launch:
-    """The command line for one isolation level.
+    """The command line for one isolation level (see ``sandbox.py``).
 
-    ``"process"``: ``python -I runner.py CONFIG`` in ``workdir``. A sandboxed level adds a
-    command prefix and copies what the worker may see into ``workdir``, e.g. for
-    bubblewrap: copy RUNNER and PROTOCOL to ``workdir/grader`` and the submission to
-    ``workdir/submission``, then ``bwrap --ro-bind /usr /usr ... --bind workdir /work
-    --unshare-all --die-with-parent --chdir /work python -I /work/grader/runner.py CONFIG``
-    with ``submission="/work/submission"`` (the pipes are inherited fds, which bwrap
-    passes through).
+    The submission is always staged into ``workdir/submission`` first, so both levels
+    import the same files. ``"process"``: ``python -I runner.py CONFIG`` in ``workdir``.
+    ``"bwrap"``: the runner and protocol are copied to ``workdir/grader`` and the worker
+    runs inside bubblewrap, seeing only those two copies (read-only), the Python
+    installation and an empty /tmp; the protocol pipes are inherited fds.
     """
+    stage_submission(submission_dir, workdir / "submission")
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -211,9 +236,18 @@ def build_launch(
     }
     if isolation == "process":
         argv = [python, "-I", str(RUNNER), config]
-        return Launch(argv, str(submission_dir), str(workdir), env)
+        return Launch(argv, str(workdir / "submission"), str(workdir), env)
+    if isolation == "bwrap":
+        grader = workdir / "grader"
+        grader.mkdir()
+        for source in (RUNNER, PROTOCOL):
+            shutil.copyfile(source, grader / source.name)
+        env |= {"HOME": "/tmp", "TMPDIR": "/tmp"}
+        runner = [python, "-I", f"{sandbox.GRADER_DIR}/{RUNNER.name}", config]
+        argv = sandbox.sandbox_argv(python, workdir, runner)
+        return Launch(argv, sandbox.SUBMISSION_DIR, str(workdir), env)
     raise ValueError(
-        f"isolation {isolation!r} is not available; choose one of {', '.join(ISOLATION_LEVELS)}"
+        f"isolation {isolation!r} is not available; choose one of {', '.join(sandbox.LEVELS)}"
     )
 
 
@@ -291,11 +325,9 @@ class Worker:
         term_grace: float = 0.2,
         python: str | None = None,
     ):
-        if isolation not in ISOLATION_LEVELS:
-            raise ValueError(
-                f"isolation {isolation!r} is not available; choose one of "
-                f"{', '.join(ISOLATION_LEVELS)}"
-            )
+        # "auto" becomes the strongest level the host allows; an explicit level that the
+        # host cannot provide raises sandbox.IsolationUnavailable with the reason
+        isolation = sandbox.resolve(isolation, python or sys.executable)
         self.submission_dir = Path(submission_dir).expanduser().resolve()
         if not self.submission_dir.is_dir():
             raise ValueError(f"{submission_dir} is not a folder")
