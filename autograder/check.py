@@ -10,31 +10,17 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from autograder.catalog import EXERCISES, TOTAL_POINTS, Exercise
+from autograder.catalog import TOTAL_POINTS
 from autograder.implementation import Implementation, SubmissionError
+from autograder.scoring import ExerciseResult, total
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_TESTS = PROJECT_ROOT / "tests"
-
-
-@dataclass
-class ExerciseResult:
-    exercise: Exercise
-    passed: int = 0
-    total: int = 0
-    first_failure: str = ""
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        """Points in proportion to the public tests passed (the hidden suites decide grades)."""
-        return self.exercise.points * self.passed / self.total if self.total else 0.0
 
 
 class CheckError(RuntimeError):
@@ -65,31 +51,6 @@ def run_public_tests(impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600
         return json.loads(report.read_text(encoding="utf-8"))
 
 
-def score(records: list[dict]) -> list[ExerciseResult]:
-    """Per-exercise results in catalogue order; exercises without public tests score 0."""
-    results = {e.name: ExerciseResult(e) for e in EXERCISES}
-    for record in records:
-        result = results.get(record["exercise"])
-        if result is None:
-            continue
-        result.total += 1
-        if record["outcome"] == "passed":
-            result.passed += 1
-        else:
-            result.failures.append(f"{record['nodeid']}: {record['message']}")
-            result.first_failure = result.first_failure or record["message"]
-    return list(results.values())
-
-
-def _headline(result: ExerciseResult) -> str:
-    """The first line of the first failure; a stub's own NotImplementedError in three words."""
-    if not result.first_failure:
-        return ""
-    if result.first_failure.startswith(f"NotImplementedError: {result.exercise.label} is not"):
-        return "not implemented yet"
-    return result.first_failure.splitlines()[0]
-
-
 def render(results: list[ExerciseResult], title: str, console: Console) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("exercise")
@@ -104,9 +65,8 @@ def render(results: list[ExerciseResult], title: str, console: Console) -> None:
             r.exercise.label,
             f"[{style}]{r.passed}/{r.total}[/{style}]",
             f"{r.score:.1f}/{r.exercise.points}",
-            _headline(r),
+            r.headline,
         )
-    total = sum(r.score for r in results)
     table.add_section()
-    table.add_row("total", "", f"{total:.1f}/{TOTAL_POINTS}", "")
+    table.add_row("total", "", f"{total(results):.1f}/{TOTAL_POINTS}", "")
     console.print(table)

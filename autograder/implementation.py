@@ -35,6 +35,15 @@ class SubmissionError(Exception):
 class Implementation:
     """Attribute access to an implementation's exercise functions and module constants."""
 
+    # The grading engine reads these of any implementation; in-process there is no
+    # isolation and no time budget.
+    isolation = "none (in-process)"
+    budget_exhausted = False
+
+    @property
+    def failed_imports(self) -> dict[str, str]:
+        return dict(self._errors)
+
     def __init__(self, spec: str | Path):
         self.spec = str(spec)
         self.origin = self._origin()

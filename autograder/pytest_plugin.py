@@ -19,8 +19,12 @@ import pytest
 
 from autograder.catalog import BY_NAME
 from autograder.implementation import Implementation, SubmissionError
+from autograder.worker.protocol import WorkerError
 
 DEFAULT_IMPL = "exercises"
+# The grading engine passes pytest a plugin with this attribute set; its implementation()
+# (the submission behind its worker) replaces --impl.
+GRADING_PLUGIN = "supplies_deepgrade_impl"
 _IMPL = pytest.StashKey[Implementation]()
 
 
@@ -42,8 +46,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "exercise(name): the exercise a test checks")
+    config.addinivalue_line(
+        "markers", "points(weight): the test's share of its exercise's points (default 1)"
+    )
+    grading = next(
+        (p for p in config.pluginmanager.get_plugins() if getattr(p, GRADING_PLUGIN, False)),
+        None,
+    )
     try:  # a wrong --impl stops the run at once, before any test reports a confusing error
-        config.stash[_IMPL] = Implementation(config.getoption("--impl"))
+        config.stash[_IMPL] = (
+            grading.implementation() if grading else Implementation(config.getoption("--impl"))
+        )
     except SubmissionError as err:
         raise pytest.UsageError(f"--impl: {err}") from None
     path = config.getoption("--deepgrade-report")
@@ -54,6 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     impl = config.stash[_IMPL]
     return f"deepgrade: testing implementation '{impl.spec}' ({impl.origin}); choose with --impl"
+
+
+def weight_of(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("points")
+    return float(mark.args[0]) if mark else 1.0
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +104,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     err = call.excinfo.value
     if isinstance(err, NotImplementedError):
         report.longrepr = f"NotImplementedError: {err}"
-    elif isinstance(err, SubmissionError):
-        report.longrepr = f"SubmissionError: {err}"
+    elif isinstance(err, SubmissionError | WorkerError):
+        report.longrepr = f"{type(err).__name__}: {err}"
 
 
 def failure_message(report: pytest.TestReport) -> str:
@@ -101,16 +119,17 @@ def failure_message(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
-class _JsonReport:
-    """Collects one record per test (its worst phase) and writes them when the run ends."""
+class ResultCollector:
+    """One record per test (its worst phase): nodeid, exercise, weight, outcome, message."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self) -> None:
         self.records: dict[str, dict] = {}
         self.exercises: dict[str, str | None] = {}
+        self.weights: dict[str, float] = {}
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.exercises = {item.nodeid: exercise_of(item) for item in items}
+        self.weights = {item.nodeid: weight_of(item) for item in items}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = self.records.setdefault(
@@ -118,14 +137,25 @@ class _JsonReport:
             {
                 "nodeid": report.nodeid,
                 "exercise": self.exercises.get(report.nodeid),
+                "weight": self.weights.get(report.nodeid, 1.0),
                 "outcome": "passed",
+                "seconds": 0.0,
                 "message": "",
             },
         )
+        record["seconds"] += report.duration
         if report.failed or (report.skipped and record["outcome"] == "passed"):
             record["outcome"] = "failed" if report.failed else "skipped"
             if not record["message"]:
                 record["message"] = failure_message(report)
+
+
+class _JsonReport(ResultCollector):
+    """The records, written as JSON when the run ends (read by ``deepgrade check``)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.path.write_text(json.dumps(list(self.records.values()), indent=1), encoding="utf-8")

@@ -285,6 +285,13 @@ class _Output:
         return "\n".join(lines[-n:])
 
 
+@dataclass(frozen=True)
+class RemoteFunction:
+    """What :meth:`Worker.get` returns for a module-level function: call it by name."""
+
+    label: str
+
+
 @dataclass
 class CallRecord:
     """The last request: what ran, how long it took, what it printed, how it ended."""
@@ -371,7 +378,7 @@ class Worker:
         return self._request(request, module, function)
 
     def get(self, module: str, name: str) -> Any:
-        """A module-level value of the submission (plain data only)."""
+        """A module-level value of the submission (plain data), or a RemoteFunction."""
         return self._request({"op": "get", "module": module, "name": name}, module, name)
 
     def ping(self) -> bool:
@@ -561,6 +568,8 @@ class Worker:
             raise ProtocolError(f"the worker answered request {reply.get('id')!r}, not {ident}")
         if outcome == "ok":
             return detail
+        if outcome == "function":
+            return RemoteFunction(label)
         if type(detail) is not dict:
             self._stop(graceful=False)
             raise ProtocolError(f"malformed {outcome!r} reply from the worker to {label}")

@@ -66,7 +66,8 @@ Tagged values: ``{"t": "none"}``, ``{"t": "bool", "v": true}``, ``{"t": "int", "
 ``{"t": "nd" | "np", "i": blob index}`` (array / numpy scalar),
 ``{"t": "fn", "name": "...", "args": [...]}``, ``{"t": "rng", "seed": int}``,
 ``{"t": "rng", "state": <tagged PCG64 state dict>}`` (plus ``"r": index`` when its final
-state is wanted back) and ``{"t": "cb", "i": index}``.
+state is wanted back), ``{"t": "cb", "i": index}`` and
+``{"t": "sub", "module": "...", "name": "..."}`` (a :class:`SubmissionRef`).
 
 Decoding is strict: every malformed, unknown, oversized, truncated or too deeply nested
 input raises :class:`ProtocolError` (or a subclass) with a message saying what and where.
@@ -165,6 +166,24 @@ class FunctionRef:
 
     name: str
     args: tuple = ()
+
+
+@dataclass(frozen=True)
+class SubmissionRef:
+    """One of the submission's own functions, passed as an argument (``{"t": "sub"}``).
+
+    Calling it on the grader side runs ``call`` (which goes through the worker); sent to
+    the worker, it is resolved there to the submission's function itself.
+    """
+
+    module: str
+    name: str
+    call: Any = field(default=None, compare=False, repr=False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.call is None:
+            raise TypeError(f"{self.module}.{self.name} can only be called in the worker")
+        return self.call(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -304,6 +323,10 @@ class _Encoder:
                     return {"t": "rng", "state": state}
                 self.refs.append(x)
                 return {"t": "rng", "state": state, "r": len(self.refs) - 1}
+            if t is SubmissionRef:
+                if type(x.module) is not str or type(x.name) is not str:
+                    raise UnsupportedValue(f"{path}: SubmissionRef needs str module and name")
+                return {"t": "sub", "module": x.module, "name": x.name}
             if self.refs is not None and t in _CALLBACK_TYPES:
                 self.refs.append(x)
                 return {"t": "cb", "i": len(self.refs) - 1}
@@ -436,8 +459,11 @@ def _load_npy(blob: bytes, where: str, max_bytes: int) -> np.ndarray:
 
 
 class _Decoder:
-    def __init__(self, blobs: list[bytes], max_bytes: int, max_depth: int, functions, callback):
+    def __init__(
+        self, blobs: list[bytes], max_bytes: int, max_depth: int, functions, callback, submission
+    ):
         self.callback = callback
+        self.submission = submission
         self.rngs: dict[int, np.random.Generator] = {}
         self.blobs = blobs
         self.used = [False] * len(blobs)
@@ -510,7 +536,7 @@ class _Decoder:
             if array.shape != ():
                 raise ProtocolError(f"{path}: a numpy scalar needs a 0-d array")
             return array[()]
-        if tag in ("fn", "rng", "cb") and self.functions is not None:
+        if tag in ("fn", "rng", "cb", "sub") and self.functions is not None:
             return self._reference(node, path, depth)
         raise ProtocolError(f"{path}: unknown or unexpected tag {tag!r}")
 
@@ -531,6 +557,11 @@ class _Decoder:
 
             bound.__name__ = bound.__qualname__ = name
             return bound
+        if node["t"] == "sub":
+            self._fields(node, path, "module", "name")
+            if self.submission is None:
+                raise ProtocolError(f"{path}: unexpected submission function reference")
+            return self.submission(node["module"], node["name"])
         if node["t"] == "cb":
             self._fields(node, path, "i")
             if self.callback is None or type(node["i"]) is not int or node["i"] < 0:
@@ -566,6 +597,7 @@ def decode(
     max_depth: int = MAX_DEPTH,
     functions: dict | None = None,
     callback=None,
+    submission=None,
     rngs: dict | None = None,
     path: str = "value",
 ) -> Any:
@@ -574,7 +606,8 @@ def decode(
     ``functions``: the registry that resolves ``fn`` tags; when given, ``fn`` and ``rng``
     tags are accepted (worker side), otherwise they are refused (grader side).
     ``callback(index)`` (worker side) makes the stand-in for a ``cb`` reference; ``rngs``
-    (worker side) receives the generators whose final state the grader wants back.
+    (worker side) receives the generators whose final state the grader wants back;
+    ``submission(module, name)`` (worker side) resolves a ``sub`` reference.
     """
     total = frame_length(frame, max_bytes)
     if len(frame) != total:
@@ -604,7 +637,7 @@ def decode(
     for n in sizes:
         blobs.append(bytes(frame[offset : offset + n]))
         offset += n
-    decoder = _Decoder(blobs, max_bytes, max_depth, functions, callback)
+    decoder = _Decoder(blobs, max_bytes, max_depth, functions, callback, submission)
     value = decoder.value(header["value"], path, 0)
     if not all(decoder.used):
         raise ProtocolError("a blob is never referenced")

@@ -17,7 +17,8 @@ one frame each, until the request pipe closes:
   relative imports between them work, exactly as ``autograder/implementation.py`` does
   in-process;
 - ``{"op": "call", "id": n, "module": m, "function": f, "args": [...], "kwargs": {...}}``;
-- ``{"op": "get", "id": n, "module": m, "name": a}``: a module-level value (plain data);
+- ``{"op": "get", "id": n, "module": m, "name": a}``: a module-level value (plain data;
+  for a function, the outcome ``function`` says it is one, to be called by name);
 - ``{"op": "ping", "id": n}``; ``{"op": "bye"}``.
 
 Each answer is one frame ``{"id": n, <outcome>: ...}`` with exactly one outcome:
@@ -369,6 +370,13 @@ class Worker:
 
         return callback
 
+    def submission_function(self, module: str, name: str):
+        """The submission's own ``module.name``, for a ``sub`` argument."""
+        found = self.lookup(module, name) if self.folder else {}
+        if "found" not in found or not callable(found["found"]):
+            raise self.p.ProtocolError(f"the submission has no function {module}.{name}")
+        return found["found"]
+
     def call(self, request: dict) -> dict:
         found = self.lookup(request["module"], request["function"])
         if "found" not in found:
@@ -403,6 +411,7 @@ class Worker:
                     max_bytes=self.max_request,
                     functions=FUNCTIONS,
                     callback=self.make_callback,
+                    submission=self.submission_function,
                     rngs=rngs,
                 )
                 if type(request) is not dict:
@@ -452,7 +461,12 @@ class Worker:
         if op == "get":
             self.current = f"{request['module']}.{request['name']}"
             found = self.lookup(request["module"], request["name"])
-            return {"ok": found.pop("found")} if "found" in found else found
+            if "found" not in found:
+                return found
+            value = found.pop("found")
+            if callable(value):  # a provided function: the grader calls it by name
+                return {"function": {"name": request["name"]}}
+            return {"ok": value}
         return {"bad_request": {"message": f"unknown op {op!r}"}}
 
 
@@ -467,6 +481,20 @@ def load_protocol():
     return module
 
 
+# The grader's own packages. In the plain-process level they may be importable (an
+# editable install puts them on sys.path): refuse them by name. This stops the easy
+# route only; reading files by path is stopped by the bwrap level, not here.
+GRADER_PACKAGES = ("solutions", "autograder", "tests", "devtests", "datasets")
+
+
+class _RefuseGraderPackages:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] in GRADER_PACKAGES:
+            raise ImportError(f"a submission may not import the grader's package {name!r}")
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -474,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     config = json.loads(argv[0])
     report = apply_limits(config.get("limits") or {})  # before numpy is imported
+    sys.meta_path.insert(0, _RefuseGraderPackages())
+    for name in list(sys.modules):
+        if name.split(".")[0] in GRADER_PACKAGES:
+            del sys.modules[name]
     worker = Worker(load_protocol(), config, report)
     return worker.serve()
 

@@ -1,0 +1,179 @@
+"""Grade one submission: the suites run here (trusted); the submission runs in its worker.
+
+``grade(folder)`` runs pytest in this process on the suites, with a plugin that makes
+the tests' ``impl`` the submission behind a :class:`~autograder.worker.Worker` (or, with
+``mode="in-process"``, imported here for debugging), collects one record per test and
+turns them into a :class:`SubmissionReport`. Comparison, scoring and report writing
+never leave this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder.catalog import TOPICS, TOTAL_POINTS
+from autograder.implementation import Implementation, SubmissionError
+from autograder.pytest_plugin import ResultCollector
+from autograder.scoring import ExerciseResult, score, total
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PUBLIC_SUITE = PROJECT_ROOT / "tests"
+HIDDEN_SUITES = PROJECT_ROOT / "autograder" / "suites"
+MODES = ("worker", "in-process")
+STATUSES = ("graded", "timed out", "crashed", "could not import")
+
+
+def default_suites() -> list[Path]:
+    """The public tests, and the hidden suites where this installation has them."""
+    hidden = [HIDDEN_SUITES] if any(HIDDEN_SUITES.glob("test_*.py")) else []
+    return [PUBLIC_SUITE, *hidden]
+
+
+@dataclass
+class Limits:
+    """Per submission: seconds per call and in total, memory, what may come back."""
+
+    call_seconds: float = 20.0
+    total_seconds: float = 300.0
+    memory_mb: int = 1024
+    max_output_bytes: int = 10_000
+    max_result_bytes: int = 64 * 2**20
+
+    def worker_options(self) -> dict:
+        return {
+            "call_timeout": self.call_seconds,
+            "total_timeout": self.total_seconds,
+            "memory_mb": self.memory_mb,
+            "max_output_bytes": self.max_output_bytes,
+            "max_result_bytes": self.max_result_bytes,
+        }
+
+
+@dataclass
+class SubmissionReport:
+    """Everything the reports are written from (all plain data, JSON-ready)."""
+
+    student: str
+    status: str
+    isolation: str
+    mode: str
+    execution_time: float
+    score: float
+    max_score: int
+    exercises: list[dict] = field(default_factory=list)
+    tests: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionReport:
+        return cls(**data)
+
+
+class _GradingSession(ResultCollector):
+    """The pytest plugin that supplies ``impl`` and collects the records."""
+
+    supplies_deepgrade_impl = True  # see pytest_plugin.GRADING_PLUGIN
+
+    def __init__(self, submission: Path, mode: str, isolation: str, limits: Limits):
+        super().__init__()
+        self.submission, self.mode, self.isolation_wanted = submission, mode, isolation
+        self.limits = limits
+        self.impl = None
+
+    def implementation(self):
+        if self.mode == "in-process":
+            self.impl = Implementation(self.submission)
+        else:
+            from autograder.grading.proxy import WorkerImplementation
+
+            self.impl = WorkerImplementation(
+                self.submission, isolation=self.isolation_wanted, **self.limits.worker_options()
+            )
+        return self.impl
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        close = getattr(type(self.impl), "close", None)  # in-process has nothing to close
+        if close is not None:
+            close(self.impl)
+
+
+def grade(
+    submission: str | Path,
+    *,
+    suites: list[Path] | None = None,
+    mode: str = "worker",
+    isolation: str = "process",
+    limits: Limits | None = None,
+    student: str | None = None,
+) -> SubmissionReport:
+    """Grade the folder ``submission``; raises SubmissionError only if it is not a folder."""
+    folder = Path(submission).expanduser().resolve()
+    if not folder.is_dir():
+        raise SubmissionError(f"{submission} is not a folder")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    limits = limits or Limits()
+    session = _GradingSession(folder, mode, isolation, limits)
+    args = [
+        *(str(s) for s in (suites or default_suites())),
+        f"--rootdir={PROJECT_ROOT}", "-o", "addopts=", "-p", "no:cacheprovider",
+        "--import-mode=importlib", "-q", "--tb=native",
+    ]  # fmt: skip
+    started = time.monotonic()
+    console = io.StringIO()  # pytest's own terminal output is not part of any report
+    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
+        exit_code = pytest.main(args, plugins=[session])
+    elapsed = time.monotonic() - started
+    records = list(session.records.values())
+    notes = []
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        notes.append(f"the test run ended with pytest exit code {int(exit_code)}")
+    return _report(student or folder.name, session, records, mode, elapsed, notes)
+
+
+def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport:
+    results: list[ExerciseResult] = score(records)
+    impl = session.impl
+    status = "graded"
+    if impl is not None and impl.budget_exhausted:
+        status = "timed out"
+        notes.append("the submission's time budget ran out; the remaining calls scored 0")
+    failed = impl.failed_imports if impl is not None else {}
+    if failed and set(failed) >= set(TOPICS):
+        status = "could not import"
+    if not records:
+        status = "crashed"
+        notes.append("no test ran")
+    return SubmissionReport(
+        student=student,
+        status=status,
+        isolation=impl.isolation if impl is not None else "none",
+        mode=mode,
+        execution_time=round(elapsed, 3),
+        score=total(results),
+        max_score=TOTAL_POINTS,
+        exercises=[
+            {
+                "number": r.exercise.number,
+                "name": r.exercise.name,
+                "label": r.exercise.label,
+                "score": r.score,
+                "max_score": r.max_score,
+                "passed": r.passed,
+                "total": r.total,
+                "failures": r.failures,
+            }
+            for r in results
+        ],
+        tests=records,
+        notes=notes,
+    )

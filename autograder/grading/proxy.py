@@ -1,0 +1,105 @@
+"""The ``impl`` a test sees when grading: the submission, reached only through its worker.
+
+:class:`WorkerImplementation` has the interface of
+:class:`autograder.implementation.Implementation` (``impl.conv2d(...)``,
+``impl.FILTERS``), so the same suites run in-process (debugging) and through the worker
+(grading). Every value a test gets back is plain data decoded on the trusted side.
+"""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any
+
+from autograder.catalog import BY_NAME, TOPICS
+from autograder.implementation import SubmissionError
+from autograder.worker import (
+    BudgetExhausted,
+    ImportFailed,
+    MissingFunction,
+    RemoteFunction,
+    StudentException,
+    Worker,
+    WorkerError,
+)
+from autograder.worker.protocol import SubmissionRef
+
+
+def as_trusted_exception(err: StudentException) -> BaseException:
+    """The student's exception as the same built-in type, made here from its message.
+
+    A test's ``pytest.raises(ValueError)`` and the report's wording then agree with
+    in-process runs; other types (custom classes, SystemExit) stay a StudentException.
+    """
+    kind = getattr(builtins, err.type, None)
+    if isinstance(kind, type) and issubclass(kind, Exception) and not issubclass(kind, OSError):
+        trusted = kind(err.message)
+        if err.where:
+            trusted.add_note(f"raised at {err.where}")
+        return trusted
+    return err
+
+
+class WorkerImplementation:
+    """Attribute access to a submission's functions and constants, through a Worker."""
+
+    def __init__(self, submission: str | Path, **worker_options: Any):
+        self.spec = str(submission)
+        self.origin = Path(submission).expanduser().resolve()
+        if not self.origin.is_dir():
+            raise SubmissionError(f"{submission} is not a folder")
+        self.worker = Worker(self.origin, **worker_options)
+        self.isolation = self.worker.isolation
+        self.failed_imports: dict[str, str] = {}
+        self.budget_exhausted = False
+
+    def _run(self, call, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except StudentException as err:
+            raise as_trusted_exception(err) from None
+        except ImportFailed as err:
+            self.failed_imports[err.module] = str(err)
+            raise SubmissionError(str(err)) from None
+        except BudgetExhausted:
+            self.budget_exhausted = True
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        entry = BY_NAME.get(name)
+        if entry is not None:
+            return self._caller(entry.module, name, entry.label)
+        # provided constants (FILTERS...) and functions (init_digit_network...): the first
+        # topic module that has the name
+        for topic in TOPICS:
+            try:
+                value = self._run(self.worker.get, topic, name)
+            except (MissingFunction, SubmissionError):
+                continue
+            if isinstance(value, RemoteFunction):
+                return self._caller(topic, name, f"{topic}.{name}")
+            return value
+        raise SubmissionError(f"no topic module defines {name!r}")
+
+    def _caller(self, module: str, name: str, label: str) -> SubmissionRef:
+        """Callable here (through the worker); passed to the submission, its own function."""
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return self._run(self.worker.call, module, name, *args, **kwargs)
+            except MissingFunction:
+                raise SubmissionError(f"{label}: {module}.py has no function {name}") from None
+
+        return SubmissionRef(module, name, call)
+
+    def close(self) -> None:
+        self.worker.close()
+
+    def __repr__(self) -> str:
+        return f"WorkerImplementation({self.spec!r}, isolation={self.isolation!r})"
+
+
+__all__ = ["WorkerImplementation", "WorkerError", "as_trusted_exception"]

@@ -1,0 +1,65 @@
+"""From test records to points: each exercise's points shared among its tests by weight.
+
+A record is one test's result (see ``pytest_plugin.ResultCollector``). An exercise's
+score is ``points * (weight of its passed tests) / (weight of all its tests)``, so a
+conv layer that is right except for the bias keeps the points of the tests it passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograder.catalog import EXERCISES, Exercise
+
+
+@dataclass
+class ExerciseResult:
+    exercise: Exercise
+    passed: int = 0
+    total: int = 0
+    passed_weight: float = 0.0
+    total_weight: float = 0.0
+    first_failure: str = ""
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        if not self.total_weight:
+            return 0.0
+        return round(self.exercise.points * self.passed_weight / self.total_weight, 4)
+
+    @property
+    def max_score(self) -> int:
+        return self.exercise.points
+
+    @property
+    def headline(self) -> str:
+        """The first line of the first failure; a stub's own NotImplementedError in 3 words."""
+        if not self.first_failure:
+            return ""
+        if self.first_failure.startswith(f"NotImplementedError: {self.exercise.label} is not"):
+            return "not implemented yet"
+        return self.first_failure.splitlines()[0]
+
+
+def score(records: list[dict]) -> list[ExerciseResult]:
+    """Per-exercise results in catalogue order; exercises without tests score 0."""
+    results = {e.name: ExerciseResult(e) for e in EXERCISES}
+    for record in records:
+        result = results.get(record["exercise"])
+        if result is None:
+            continue
+        weight = float(record.get("weight", 1.0))
+        result.total += 1
+        result.total_weight += weight
+        if record["outcome"] == "passed":
+            result.passed += 1
+            result.passed_weight += weight
+        else:
+            result.failures.append(f"{record['nodeid']}: {record['message']}")
+            result.first_failure = result.first_failure or record["message"]
+    return list(results.values())
+
+
+def total(results: list[ExerciseResult]) -> float:
+    return round(sum(r.score for r in results), 4)
