@@ -12,7 +12,8 @@ import pytest
 
 from autograder.builders.stubs import SOLUTIONS_DIR
 from autograder.catalog import BY_NAME, EXERCISES, TOTAL_POINTS, in_module
-from autograder.check import PROJECT_ROOT, run_public_tests, score
+from autograder.check import PROJECT_ROOT, run_public_tests
+from autograder.scoring import score
 
 
 def _by_exercise(records):
