@@ -9,12 +9,16 @@ test_backprop_tf.py.
 from __future__ import annotations
 
 import doctest
+import math
+import shutil
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from autograder.builders.stubs import SOLUTIONS_DIR
+from autograder.implementation import Implementation
 from solutions import backprop
 from solutions.backprop import (
     conv_layer_backward,
@@ -27,6 +31,7 @@ from solutions.backprop import (
     relu_backward,
     softmax_cross_entropy,
 )
+from solutions.convolution import same_padding
 
 QUICK = settings(derandomize=True, deadline=None, max_examples=25)
 
@@ -56,13 +61,14 @@ def conv_forward(x, kernels, bias, pads, stride):
 
 
 def pool_forward(x, size, stride):
-    """Loop-based max pooling (floor mode) on (N, H, W, d)."""
-    out_h = (x.shape[1] - size) // stride + 1
-    out_w = (x.shape[2] - size) // stride + 1
+    """Loop-based max pooling (floor mode) on (N, H, W, d); size, stride int or (h, w)."""
+    (ph, pw), (sh, sw) = (np.broadcast_to(v, 2).tolist() for v in (size, stride))
+    out_h = (x.shape[1] - ph) // sh + 1
+    out_w = (x.shape[2] - pw) // sw + 1
     y = np.zeros((x.shape[0], out_h, out_w, x.shape[3]))
     for i in range(out_h):
         for j in range(out_w):
-            window = x[:, i * stride : i * stride + size, j * stride : j * stride + size, :]
+            window = x[:, i * sh : i * sh + ph, j * sw : j * sw + pw, :]
             y[:, i, j, :] = window.max(axis=(1, 2))
     return y
 
@@ -196,6 +202,12 @@ def test_softmax_cross_entropy_bad_input():
         softmax_cross_entropy(np.zeros((0, 3)), np.array([], dtype=int))
 
 
+def test_softmax_cross_entropy_of_one_class_is_positive_zero():
+    loss, grad = softmax_cross_entropy(np.array([[3.0], [-1.0]]), np.array([0, 0]))
+    assert loss == 0.0 and math.copysign(1.0, loss) == 1.0, repr(loss)  # not -0.0
+    np.testing.assert_array_equal(grad, np.zeros((2, 1)))
+
+
 def test_softmax_cross_entropy_accepts_integral_float_labels_and_int_logits():
     loss, grad = softmax_cross_entropy(np.array([[0, 0], [0, 0]]), np.array([1.0, 0.0]))
     assert isinstance(loss, float) and grad.dtype == np.float64
@@ -237,7 +249,10 @@ def test_softmax_cross_entropy_properties(n, c, scale):
 def test_conv_layer_backward_bad_input():
     fn = "conv_layer_backward"
     x, k, dout = np.zeros((5, 5, 2)), np.zeros((3, 3, 2, 4)), np.zeros((3, 3, 4))
-    with pytest.raises(ValueError, match=rf"^{fn}: kernels have depth 3 but x has 2 channels"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{fn}: kernels have depth 3 but x has 2 channels; kernels are \(kh, kw, d, k\)",
+    ):
         conv_layer_backward(dout, x, np.zeros((3, 3, 3, 4)))
     with pytest.raises(ValueError, match=rf"^{fn}: x must be 3-D or 4-D"):
         conv_layer_backward(dout, np.zeros((5, 5)), k)
@@ -259,9 +274,13 @@ def test_conv_layer_backward_bad_input():
         conv_layer_backward(dout, x, k, padding=-1)
     with pytest.raises(ValueError, match=rf"^{fn}: padding must be a non-negative integer"):
         conv_layer_backward(dout, x, k, padding=((0, -1), (0, 0)))
-    for padding in ("same", ((1, 1), (1,)), (1, 1), None, True):
+    for padding in (((1, 1), (1,)), (1, 1), None, True):
         with pytest.raises(TypeError, match=rf"^{fn}: padding must be"):
             conv_layer_backward(dout, x, k, padding=padding)
+    with pytest.raises(ValueError, match=rf'^{fn}: padding "same" is not accepted here; pass'):
+        conv_layer_backward(dout, x, k, padding="same")
+    with pytest.raises(ValueError, match=rf'^{fn}: padding must be an int, "valid" or'):
+        conv_layer_backward(dout, x, k, padding="full")
     with pytest.raises(ValueError, match=rf"^{fn}: kernels must not have an axis of length 0"):
         conv_layer_backward(np.zeros((3, 3, 0)), x, np.zeros((3, 3, 2, 0)))
 
@@ -276,6 +295,34 @@ def test_conv_layer_backward_int_input_no_modification(rng):
         np.testing.assert_array_equal(a, c)
     assert all(g.dtype == np.float64 for g in grads)
     assert [g.shape for g in grads] == [x.shape, kernels.shape, (3,)]
+
+
+@pytest.mark.parametrize("valid", ["valid", "VALID", 0, ((0, 0), (0, 0))])
+def test_conv_layer_backward_valid_padding(rng, valid):
+    x, kernels = rng.normal(size=(2, 6, 5, 2)), rng.normal(size=(3, 2, 2, 3))
+    dout = rng.normal(size=(2, 4, 4, 3))
+    got = conv_layer_backward(dout, x, kernels, padding=valid)
+    expected = conv_layer_backward(dout, x, kernels, padding=0)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize(("hw", "kernel_hw", "stride"), [((5, 6), (2, 3), 1), ((7, 6), (4, 3), 2)])
+def test_conv_layer_backward_same_padding_from_same_padding_pairs(rng, hw, kernel_hw, stride):
+    # The documented way to go back through a "same" layer: topic 1's pairs for each axis.
+    pads = tuple(same_padding(n, k, stride) for n, k in zip(hw, kernel_hw, strict=True))
+    x, kernels = rng.normal(size=(1, *hw, 2)), rng.normal(size=(*kernel_hw, 2, 2))
+    bias = np.zeros(2)
+    y = conv_forward(x, kernels, bias, pads, stride)
+    assert y.shape[1:3] == tuple(-(-n // stride) for n in hw)  # "same": ceil(n / stride)
+    dout = rng.normal(size=y.shape)
+    dx, dk, _ = conv_layer_backward(dout, x, kernels, padding=pads, stride=stride)
+
+    def loss(x_, k_):
+        return np.sum(conv_forward(x_, k_, bias, pads, stride) * dout)
+
+    assert_grad(dx, numeric(lambda v: loss(v, kernels), x))
+    assert_grad(dk, numeric(lambda v: loss(x, v), kernels))
 
 
 def test_conv_layer_backward_unbatched_equals_batch_of_one(rng):
@@ -336,7 +383,7 @@ def test_conv_layer_backward_duplicated_batch_doubles_parameter_gradients(rng):
 def test_max_pool2d_backward_bad_input():
     fn = "max_pool2d_backward"
     x = np.zeros((4, 4))
-    with pytest.raises(ValueError, match=rf"^{fn}: x must be 2-D or 3-D or 4-D"):
+    with pytest.raises(ValueError, match=rf"^{fn}: x must be 2-D to 4-D \(H, W\)"):
         max_pool2d_backward(np.zeros(2), np.zeros(4))
     with pytest.raises(ValueError, match=rf"^{fn}: dout must be 2-D"):
         max_pool2d_backward(np.zeros((2, 2, 1)), x)
@@ -352,8 +399,34 @@ def test_max_pool2d_backward_bad_input():
         max_pool2d_backward(np.zeros((2, 2)), x, stride=-1)
     with pytest.raises(TypeError, match=rf"^{fn}: size must be a positive integer"):
         max_pool2d_backward(np.zeros((2, 2)), x, size=True)
-    with pytest.raises(TypeError, match=rf"^{fn}: stride must be a positive integer"):
+    with pytest.raises(TypeError, match=rf"^{fn}: stride must be a positive int or a pair"):
         max_pool2d_backward(np.zeros((2, 2)), x, stride=2.0)
+    with pytest.raises(TypeError, match=rf"^{fn}: size must be a positive int or a pair"):
+        max_pool2d_backward(np.zeros((2, 2)), x, size=(1, 2, 3))
+    with pytest.raises(ValueError, match=rf"^{fn}: stride must be a positive integer, got 0"):
+        max_pool2d_backward(np.zeros((2, 2)), x, stride=(2, 0))
+    with pytest.raises(ValueError, match=rf"^{fn}: window 2x5 is larger than the image 4x4"):
+        max_pool2d_backward(np.zeros((1, 1)), x, size=(2, 5))
+    with pytest.raises(
+        ValueError, match=rf"^{fn}: dout must have the pooled output's shape \(3, 2\)"
+    ):
+        max_pool2d_backward(np.zeros((2, 2)), x, size=(2, 1), stride=(1, 2))
+
+
+@pytest.mark.parametrize(
+    ("size", "stride"),
+    [((2, 3), None), ((2, 3), (1, 2)), (2, (1, 3)), ((3, 1), 2), ((2, 2), (2, 2))],
+)
+def test_max_pool2d_backward_accepts_pairs_like_max_pool2d(size, stride):
+    rng = np.random.default_rng(11)
+    x = rng.permutation(2 * 7 * 8 * 2).reshape(2, 7, 8, 2) / 7.0  # distinct: no ties
+    s = size if stride is None else stride
+    dout = rng.normal(size=pool_forward(x, size, s).shape)
+    dx = max_pool2d_backward(dout, x, size, stride)
+    expected = numerical_gradient(lambda v: np.sum(pool_forward(v, size, s) * dout), x, eps=1e-3)
+    assert_grad(dx, expected)
+    if not isinstance(size, int) and size[0] == size[1] and stride == size:
+        np.testing.assert_array_equal(dx, max_pool2d_backward(dout, x, size[0], stride[0]))
 
 
 @pytest.mark.parametrize("shape", [(5, 7), (5, 7, 3), (2, 5, 7, 3)])
@@ -486,6 +559,21 @@ def test_digit_network_duplicated_batch_leaves_loss_and_gradients_unchanged(rng)
     assert loss2 == pytest.approx(loss, rel=1e-12)
     for name in params:
         np.testing.assert_allclose(grads2[name], grads[name], rtol=1e-10, atol=1e-15)
+
+
+def test_a_broken_activations_costs_only_the_digit_network(tmp_path):
+    shutil.copytree(SOLUTIONS_DIR, tmp_path / "dave", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "dave" / "activations.py").write_text("def relu(x:\n")  # a syntax error
+    impl = Implementation(tmp_path / "dave")
+    x, w = np.array([[1.0, 2.0]]), np.array([[1.0], [0.5]])
+    np.testing.assert_array_equal(impl.dense_forward(x, w, np.array([0.5])), [[2.5]])
+    dx, _, _ = impl.conv_layer_backward(
+        np.ones((1, 1, 1)), np.ones((2, 2, 1)), np.ones((2, 2, 1, 1))
+    )
+    np.testing.assert_array_equal(dx, np.ones((2, 2, 1)))
+    params = {k: v.copy() for k, v in small_params(np.random.default_rng(0)).items()}
+    with pytest.raises(SyntaxError):
+        impl.digit_network(params, np.ones((2, 6)), np.array([0, 1]))
 
 
 def test_digit_network_full_size_images(rng):

@@ -18,6 +18,7 @@ from solutions.backprop import (
     relu_backward,
     softmax_cross_entropy,
 )
+from solutions.convolution import same_padding
 
 pytestmark = pytest.mark.tf
 
@@ -105,7 +106,30 @@ def test_conv_layer_backward(tf, rng, x_shape, kernel_shape, padding, stride):
     close(db, gb)
 
 
-@pytest.mark.parametrize("size, stride", [(2, None), (3, 2), (2, 1), (3, 1)])
+@pytest.mark.parametrize("tf_padding", ["SAME", "VALID"])
+def test_conv_layer_backward_same_and_valid(tf, rng, tf_padding):
+    # Keras's "same" is the pairs of same_padding (topic 1); "valid" is no padding.
+    x, kernels = rng.normal(size=(2, 7, 6, 2)), rng.normal(size=(4, 3, 2, 3))
+    stride = 2
+    if tf_padding == "SAME":
+        padding = tuple(same_padding(n, k, stride) for n, k in ((7, 4), (6, 3)))
+    else:
+        padding = "valid"
+    y = tf.nn.conv2d(x, kernels, strides=stride, padding=tf_padding).numpy()
+    dout = rng.normal(size=y.shape)
+    _, (gx, gk) = tape_gradients(
+        tf,
+        lambda x_, k_: tf.reduce_sum(tf.nn.conv2d(x_, k_, stride, tf_padding) * dout),
+        x,
+        kernels,
+    )
+    dx, dk, db = conv_layer_backward(dout, x, kernels, padding=padding, stride=stride)
+    close(dx, gx)
+    close(dk, gk)
+    close(db, dout.sum(axis=(0, 1, 2)))
+
+
+@pytest.mark.parametrize("size, stride", [(2, None), (3, 2), (2, 1), (3, 1), ((2, 3), (1, 2))])
 def test_max_pool2d_backward_including_ties(tf, rng, size, stride):
     # Small integers: many windows have tied maxima, which must go where TF sends them.
     x = rng.integers(0, 3, size=(2, 7, 6, 3)).astype(np.float64)

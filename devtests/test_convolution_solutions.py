@@ -84,7 +84,7 @@ def test_same_padding_bad_input(args, error, match):
 @pytest.mark.parametrize(
     ("x", "padding", "error", "match"),
     [
-        (np.ones(5), 1, ValueError, r"zero_pad: x must be 2-D or 3-D or 4-D .*got shape \(5,\)"),
+        (np.ones(5), 1, ValueError, r"zero_pad: x must be 2-D to 4-D .*got shape \(5,\)"),
         (np.ones((1, 2, 3, 4, 5)), 1, ValueError, "zero_pad: x must be"),
         (np.ones((3, 3)), -1, ValueError, "zero_pad: padding must be a non-negative integer"),
         (np.ones((3, 3)), ((1, 1), (1, -2)), ValueError, "zero_pad: padding must be a non-neg"),
@@ -155,7 +155,8 @@ def test_conv2d_kernel_larger_than_image_fits_with_padding():
             (2,),
             {},
             ValueError,
-            "conv_layer: the kernels have depth 3 but x has 1",
+            r"conv_layer: the kernels have depth 3 but x has 1 channels; kernels are "
+            r"\(kh, kw, d, k\)",
         ),
         (
             (2, 7, 7, 4),

@@ -12,12 +12,31 @@ import numbers
 
 import numpy as np
 
-_RANK_NAMES = {
-    1: "1-D",
-    2: "2-D",
-    3: "3-D",
-    4: "4-D",
-}
+# The exercises' "any rank" ends here (numpy itself allows up to 64 axes).
+_OPEN_ENDED_RANK = 32
+
+
+def _ranks_wanted(ranks: tuple[int, ...], got: int) -> str:
+    """The accepted ranks in words, consecutive ones collapsed: "2-D to 4-D", "at least 1-D"."""
+    runs: list[list[int]] = []
+    for r in sorted(set(ranks)):
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    words = []
+    for low, high in runs:
+        if low == high:
+            words.append(f"{low}-D")
+        elif high == low + 1:
+            words.append(f"{low}-D or {high}-D")
+        elif high >= _OPEN_ENDED_RANK and got < low:
+            words.append(f"at least {low}-D")
+        elif low == 0:
+            words.append(f"at most {high}-D")
+        else:
+            words.append(f"{low}-D to {high}-D")
+    return " or ".join(words)
 
 
 def as_float_array(
@@ -44,7 +63,7 @@ def as_float_array(
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{fn}: {name} must be real, got dtype {arr.dtype}")
     if arr.ndim not in ranks:
-        wanted = " or ".join(_RANK_NAMES.get(r, f"{r}-D") for r in ranks)
+        wanted = _ranks_wanted(ranks, arr.ndim)
         raise ValueError(f"{fn}: {name} must be {wanted} {layout}; got shape {arr.shape}")
     return np.asarray(arr, dtype=np.float64)
 
@@ -77,8 +96,11 @@ def padding_spec(padding, fn: str) -> int | str:
     return non_negative_int(padding, "padding", fn)
 
 
-def class_labels(labels, n: int, num_classes: int, fn: str) -> np.ndarray:
-    """Integer class ids, one per example, each in ``range(num_classes)``."""
+def class_labels(labels, n: int, num_classes: int | None, fn: str) -> np.ndarray:
+    """Integer class ids, one per example, each in ``range(num_classes)``.
+
+    ``num_classes=None`` accepts any non-negative ids (for sizing a network from them).
+    """
     arr = np.asarray(labels)
     if arr.shape != (n,):
         raise ValueError(f"{fn}: labels must have shape ({n},), one per example; got {arr.shape}")
@@ -86,7 +108,15 @@ def class_labels(labels, n: int, num_classes: int, fn: str) -> np.ndarray:
         if not np.all(np.equal(np.mod(arr, 1), 0)):
             raise TypeError(f"{fn}: labels must be integer class ids, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
-    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+    if not arr.size:
+        return arr
+    if num_classes is None:
+        if arr.min() < 0:
+            raise ValueError(
+                f"{fn}: labels must be non-negative class ids (0, 1, 2, ...); "
+                f"got {arr.min()} at index {int(arr.argmin())}"
+            )
+    elif arr.min() < 0 or arr.max() >= num_classes:
         raise ValueError(
             f"{fn}: labels must be class ids in 0..{num_classes - 1}; "
             f"got values from {arr.min()} to {arr.max()}"

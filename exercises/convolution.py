@@ -333,8 +333,8 @@ def conv_layer(
     if kernels.shape[2] != x.shape[-1]:
         raise ValueError(
             f"{fn}: the kernels have depth {kernels.shape[2]} but x has {x.shape[-1]} channels; "
-            f"kernels must be (kh, kw, d, k) with d = x.shape[-1] = {x.shape[-1]}, "
-            f"got {kernels.shape}"
+            f"kernels are (kh, kw, d, k), so d = kernels.shape[2] must be x.shape[-1] = "
+            f"{x.shape[-1]}; got kernels of shape {kernels.shape}"
         )
     if bias.shape != (kernels.shape[3],):
         raise ValueError(

@@ -25,7 +25,6 @@ from ._validate import (
     non_negative_int,
     positive_int,
 )
-from .activations import relu  # noqa: F401 (used by digit_network; unused in its stub)
 
 ANY_RANK = tuple(range(0, 33))  # numpy supports arrays of up to 32 dimensions
 BATCHED = tuple(range(2, 33))  # (N, ...): one example per row, of any shape
@@ -282,7 +281,7 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     shifted = logits - logits.max(axis=1, keepdims=True)  # every exp is at most 1
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n)
-    loss = -log_probs[rows, labels].mean()
+    loss = 0.0 - log_probs[rows, labels].mean()  # not -mean: with one class that is -0.0
     dlogits = np.exp(log_probs)
     dlogits[rows, labels] -= 1.0
     return float(loss), dlogits / n
@@ -290,7 +289,20 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
 
 
 def _padding_pairs(padding, fn: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Zero padding as ``((top, bottom), (left, right))`` from an int or such a pair of pairs."""
+    """Zero padding as ``((top, bottom), (left, right))`` from an int, "valid" or such pairs."""
+    if isinstance(padding, str):
+        if padding.lower() == "valid":
+            return (0, 0), (0, 0)
+        if padding.lower() == "same":
+            raise ValueError(
+                f'{fn}: padding "same" is not accepted here; pass the amounts the forward '
+                "pass used, ((top, bottom), (left, right)), e.g. from same_padding of topic 1 "
+                "for each axis"
+            )
+        raise ValueError(
+            f'{fn}: padding must be an int, "valid" or ((top, bottom), (left, right)), '
+            f"got {padding!r}"
+        )
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         p = non_negative_int(padding, "padding", fn)
         return (p, p), (p, p)
@@ -298,18 +310,32 @@ def _padding_pairs(padding, fn: str) -> tuple[tuple[int, int], tuple[int, int]]:
         (top, bottom), (left, right) = padding
     except (TypeError, ValueError):
         raise TypeError(
-            f"{fn}: padding must be a non-negative int or ((top, bottom), (left, right)), "
-            f"got {padding!r}"
+            f'{fn}: padding must be a non-negative int, "valid" or ((top, bottom), '
+            f"(left, right)), got {padding!r}"
         ) from None
     amounts = [non_negative_int(v, "padding", fn) for v in (top, bottom, left, right)]
     return (amounts[0], amounts[1]), (amounts[2], amounts[3])
+
+
+def _pair(value, name: str, fn: str) -> tuple[int, int]:
+    """An int ``v`` as ``(v, v)``, or a pair ``(h, w)`` of ints, each at least 1."""
+    if isinstance(value, numbers.Integral):
+        v = positive_int(value, name, fn)
+        return v, v
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{fn}: {name} must be a positive int or a pair (h, w) of them, got {value!r}"
+        ) from None
+    return positive_int(first, name, fn), positive_int(second, name, fn)
 
 
 def conv_layer_backward(
     dout: ArrayLike,
     x: ArrayLike,
     kernels: ArrayLike,
-    padding: int | tuple[tuple[int, int], tuple[int, int]] = 0,
+    padding: int | str | tuple[tuple[int, int], tuple[int, int]] = 0,
     stride: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of a convolution layer (before its activation).
@@ -338,7 +364,10 @@ def conv_layer_backward(
         dout: ``(H', W', k)`` or, with a batch, ``(N, H', W', k)``.
         x: the forward input ``(H, W, d)`` or ``(N, H, W, d)``.
         kernels: ``(kh, kw, d, k)``, k filters of size kh x kw x d.
-        padding: zeros added on each side: an int p, or ``((top, bottom), (left, right))``.
+        padding: the zeros the forward pass added: an int p on every side, ``"valid"``
+            (none), or ``((top, bottom), (left, right))``. For ``"same"`` pass the pairs
+            the forward pass used: ``(same_padding(H, kh, s), same_padding(W, kw, s))``
+            with :func:`same_padding` of topic 1.
         stride: step s between windows, a positive int.
 
     Returns:
@@ -350,6 +379,7 @@ def conv_layer_backward(
             larger than the padded input, negative padding, non-positive stride, or dout
             not of the forward output's shape.
         TypeError: padding or stride of the wrong type.
+        ValueError: padding ``"same"`` (give its pairs instead) or another string.
 
     Example (the slides' 7x7 image, the 3x3 all-ones filter, ``dout`` all ones): each
     input pixel gets one unit of gradient per window that covers it, and each kernel
@@ -395,7 +425,8 @@ def conv_layer_backward(
     if depth != x.shape[-1]:
         raise ValueError(
             f"{fn}: kernels have depth {depth} but x has {x.shape[-1]} channels; "
-            f"kernels (kh, kw, d, k) need d = {x.shape[-1]}"
+            f"kernels are (kh, kw, d, k), so d = kernels.shape[2] must be x.shape[-1] = "
+            f"{x.shape[-1]}; got kernels of shape {kernels.shape}"
         )
     height, width = x.shape[-3] + top + bottom, x.shape[-2] + left + right
     if kh > height or kw > width:
@@ -431,14 +462,18 @@ def conv_layer_backward(
 
 
 def max_pool2d_backward(
-    dout: ArrayLike, x: ArrayLike, size: int = 2, stride: int | None = None
+    dout: ArrayLike,
+    x: ArrayLike,
+    size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """Backward pass of max pooling (``size`` x ``size`` windows, floor mode).
+    """Backward pass of max pooling (``ph`` x ``pw`` windows, floor mode).
 
-    Forward: output pixel ``(r, c)`` is the maximum of the window
-    ``x[r*s : r*s + size, c*s : c*s + size]`` (per channel), with ``s = stride``
-    (default: ``size``, so windows do not overlap). Windows that would run past the
-    border are dropped: ``H' = (H - size) // s + 1``, likewise W'.
+    Forward (as ``max_pool2d`` of topic 2): output pixel ``(r, c)`` is the maximum of the
+    window ``x[r*sh : r*sh + ph, c*sw : c*sw + pw]`` (per channel), with ``(ph, pw) =
+    size`` and ``(sh, sw) = stride`` (default: ``size``, so windows do not overlap).
+    Windows that would run past the border are dropped: ``H' = (H - ph) // sh + 1``,
+    likewise ``W' = (W - pw) // sw + 1``.
 
     Backward: the maximum is the only input that influenced the output, so each window
     sends its upstream gradient ``dout[r, c]`` to ONE position, the maximum of its
@@ -448,8 +483,8 @@ def max_pool2d_backward(
       row-major order within the window (smallest row, then smallest column), as
       ``np.argmax`` on the flattened window picks it. TensorFlow's CPU gradient of
       ``tf.nn.max_pool2d`` does the same.
-    - With ``stride < size`` windows overlap and an input can be the maximum of several
-      windows: its gradients *accumulate* (+=).
+    - With a stride smaller than the window, windows overlap and an input can be the
+      maximum of several windows: its gradients *accumulate* (+=).
     - Inputs dropped by the floor rule, and channels and examples, are independent; a
       dropped input gets gradient 0.
 
@@ -457,8 +492,9 @@ def max_pool2d_backward(
         dout: gradient with respect to the pooled output: ``(H', W')``, ``(H', W', d)``
             or ``(N, H', W', d)``, the same layout as ``x``.
         x: the forward input ``(H, W)``, ``(H, W, d)`` or ``(N, H, W, d)``.
-        size: window height and width, a positive int.
-        stride: step between windows, a positive int (default: ``size``).
+        size: the window, an int (square) or ``(ph, pw)``.
+        stride: step between windows, an int for both axes or ``(sh, sw)``; ``None``
+            means ``size``.
 
     Returns:
         A new float64 array of the shape of ``x``.
@@ -466,7 +502,7 @@ def max_pool2d_backward(
     Raises:
         ValueError: wrong ranks, window larger than the image, non-positive size or
             stride, or dout not of the pooled output's shape.
-        TypeError: size or stride not an int.
+        TypeError: size or stride not an int or a pair of ints.
 
     Example (the slides' ReLU output, 2x2 max pooling gives [[1, 3], [1, 3]]; ties go to
     the first maximum in each window; the last row and column are dropped):
@@ -485,13 +521,13 @@ def max_pool2d_backward(
     fn = "max_pool2d_backward"
     x = as_float_array(x, "x", fn, ndim=(2, 3, 4), layout="(H, W), (H, W, d) or (N, H, W, d)")
     dout = as_float_array(dout, "dout", fn, ndim=x.ndim, layout="of the pooled output, like x")
-    size = positive_int(size, "size", fn)
-    stride = size if stride is None else positive_int(stride, "stride", fn)
+    ph, pw = _pair(size, "size", fn)
+    sh, sw = (ph, pw) if stride is None else _pair(stride, "stride", fn)
     h_axis = 1 if x.ndim == 4 else 0
     height, width = x.shape[h_axis], x.shape[h_axis + 1]
-    if size > height or size > width:
-        raise ValueError(f"{fn}: window {size}x{size} is larger than the image {height}x{width}")
-    out_hw = ((height - size) // stride + 1, (width - size) // stride + 1)
+    if ph > height or pw > width:
+        raise ValueError(f"{fn}: window {ph}x{pw} is larger than the image {height}x{width}")
+    out_hw = ((height - ph) // sh + 1, (width - pw) // sw + 1)
     expected = x.shape[:h_axis] + out_hw + x.shape[h_axis + 2 :]
     if dout.shape != expected:
         raise ValueError(
@@ -511,11 +547,11 @@ def max_pool2d_backward(
 
     def window_offset(i: int, j: int) -> tuple[slice, slice, slice, slice]:
         """The input pixels at offset (i, j) of every window, as an (N, H', W', d) slice."""
-        rows = slice(i, i + stride * (out_h - 1) + 1, stride)
-        cols = slice(j, j + stride * (out_w - 1) + 1, stride)
+        rows = slice(i, i + sh * (out_h - 1) + 1, sh)
+        cols = slice(j, j + sw * (out_w - 1) + 1, sw)
         return slice(None), rows, cols, slice(None)
 
-    offsets = [(i, j) for i in range(size) for j in range(size)]  # row-major
+    offsets = [(i, j) for i in range(ph) for j in range(pw)]  # row-major
     windows = np.stack([x4[window_offset(i, j)] for i, j in offsets], axis=-1)
     first_max = windows.argmax(axis=-1)  # argmax returns the first maximum
     dx = np.zeros_like(x4)
@@ -634,6 +670,9 @@ def digit_network(
         >>> {name: g.shape for name, g in grads.items()}
         {'W1': (784, 512), 'b1': (512,), 'W2': (512, 10), 'b2': (10,)}
     """
+    # Imported here, not at the top, so that a broken activations.py costs only this exercise.
+    from .activations import relu  # noqa: F401 (for your code below; unused in the stub)
+
     p = _digit_params(params, "digit_network")
     x, _ = _dense_inputs(x, p["W1"], "digit_network")
     if x.shape[0] == 0:

@@ -324,7 +324,7 @@ def train_digit_network(
     seed = non_negative_int(seed, "seed", fn)
     if num_classes is None:
         # Validate as ids first (integers, >= 0), then size the output layer from them.
-        num_classes = int(class_labels(labels, x.shape[0], np.iinfo(np.int64).max, fn).max()) + 1
+        num_classes = int(class_labels(labels, x.shape[0], None, fn).max()) + 1
     num_classes = positive_int(num_classes, "num_classes", fn)
     labels = class_labels(labels, x.shape[0], num_classes, fn)
     ### BEGIN SOLUTION

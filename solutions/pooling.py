@@ -151,6 +151,13 @@ def receptive_field(layers: Sequence[tuple[str, int, int]]) -> int:
     Example (the slides: 3x3 conv, then 2x2 max pooling: 4x4 = 16 input pixels):
         >>> receptive_field([("conv", 3, 1), ("pool", 2, 2)])
         4
+
+    The slides go on: "applying max pooling again results in a single pixel that captures
+    info from entire input image". On the 7x7 image that pixel sees a 6x6 patch, not all
+    7x7: pooling in floor mode drops the 5x5 map's last row and column, and with them the
+    image's last row and column (which are zero in the slides' image anyway):
+        >>> receptive_field([("conv", 3, 1), ("pool", 2, 2), ("pool", 2, 2)])
+        6
     """
     layers = _check_layers(layers, "receptive_field")
     ### BEGIN SOLUTION

@@ -6,6 +6,7 @@ another implementation). Each test names the exercise it checks.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -35,6 +36,22 @@ EDGES_AFTER_RELU = np.array(
     ],
     dtype=np.float64,
 )
+# Read-only, so that no test can change them for the tests after it.
+for _constant in (EDGES, EDGES_AFTER_RELU):
+    _constant.flags.writeable = False
+
+
+def check_input_unchanged(fn, x: np.ndarray, **kwargs):
+    """Call fn on a fresh float64 copy of x (your function gets it without a copy being
+    made), fail if fn wrote into it, and return fn's result."""
+    mine = np.array(x, dtype=np.float64)
+    got = fn(mine, **kwargs)
+    if not np.array_equal(mine, x, equal_nan=True):
+        raise AssertionError(
+            f"{fn.__name__} modified its input x in place (x was {x.tolist()}, afterwards "
+            f"{mine.tolist()}); compute a new array instead of writing into x"
+        )
+    return got
 
 
 def no_warnings(fn, *args, **kwargs):
@@ -60,12 +77,16 @@ def test_relu_slide_edge_map(impl):
 
 
 @pytest.mark.exercise("relu")
-def test_relu_int_input_gives_float_and_leaves_input_alone(impl):
-    edges = EDGES.astype(np.int64)
-    got = impl.relu(edges)
+def test_relu_int_input_gives_float(impl):
+    got = impl.relu(EDGES.astype(np.int64))
     check_array(got, EDGES_AFTER_RELU, what="relu(integer edge map)")
     assert got.dtype == np.float64, f"relu should return float64, got {got.dtype}"
-    assert edges[2, 2] == -2, "relu modified its input; return a new array instead"
+
+
+@pytest.mark.exercise("relu")
+def test_relu_leaves_a_float_input_unchanged(impl):
+    got = check_input_unchanged(impl.relu, EDGES)
+    check_array(got, EDGES_AFTER_RELU, what="relu(the slides' edge map)")
 
 
 @pytest.mark.exercise("relu")
@@ -78,8 +99,10 @@ def test_relu_keeps_any_shape(impl):
 
 
 @pytest.mark.exercise("sigmoid")
-def test_sigmoid_of_zero_is_one_half(impl):
+def test_sigmoid_of_zero_is_one_half_and_of_log_3_three_quarters(impl):
     check_array(impl.sigmoid(np.zeros(3)), np.full(3, 0.5), what="sigmoid(0)")
+    # 1 / (1 + exp(-log 3)) = 1 / (1 + 1/3) = 3/4
+    check_array(impl.sigmoid(np.log([3.0, 1 / 3])), [0.75, 0.25], what="sigmoid(±log 3)")
 
 
 @pytest.mark.exercise("sigmoid")
@@ -97,9 +120,18 @@ def test_sigmoid_is_stable_at_plus_minus_1000(impl):
 @pytest.mark.exercise("sigmoid")
 def test_sigmoid_is_symmetric(impl):
     x = np.linspace(-30.0, 30.0, 13)
-    check_array(
-        impl.sigmoid(-x), 1.0 - impl.sigmoid(x), what="sigmoid(-x) (should be 1 - sigmoid(x))"
-    )
+    got = impl.sigmoid(x)
+    check_array(impl.sigmoid(-x), 1.0 - got, what="sigmoid(-x) (should be 1 - sigmoid(x))")
+    check_array(got[[0, 6, 12]], [1 / (1 + math.exp(30.0)), 0.5, 1 / (1 + math.exp(-30.0))],
+                what="sigmoid([-30, 0, 30])", rtol=1e-12)  # fmt: skip
+
+
+@pytest.mark.exercise("sigmoid")
+def test_sigmoid_leaves_a_float_input_unchanged(impl):
+    x = np.array([[-1000.0, -2.0, 0.0], [0.5, 3.0, 1000.0]])
+    got = check_input_unchanged(impl.sigmoid, x)
+    check_array(got, [[0.0, 1 / (1 + math.exp(2.0)), 0.5], [1 / (1 + math.exp(-0.5)),
+                1 / (1 + math.exp(-3.0)), 1.0]], what="sigmoid(x)")  # fmt: skip
 
 
 # ---------------------------------------------------------------- 3.3 softmax
@@ -139,6 +171,23 @@ def test_softmax_other_axis(impl):
 @pytest.mark.exercise("softmax")
 def test_softmax_one_dimensional_and_3d(impl):
     check_array(impl.softmax(np.zeros(4)), np.full(4, 0.25), what="softmax(zeros(4))")
-    got = impl.softmax(np.zeros((2, 3, 5)))
-    check_array(got, np.full((2, 3, 5), 0.2), what="softmax(zeros((2, 3, 5)))")
+    got = impl.softmax(np.log([1.0, 1.0, 2.0, 4.0]))
+    check_array(got, [0.125, 0.125, 0.25, 0.5], what="softmax(log([1, 1, 2, 4]))")
+    # 6 rows of 5 classes; row r holds log([1, 1, 1, 1, r + 1]): Pr(last) = (r + 1) / (r + 5)
+    logits = np.zeros((2, 3, 5))
+    logits[..., 4] = np.log(np.arange(1.0, 7.0)).reshape(2, 3)
+    expected = np.ones((2, 3, 5))
+    expected[..., 4] = np.arange(1.0, 7.0).reshape(2, 3)
+    got = impl.softmax(logits)
+    check_array(got, expected / expected.sum(axis=-1, keepdims=True),
+                what="softmax(logits of shape (2, 3, 5)) (over the last axis)")  # fmt: skip
     check_scalar(float(got.sum()), 6.0, what="sum of softmax over 6 rows")
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_leaves_a_float_input_unchanged(impl):
+    logits = np.log(np.array([[1.0, 3.0, 4.0], [3.0, 1.0, 4.0]])) + 1000.0
+    got = check_input_unchanged(impl.softmax, logits)
+    check_array(got, [[0.125, 0.375, 0.5], [0.375, 0.125, 0.5]], what="softmax(logits)")
+    got = check_input_unchanged(impl.softmax, logits, axis=0)
+    check_array(got, [[0.25, 0.75, 0.5], [0.75, 0.25, 0.5]], what="softmax(logits, axis=0)")

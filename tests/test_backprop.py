@@ -52,6 +52,44 @@ POOL_ROUTED = np.array(
 )
 
 
+def read_only(*arrays: np.ndarray) -> None:
+    """Make module-level test data read-only, so that no test can change it for the next."""
+    for a in arrays:
+        a.flags.writeable = False
+
+
+read_only(IMAGE, AFTER_RELU, POOL_ROUTED)
+
+
+def check_inputs_unchanged(fn, *args, **kwargs):
+    """Call fn on fresh float64 copies of the array arguments (your function gets them
+    without a copy being made), fail if it wrote into one of them, and return its result."""
+    copies = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    got = fn(*copies, **kwargs)
+    for i, (mine, original) in enumerate(zip(copies, args, strict=True)):
+        if isinstance(original, np.ndarray) and not np.array_equal(mine, original):
+            raise AssertionError(
+                f"{fn.__name__} modified its argument {i + 1} in place; never write into "
+                "an input (work on a new array, e.g. np.zeros_like or .copy())"
+            )
+    return got
+
+
+def direct_conv(x: np.ndarray, kernels: np.ndarray, pads, stride: int) -> np.ndarray:
+    """The convolution layer's output without bias, pixel by pixel: x (N, H, W, d)."""
+    (top, bottom), (left, right) = pads
+    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    kh, kw = kernels.shape[:2]
+    out_h = (xp.shape[1] - kh) // stride + 1
+    out_w = (xp.shape[2] - kw) // stride + 1
+    y = np.zeros((x.shape[0], out_h, out_w, kernels.shape[3]))
+    for r in range(out_h):
+        for c in range(out_w):
+            window = xp[:, r * stride : r * stride + kh, c * stride : c * stride + kw, :]
+            y[:, r, c, :] = np.tensordot(window, kernels, axes=3)
+    return y
+
+
 def centred_differences(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """The test's own numerical gradient of a scalar function f at x."""
     x = np.array(x, dtype=np.float64)
@@ -114,6 +152,7 @@ def test_numerical_gradient_passes_x_of_the_same_shape(impl):
 X = np.array([[1.0, 2.0], [3.0, 4.0]])
 W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 2.0]])
 B = np.array([0.0, 1.0, -1.0])
+read_only(X, W, B)
 
 
 @pytest.mark.exercise("dense_forward")
@@ -145,13 +184,25 @@ def test_dense_backward_small_example(impl):
 
 @pytest.mark.exercise("dense_backward")
 def test_dense_backward_reshapes_dx_like_x(impl):
-    rng = np.random.default_rng(4)
-    x = rng.normal(size=(3, 2, 2))
-    w = rng.normal(size=(4, 5))
-    dx, dW, db = impl.dense_backward(rng.normal(size=(3, 5)), x, w)
-    assert np.shape(dx) == (3, 2, 2), f"dx must have x's shape (3, 2, 2), got {np.shape(dx)}"
-    assert np.shape(dW) == (4, 5), f"dW must have W's shape (4, 5), got {np.shape(dW)}"
-    assert np.shape(db) == (5,), f"db must have shape (5,), got {np.shape(db)}"
+    # Two 2x2 "images" flattened to length 4; W picks pixel j with weight 10**j.
+    x = np.array([[[1.0, 2.0], [3.0, 4.0]], [[0.0, -1.0], [2.0, 0.5]]])
+    w = np.array([[1.0, 0.0], [10.0, 1.0], [100.0, 0.0], [1000.0, -1.0]])
+    dout = np.array([[1.0, 0.0], [2.0, 1.0]])
+    dx, dW, db = impl.dense_backward(dout, x, w)
+    expected_dx = np.array([[[1.0, 10.0], [100.0, 1000.0]], [[2.0, 21.0], [200.0, 1999.0]]])
+    check_array(dx, expected_dx, what="dx for x of shape (2, 2, 2) (reshaped like x)",
+                shape_rule="x.shape = (2, 2, 2)")  # fmt: skip
+    check_array(
+        dW, [[1.0, 0.0], [0.0, -1.0], [7.0, 2.0], [5.0, 0.5]], what="dW (= x_flat.T @ dout)"
+    )
+    check_array(db, [3.0, 1.0], what="db (= dout summed over the batch)")
+
+
+@pytest.mark.exercise("dense_backward")
+def test_dense_backward_leaves_its_inputs_unchanged(impl):
+    dout = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 1.0]])
+    _, _, db = check_inputs_unchanged(impl.dense_backward, dout, X, W)
+    check_array(db, np.array([1.0, -1.0, 3.0]), what="db (= dout summed over the batch)")
 
 
 @pytest.mark.exercise("dense_backward")
@@ -274,17 +325,23 @@ def test_conv_layer_backward_stride_two_with_padding(impl):
 
 
 @pytest.mark.exercise("conv_layer_backward")
-def test_conv_layer_backward_shapes(impl):
+def test_conv_layer_backward_batch_with_padding_pairs_matches_numerical_gradient(impl):
     rng = np.random.default_rng(6)
-    x = rng.normal(size=(2, 6, 5, 3))
-    kernels = rng.normal(size=(3, 2, 3, 4))
-    # padding ((1, 0), (2, 1)), stride 2:
-    # H' = (6 + 1 - 3) // 2 + 1 = 3, W' = (5 + 3 - 2) // 2 + 1 = 4
-    dout = rng.normal(size=(2, 3, 4, 4))
-    dx, dk, db = impl.conv_layer_backward(dout, x, kernels, padding=((1, 0), (2, 1)), stride=2)
-    assert np.shape(dx) == x.shape, f"dx must have x's shape {x.shape}, got {np.shape(dx)}"
-    assert np.shape(dk) == kernels.shape, f"dkernels must be {kernels.shape}, got {np.shape(dk)}"
-    assert np.shape(db) == (4,), f"dbias must have shape (4,), got {np.shape(db)}"
+    x = rng.normal(size=(2, 5, 4, 2))
+    kernels = rng.normal(size=(3, 2, 2, 3))
+    pads = ((1, 0), (2, 1))  # ((top, bottom), (left, right)), stride 2:
+    # H' = (5 + 1 - 3) // 2 + 1 = 2, W' = (4 + 3 - 2) // 2 + 1 = 3
+    dout = rng.normal(size=(2, 2, 3, 3))
+    dx, dk, db = impl.conv_layer_backward(dout, x, kernels, padding=pads, stride=2)
+
+    def loss(x_, k_):
+        return np.sum(direct_conv(x_, k_, pads, 2) * dout)
+
+    check_gradient(
+        dx, lambda v: loss(v, kernels), x, what="dx (padding ((1, 0), (2, 1)), stride 2)"
+    )
+    check_gradient(dk, lambda v: loss(x, v), kernels, what="dkernels (batch of 2, summed)")
+    check_array(db, dout.sum(axis=(0, 1, 2)), what="dbias (= dout summed over N, H', W')")
 
 
 @pytest.mark.exercise("conv_layer_backward")
@@ -296,11 +353,24 @@ def test_conv_layer_backward_dx_and_dkernels_agree(impl):
     kernels = rng.normal(size=(2, 3, 2, 3))
     dout = rng.normal(size=(2, 3, 3, 3))  # padding 1, stride 2: (5+2-2)//2+1, (6+2-3)//2+1
     dx, dk, _ = impl.conv_layer_backward(dout, x, kernels, padding=1, stride=2)
-    check_scalar(
-        float(np.sum(dx * x)),
-        float(np.sum(dk * kernels)),
-        what="sum(dx * x) (must equal sum(dkernels * kernels) for a linear layer)",
-    )
+    y = direct_conv(x, kernels, ((1, 1), (1, 1)), 2)
+    expected = float(np.sum(dout * y))
+    check_scalar(float(np.sum(dx * x)), expected,
+                 what="sum(dx * x) (must equal sum(dout * y) for a layer linear in x)")  # fmt: skip
+    check_scalar(float(np.sum(dk * kernels)), expected,
+                 what="sum(dkernels * kernels) (must equal sum(dout * y) too)")  # fmt: skip
+
+
+@pytest.mark.exercise("conv_layer_backward")
+def test_conv_layer_backward_leaves_its_inputs_unchanged(impl):
+    rng = np.random.default_rng(9)
+    x, kernels = rng.normal(size=(2, 4, 4, 1)), rng.normal(size=(2, 2, 1, 2))
+    dout = rng.normal(size=(2, 4, 4, 2))  # (4 + 1 - 2) // 1 + 1 = 4 rows and columns
+    pads = ((1, 0), (0, 1))
+    dx, _, db = check_inputs_unchanged(impl.conv_layer_backward, dout, x, kernels, padding=pads)
+    check_scalar(float(np.sum(dx * x)), float(np.sum(dout * direct_conv(x, kernels, pads, 1))),
+                 what="sum(dx * x) (must equal sum(dout * y) for a layer linear in x)")  # fmt: skip
+    check_array(db, dout.sum(axis=(0, 1, 2)), what="dbias (= dout summed over N, H', W')")
 
 
 # ---------------------------------------------------------------- 4.7 max_pool2d_backward
@@ -346,6 +416,26 @@ def test_max_pool2d_backward_overlapping_windows_accumulate(impl):
 
 
 @pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_rectangular_window_and_stride(impl):
+    # size (2, 3), stride (1, 3), like max_pool2d: windows start at rows 0, 1, columns 0, 3.
+    x = np.array([[0.0, 1, 2, 3, 4, 5], [6, 0, 1, 2, 3, 4], [5, 6, 0, 1, 2, 3]])
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]])
+    got = impl.max_pool2d_backward(dout, x, size=(2, 3), stride=(1, 3))
+    expected = np.zeros((3, 6))
+    expected[0, 5] = 2.0  # window (0, 1): rows 0-1, columns 3-5, maximum 5
+    expected[1, 0] = 1.0 + 3.0  # the 6 at (1, 0) is the first maximum of windows (0, 0), (1, 0)
+    expected[1, 5] = 4.0  # window (1, 1): rows 1-2, columns 3-5, maximum 4
+    check_array(got, expected, what="max_pool2d_backward(size=(2, 3), stride=(1, 3))")
+
+
+@pytest.mark.exercise("max_pool2d_backward")
+def test_max_pool2d_backward_leaves_its_inputs_unchanged(impl):
+    dout = np.array([[10.0, 20.0], [30.0, 40.0]])
+    got = check_inputs_unchanged(impl.max_pool2d_backward, dout, AFTER_RELU)
+    check_array(got, POOL_ROUTED, what="max_pool2d_backward on the slides' map")
+
+
+@pytest.mark.exercise("max_pool2d_backward")
 def test_max_pool2d_backward_channels_and_batch(impl):
     # Two examples, two channels: channel 1 is the negated channel 0, so its maxima differ.
     x = np.stack([AFTER_RELU, -AFTER_RELU], axis=-1)[None].repeat(2, axis=0)
@@ -378,6 +468,26 @@ def test_digit_network_zero_weights_give_log_10(impl):
     expected_db2[1] -= 1 / 3
     check_array(grads["b2"], expected_db2, what="grads['b2'] at zero weights")
     check_array(grads["W1"], np.zeros((784, 512)), what="grads['W1'] at zero weights")
+
+
+@pytest.mark.exercise("digit_network")
+def test_digit_network_small_net_loss_and_gradient(impl):
+    # A 2-3-2 net whose hidden pre-activations have negative entries (so the ReLU matters)
+    # and nonzero biases. The literals were computed once with the reference solution
+    # (solutions.backprop.digit_network) and pasted here.
+    params = {
+        "W1": np.array([[0.5, -1.0, 0.25], [-0.5, 0.75, 1.0]]),
+        "b1": np.array([0.1, -0.2, 0.3]),
+        "W2": np.array([[1.0, -0.5], [0.5, 0.25], [-1.0, 0.75]]),
+        "b2": np.array([0.2, -0.1]),
+    }
+    x = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, -1.0]])
+    loss, grads = impl.digit_network(params, x, np.array([0, 1, 1]))
+    check_loss(loss, 2.46495308766846, 3, what="loss of the 2-3-2 net (ReLU after the first layer)")
+    check_array(grads["b2"], [0.12079131, -0.12079131], what="grads['b2'] of the 2-3-2 net",
+                rtol=1e-6)  # fmt: skip
+    expected_dw2 = [[0.49974754, -0.49974754], [0.06178063, -0.06178063], [-0.76101688, 0.76101688]]
+    check_array(grads["W2"], expected_dw2, what="grads['W2'] of the 2-3-2 net", rtol=1e-6)
 
 
 @pytest.mark.exercise("digit_network")

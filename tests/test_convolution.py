@@ -96,6 +96,72 @@ SLIDE_FILTERS = {
     "horizontal_edge": (HORIZONTAL_EDGE, HORIZONTAL_EDGE_OUT),
     "laplacian": (LAPLACIAN, LAPLACIAN_OUT),
 }
+# Read-only, so that no test can change them for the tests after it.
+for _constant in (
+    SLIDE_IMAGE, IDENTITY, ONES, HORIZONTAL_EDGE, LAPLACIAN, IDENTITY_OUT, ONES_OUT,
+    HORIZONTAL_EDGE_OUT, LAPLACIAN_OUT, SLIDE_IMAGE_PADDED,
+    *(a for pair in SLIDE_FILTERS.values() for a in pair),
+):  # fmt: skip
+    _constant.flags.writeable = False
+
+# ---------------------------------------------------------------- helpers of the tests
+
+
+def same_pads(n: int, k: int, stride: int) -> tuple[int, int]:
+    """Keras's "same" zeros (before, after) along one axis: output ceil(n / stride)."""
+    total = max((-(-n // stride) - 1) * stride + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def correlate(image: np.ndarray, kernel: np.ndarray, pads=((0, 0), (0, 0)), stride: int = 1):
+    """The slides' convolution of a 2-D image, pixel by pixel, after zero padding."""
+    padded = np.pad(np.asarray(image, dtype=np.float64), pads)
+    kh, kw = kernel.shape
+    out = np.zeros(((padded.shape[0] - kh) // stride + 1, (padded.shape[1] - kw) // stride + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(
+                padded[r * stride : r * stride + kh, c * stride : c * stride + kw] * kernel
+            )
+    return out
+
+
+def check_conv2d(got, image, kernel, expected, *, pads=((0, 0), (0, 0)), stride=1, what, **kw):
+    """check_array, naming the known mistakes: a flipped kernel, "same" zeros on the wrong side."""
+    expected = np.asarray(expected, dtype=np.float64)
+    wrong = (
+        isinstance(got, np.ndarray)
+        and got.shape == expected.shape
+        and not np.allclose(got, expected)
+    )
+    if wrong and np.allclose(got, correlate(image, kernel[::-1, ::-1], pads, stride)):
+        raise AssertionError(
+            f"{what}: your output is the convolution with the kernel flipped (true "
+            "convolution); the slides' convolution does not flip it"
+        )
+    (top, bottom), (left, right) = pads
+    if wrong and (top, left) != (bottom, right):
+        if np.allclose(got, correlate(image, kernel, ((bottom, top), (right, left)), stride)):
+            raise AssertionError(
+                f"{what}: your output has the padding on the wrong side: the extra zero row/"
+                'column of "same" padding with an even kernel goes at the bottom/right '
+                "(as in Keras), not at the top/left"
+            )
+    check_array(got, expected, what=what, **kw)
+
+
+def check_unchanged(fn, *args, **kwargs):
+    """Call fn on fresh float64 copies of the array arguments (your function gets them
+    without a copy being made), fail if it wrote into one of them, and return its result."""
+    copies = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    got = fn(*copies, **kwargs)
+    for i, (mine, original) in enumerate(zip(copies, args, strict=True)):
+        if isinstance(original, np.ndarray) and not np.array_equal(mine, original):
+            raise AssertionError(
+                f"{fn.__name__} modified its argument {i + 1} in place; never write into an input"
+            )
+    return got
+
 
 # ---------------------------------------------------------------- 1.1 conv_output_size
 
@@ -115,6 +181,10 @@ SLIDE_FILTERS = {
     ],
 )
 def test_conv_output_size(impl, n, k, padding, stride, expected):
+    # the slides' two cases first, so that no constant (or n itself) passes any case
+    for args, anchor in (((7, 3, 0, 1), 5), ((7, 3, 1, 1), 7)):
+        check_scalar(impl.conv_output_size(*args[:2], padding=args[2], stride=args[3]), anchor,
+                     what=f"conv_output_size(7, 3, padding={args[2]}, stride=1)")  # fmt: skip
     got = impl.conv_output_size(n, k, padding=padding, stride=stride)
     assert isinstance(got, int | np.integer), f"conv_output_size should return an int, got {got!r}"
     check_scalar(
@@ -142,6 +212,12 @@ def test_conv_output_size(impl, n, k, padding, stride, expected):
     ],
 )
 def test_same_padding(impl, n, k, stride, expected):
+    # two fixed cases first, so that no constant answer passes any case
+    for args, anchor in (((7, 3, 1), (1, 1)), ((7, 4, 1), (1, 2))):
+        pair = impl.same_padding(*args[:2], stride=args[2])
+        assert tuple(np.ravel(pair).tolist()) == anchor, (
+            f"same_padding({args[0]}, {args[1]}, stride=1) is {pair}, expected {anchor}"
+        )
     got = impl.same_padding(n, k, stride=stride)
     what = f"same_padding({n}, {k}, stride={stride})"
     assert isinstance(got, tuple) and len(got) == 2, (
@@ -167,9 +243,19 @@ def test_zero_pad_top_bottom_left_right(impl):
 
 
 @pytest.mark.exercise("zero_pad")
-def test_zero_pad_zero_padding_returns_the_image(impl):
+def test_zero_pad_zero_padding_returns_a_copy_of_the_image(impl):
     got = impl.zero_pad(SLIDE_IMAGE, 0)
     check_array(got, SLIDE_IMAGE, what="zero_pad(slide image, 0)")
+    assert not np.shares_memory(got, SLIDE_IMAGE), (
+        "zero_pad(x, 0) must return a new array, not x itself"
+    )
+    check_array(impl.zero_pad(np.array([[5.0]]), 2), np.pad([[5.0]], 2), what="zero_pad([[5]], 2)")
+
+
+@pytest.mark.exercise("zero_pad")
+def test_zero_pad_leaves_its_input_unchanged(impl):
+    got = check_unchanged(impl.zero_pad, SLIDE_IMAGE, ((1, 1), (1, 1)))
+    check_array(got, SLIDE_IMAGE_PADDED, what="zero_pad(slide image, ((1, 1), (1, 1)))")
 
 
 @pytest.mark.exercise("zero_pad")
@@ -237,6 +323,10 @@ def test_conv2d_padding_keeps_the_slide_image_size(impl, padding):
         what=f"conv2d(slide image, identity filter, padding={padding!r})",
         shape_rule="(7 - 3 + 2*1) // 1 + 1 = 7",
     )
+    # the edge filter on the padded image: its inner 5x5 is the slides' unpadded output
+    got = impl.conv2d(SLIDE_IMAGE, HORIZONTAL_EDGE, padding=padding)
+    expected = correlate(SLIDE_IMAGE, HORIZONTAL_EDGE, ((1, 1), (1, 1)))
+    check_array(got, expected, what=f"conv2d(slide image, edge filter, padding={padding!r})")
 
 
 @pytest.mark.exercise("conv2d")
@@ -253,8 +343,10 @@ def test_conv2d_does_not_flip_the_kernel(impl):
     )
     kernel = np.array([[1, 0, -1], [0, 2, 0]], dtype=np.float64)
     expected = np.array([[3, 5, 1], [-2, 1, 1], [4, 0, 3]], dtype=np.float64)
-    check_array(
+    check_conv2d(
         impl.conv2d(image, kernel),
+        image,
+        kernel,
         expected,
         what="conv2d(4x5 image, 2x3 kernel)",
         shape_rule="(4 - 2) + 1 = 3 rows, (5 - 3) + 1 = 3 columns",
@@ -285,11 +377,15 @@ def test_conv2d_stride_2_non_square(impl):
     image = np.array(
         [[1, 2, 0, 1, 3], [0, 1, 2, 2, 1], [3, 0, 1, 0, 2], [1, 1, 0, 2, 0]], dtype=np.float64
     )
-    got = impl.conv2d(image, np.array([[1.0, 2.0]]), stride=2)
+    kernel = np.array([[1.0, 2.0]])
+    got = impl.conv2d(image, kernel, stride=2)
     expected = np.array([[5, 2], [3, 1]], dtype=np.float64)
-    check_array(
+    check_conv2d(
         got,
+        image,
+        kernel,
         expected,
+        stride=2,
         what="conv2d(4x5 image, [[1, 2]], stride=2)",
         shape_rule="(4 - 1) // 2 + 1 = 2 rows, (5 - 2) // 2 + 1 = 2 columns",
     )
@@ -302,7 +398,15 @@ def test_conv2d_same_with_an_even_kernel_pads_bottom_and_right(impl):
     expected = np.array(
         [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [2, 2, 2, 2, 1]], dtype=np.float64
     )
-    check_array(got, expected, what='conv2d(ones (4, 5), ones (2, 2), padding="same")')
+    check_conv2d(got, np.ones((4, 5)), np.ones((2, 2)), expected, pads=((0, 1), (0, 1)),
+                 what='conv2d(ones (4, 5), ones (2, 2), padding="same")')  # fmt: skip
+    # a kernel that is not symmetric, on an image that is not: 3x4 kernel, 4x5 image
+    image = np.arange(20.0).reshape(4, 5) % 7
+    kernel = np.arange(12.0).reshape(3, 4) - 5.0
+    pads = (same_pads(4, 3, 1), same_pads(5, 4, 1))  # ((1, 1), (1, 2))
+    check_conv2d(impl.conv2d(image, kernel, padding="same"), image, kernel,
+                 correlate(image, kernel, pads), pads=pads,
+                 what='conv2d(4x5 image, 3x4 kernel, padding="same")')  # fmt: skip
 
 
 @pytest.mark.exercise("conv2d")
@@ -313,12 +417,25 @@ def test_conv2d_same_with_an_even_kernel_pads_bottom_and_right(impl):
 def test_conv2d_same_output_shape_is_ceil_of_size_over_stride(
     impl, shape, kernel_shape, stride, expected_shape
 ):
-    got = impl.conv2d(np.ones(shape), np.ones(kernel_shape), padding="same", stride=stride)
+    image = np.arange(float(np.prod(shape))).reshape(shape) % 5
+    kernel = np.arange(float(np.prod(kernel_shape))).reshape(kernel_shape) - 2.0
+    got = impl.conv2d(image, kernel, padding="same", stride=stride)
     assert isinstance(got, np.ndarray), f"conv2d should return a numpy array, got {type(got)}"
     assert got.shape == expected_shape, (
         f'conv2d(image {shape}, kernel {kernel_shape}, padding="same", stride={stride}) has shape '
         f"{got.shape}, expected {expected_shape} = ceil(size / stride) per axis"
     )
+    pads = tuple(same_pads(n, k, stride) for n, k in zip(shape, kernel_shape, strict=True))
+    check_conv2d(got, image, kernel, correlate(image, kernel, pads, stride), pads=pads,
+                 stride=stride, what=f'conv2d(image {shape}, kernel {kernel_shape}, '
+                 f'padding="same", stride={stride})')  # fmt: skip
+
+
+@pytest.mark.exercise("conv2d")
+def test_conv2d_leaves_its_inputs_unchanged(impl):
+    got = check_unchanged(impl.conv2d, SLIDE_IMAGE, HORIZONTAL_EDGE, padding=1)
+    check_array(got, correlate(SLIDE_IMAGE, HORIZONTAL_EDGE, ((1, 1), (1, 1))),
+                what="conv2d(slide image, edge filter, padding=1)")  # fmt: skip
 
 
 # ---------------------------------------------------------------- 1.5 conv_layer
@@ -376,14 +493,40 @@ def test_conv_layer_sums_over_the_input_channels(impl):
     ],
 )
 def test_conv_layer_output_shape(impl, x_shape, kernels_shape, kwargs, expected_shape):
-    got = impl.conv_layer(
-        np.ones(x_shape), np.ones(kernels_shape), np.zeros(kernels_shape[-1]), **kwargs
-    )
+    rng = np.random.default_rng(len(x_shape) * 10 + kernels_shape[0])
+    x, kernels = rng.normal(size=x_shape), rng.normal(size=kernels_shape)
+    bias = np.arange(1.0, kernels_shape[-1] + 1)
+    got = impl.conv_layer(x, kernels, bias, **kwargs)
+    what = f"conv_layer(x {x_shape}, kernels {kernels_shape}, **{kwargs})"
     assert isinstance(got, np.ndarray), f"conv_layer should return a numpy array, got {type(got)}"
-    assert got.shape == expected_shape, (
-        f"conv_layer(x {x_shape}, kernels {kernels_shape}, **{kwargs}) has shape {got.shape}, "
-        f"expected {expected_shape}"
-    )
+    assert got.shape == expected_shape, f"{what} has shape {got.shape}, expected {expected_shape}"
+    # Each filter is the sum over channels of the 2-D convolutions, plus its bias.
+    stride, padding = kwargs.get("stride", 1), kwargs.get("padding", 0)
+    if padding == "same":
+        pads = tuple(
+            same_pads(n, k, stride) for n, k in zip(x_shape[-3:-1], kernels_shape[:2], strict=True)
+        )
+    else:
+        pads = ((padding, padding), (padding, padding))
+    batch = x if x.ndim == 4 else x[np.newaxis]
+    expected = np.stack([
+        np.stack([
+            sum(correlate(image[:, :, c], kernels[:, :, c, f], pads, stride)
+                for c in range(x_shape[-1])) + bias[f]
+            for f in range(kernels_shape[-1])
+        ], axis=-1)
+        for image in batch
+    ])  # fmt: skip
+    check_array(got, expected if x.ndim == 4 else expected[0], what=what)
+
+
+@pytest.mark.exercise("conv_layer")
+def test_conv_layer_leaves_its_inputs_unchanged(impl):
+    x = np.stack([SLIDE_IMAGE, 2 * SLIDE_IMAGE], axis=-1)
+    kernels = np.stack([HORIZONTAL_EDGE, IDENTITY], axis=-1)[..., np.newaxis]
+    got = check_unchanged(impl.conv_layer, x, kernels, np.array([0.5]))
+    expected = (HORIZONTAL_EDGE_OUT + 2 * IDENTITY_OUT + 0.5)[..., np.newaxis]
+    check_array(got, expected, what="conv_layer(x (7, 7, 2), kernels (3, 3, 2, 1), bias [0.5])")
 
 
 @pytest.mark.exercise("conv_layer")

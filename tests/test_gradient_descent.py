@@ -61,7 +61,8 @@ def test_the_skier_moves_against_a_negative_derivative(impl, w0):
 @pytest.mark.exercise("gradient_descent")
 def test_path_shape_and_start_for_a_number(impl):
     path = impl.gradient_descent(impl.skier_gradient, 1.0, 0.01, 7)
-    check_array(path[:1], [1.0], what="path[0], which must be w0")
+    # L'(1) = 4 - 8 - 1 = -5, so w1 = 1 - 0.01 * (-5) = 1.05
+    check_array(path[:2], [1.0, 1.05], what="path[:2], which must be [w0, w0 - lr * L'(w0)]")
     assert path.shape == (8,), (
         f"the path of 7 steps from a number has shape {path.shape}, expected (8,)"
     )
@@ -118,6 +119,7 @@ def test_sgd_step_updates_every_parameter(impl):
 def test_sgd_step_returns_new_arrays_and_leaves_its_inputs_alone(impl):
     params, grads = _params(), _grads()
     new = impl.sgd_step(params, grads, 0.5)
+    check_array(new["b1"], [0.0, -1.5], what="sgd_step's b1 with learning rate 0.5")
     for key in params:
         assert new[key] is not params[key], f"sgd_step must return a NEW array for {key!r}"
         check_array(params[key], _params()[key], what=f"params[{key!r}] after sgd_step (modified?)")
@@ -230,7 +232,12 @@ def test_training_is_reproducible_from_the_seed(impl):
     x, labels = _blobs(n=60, dim=16)
     _, a = impl.train_digit_network(x, labels, hidden=8, epochs=2, seed=3)
     _, b = impl.train_digit_network(x, labels, hidden=8, epochs=2, seed=3)
+    _, c = impl.train_digit_network(x, labels, hidden=8, epochs=2, seed=4)
     check_array(a, b, what="losses of two runs with the same seed")
+    assert not np.allclose(a, c), (
+        f"runs with seeds 3 and 4 should differ (initial weights, shuffling); both gave {a}"
+    )
+    assert 0 < a[1] < a[0], f"the loss should be positive and fall over the epochs; got {a}"
 
 
 @pytest.mark.exercise("train_digit_network")
@@ -238,4 +245,7 @@ def test_training_on_images_flattens_them(impl):
     x, labels = _blobs(n=60, dim=16)
     params, losses = impl.train_digit_network(x.reshape(60, 4, 4), labels, hidden=8, epochs=2)
     assert np.shape(params["W1"]) == (16, 8), "(N, 4, 4) images give 16 inputs per example"
-    assert np.shape(losses) == (2,)
+    flat_params, flat_losses = impl.train_digit_network(x, labels, hidden=8, epochs=2)
+    check_array(losses, flat_losses, what="losses on (N, 4, 4) images (as on the flat (N, 16))")
+    check_array(params["W1"], flat_params["W1"], what="W1 trained on (N, 4, 4) images")
+    assert 0 < losses[1] < losses[0], f"the loss should be positive and fall; got {losses}"

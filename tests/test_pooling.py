@@ -26,6 +26,22 @@ RELU_EDGES = np.array(
 RELU_EDGES_POOLED = np.array([[1, 3], [1, 3]], dtype=np.float64)
 
 GRID = np.arange(25, dtype=np.float64).reshape(5, 5)  # GRID[i, j] = 5 i + j
+# Read-only, so that no test can change them for the tests after it.
+for _constant in (RELU_EDGES, RELU_EDGES_POOLED, GRID):
+    _constant.flags.writeable = False
+
+
+def direct_pool(x: np.ndarray, size, stride) -> np.ndarray:
+    """Max pooling of (N, H, W, d), window by window; size and stride are (h, w) pairs."""
+    (ph, pw), (sh, sw) = size, stride
+    out = np.zeros(
+        (x.shape[0], (x.shape[1] - ph) // sh + 1, (x.shape[2] - pw) // sw + 1, x.shape[3])
+    )
+    for r in range(out.shape[1]):
+        for c in range(out.shape[2]):
+            out[:, r, c] = x[:, r * sh : r * sh + ph, c * sw : c * sw + pw].max(axis=(1, 2))
+    return out
+
 
 # ---------------------------------------------------------------- 2.1 max_pool2d
 
@@ -127,11 +143,25 @@ def test_max_pool2d_pools_each_image_of_a_batch(impl):
     ],
 )
 def test_max_pool2d_output_shape(impl, shape, kwargs, expected_shape):
-    got = impl.max_pool2d(np.ones(shape), **kwargs)
+    x = np.random.default_rng(len(shape)).normal(size=shape)
+    got = impl.max_pool2d(x, **kwargs)
     assert isinstance(got, np.ndarray), f"max_pool2d should return a numpy array, got {type(got)}"
     assert got.shape == expected_shape, (
         f"max_pool2d(x {shape}, **{kwargs}) has shape {got.shape}, expected {expected_shape}"
     )
+    size = np.broadcast_to(kwargs.get("size", 2), 2)
+    stride = size if kwargs.get("stride") is None else np.broadcast_to(kwargs["stride"], 2)
+    x4 = x.reshape({2: (1, *shape, 1), 3: (1, *shape), 4: shape}[x.ndim])  # (N, H, W, d)
+    expected = direct_pool(x4, size, stride).reshape(expected_shape)
+    check_array(got, expected, what=f"max_pool2d(random x {shape}, **{kwargs})")
+
+
+@pytest.mark.exercise("max_pool2d")
+def test_max_pool2d_leaves_its_input_unchanged(impl):
+    mine = RELU_EDGES.copy()
+    got = impl.max_pool2d(mine)
+    check_array(mine, RELU_EDGES, what="x after max_pool2d (it must be left unchanged)")
+    check_array(got, RELU_EDGES_POOLED, what="max_pool2d(the slides' ReLU output, 2x2)")
 
 
 # ---------------------------------------------------------------- 2.2 receptive_field
@@ -158,6 +188,9 @@ def test_receptive_field_slide_example_16_pixels(impl):
     ],
 )
 def test_receptive_field(impl, layers, expected):
+    # the slides' case first, so that no constant answer passes any case
+    check_scalar(impl.receptive_field([("conv", 3, 1), ("pool", 2, 2)]), 4,
+                 what='receptive_field([("conv", 3, 1), ("pool", 2, 2)])')  # fmt: skip
     got = impl.receptive_field(layers)
     assert isinstance(got, int | np.integer), f"receptive_field should return an int, got {got!r}"
     check_scalar(got, expected, what=f"receptive_field({layers})")

@@ -107,6 +107,36 @@ LSTM_SEQUENCES_FROM_H0_C0 = np.array(
 )
 
 
+# Read-only, so that no test can change them for the tests after it.
+for _constant in (
+    X, H0, C0, RNN_KERNEL, RNN_RECURRENT, RNN_BIAS, RNN_SEQUENCES, RNN_SEQUENCES_FROM_H0,
+    LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS, LSTM_SEQUENCES, LSTM_SEQUENCES_FROM_H0_C0,
+):  # fmt: skip
+    _constant.flags.writeable = False
+
+
+def lstm_cell_with_gate_order(order: str, x, h_prev, c_prev, kernel, recurrent, bias):
+    """The h of an LSTM cell that reads the four column blocks as the gates in ``order``."""
+    z = np.asarray(x) @ kernel + np.asarray(h_prev) @ recurrent + bias
+    blocks = dict(zip(order, np.split(z, 4, axis=-1), strict=True))
+    s = {g: 1.0 / (1.0 + np.exp(-blocks[g])) for g in "ifo"}
+    c = s["f"] * c_prev + s["i"] * np.tanh(blocks["c"])
+    return s["o"] * np.tanh(c)
+
+
+def check_lstm_h(h, expected, cell_args, *, what: str) -> None:
+    """check_array for an LSTM cell's h, naming a known mistake: the gates in the wrong order."""
+    h_is_wrong = isinstance(h, np.ndarray) and h.shape == np.shape(expected)
+    if h_is_wrong and not np.allclose(h, expected):
+        for order in ("ifoc", "icfo"):
+            if np.allclose(h, lstm_cell_with_gate_order(order, *cell_args)):
+                raise AssertionError(
+                    f"{what}: your gates are in order {', '.join(order)}; Keras uses i, f, c, o "
+                    "(the kernel's columns are [input | forget | candidate c | output])"
+                )
+    check_array(h, expected, what=what)
+
+
 # ---------------------------------------------------------------- 5.1 simple_rnn_cell
 
 
@@ -140,10 +170,20 @@ def test_simple_rnn_cell_shape_and_bias_per_unit(impl):
 
 
 @pytest.mark.exercise("simple_rnn_cell")
-def test_simple_rnn_cell_all_zero_weights_give_zero(impl):
-    h = impl.simple_rnn_cell(np.ones((2, 3)), np.full((2, 4), 0.7), np.zeros((3, 4)),
-                             np.zeros((4, 4)), np.zeros(4))  # fmt: skip
-    check_array(h, np.zeros((2, 4)), what="simple_rnn_cell with all-zero weights")
+def test_simple_rnn_cell_without_recurrent_weights_ignores_h_prev(impl):
+    # Zero recurrent kernel and bias: h = tanh(x @ kernel), whatever h_prev is.
+    x, kernel = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 1.0]]), np.arange(12.0).reshape(3, 4) / 10
+    h = impl.simple_rnn_cell(x, np.full((2, 4), 0.7), kernel, np.zeros((4, 4)), np.zeros(4))
+    check_array(h, np.tanh(x @ kernel), what="simple_rnn_cell with a zero recurrent kernel")
+
+
+@pytest.mark.exercise("simple_rnn_cell")
+def test_simple_rnn_cell_leaves_its_inputs_unchanged(impl):
+    x, h_prev = X[:, 0].copy(), H0.copy()
+    h = impl.simple_rnn_cell(x, h_prev, RNN_KERNEL, RNN_RECURRENT, RNN_BIAS)
+    check_array(x, X[:, 0], what="x after simple_rnn_cell (it must be left unchanged)")
+    check_array(h_prev, H0, what="h_prev after simple_rnn_cell (it must be left unchanged)")
+    check_array(h, RNN_SEQUENCES_FROM_H0[:, 0], what="simple_rnn_cell(x[:, 0], h_prev, ...)")
 
 
 # ---------------------------------------------------------------- 5.2 simple_rnn
@@ -177,15 +217,26 @@ def test_simple_rnn_last_of_the_sequence_is_the_return_last_result(impl):
     hs = impl.simple_rnn(x, kernel, rec, bias, return_sequences=True)
     h = impl.simple_rnn(x, kernel, rec, bias, return_sequences=False)
     check_array(hs[:, -1], h, what="simple_rnn(return_sequences=True)[:, -1]")
+    # computed once with the reference solution (solutions.recurrent.simple_rnn)
+    expected = [
+        [-0.937698678563, -0.186531500265, 0.998836850013, -0.999529277211, 0.999431742047],
+        [0.963182324151, 0.960881818266, 0.847097072723, -0.691163966682, -0.169978940352],
+        [0.76765267358, -0.657832761047, 0.99898744754, -0.390330811788, 0.996091100419],
+    ]
+    check_array(h, expected, what="simple_rnn(random x and weights)", rtol=1e-9)
 
 
 @pytest.mark.exercise("simple_rnn")
 def test_simple_rnn_shapes(impl):
-    x = np.zeros((3, 4, 2))
-    weights = np.zeros((2, 5)), np.zeros((5, 5)), np.zeros(5)
-    check_array(impl.simple_rnn(x, *weights), np.zeros((3, 5)), what="simple_rnn, (N, H)")
-    check_array(impl.simple_rnn(x, *weights, return_sequences=True), np.zeros((3, 4, 5)),
-                what="simple_rnn(return_sequences=True), (N, T, H)")  # fmt: skip
+    # Zero kernels: every step's h is tanh(bias), one value per unit.
+    x = np.ones((3, 4, 2))
+    bias = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    weights = np.zeros((2, 5)), np.zeros((5, 5)), bias
+    check_array(impl.simple_rnn(x, *weights), np.tile(np.tanh(bias), (3, 1)),
+                what="simple_rnn with zero kernels, (N, H)")  # fmt: skip
+    check_array(impl.simple_rnn(x, *weights, return_sequences=True),
+                np.tile(np.tanh(bias), (3, 4, 1)),
+                what="simple_rnn(return_sequences=True) with zero kernels, (N, T, H)")  # fmt: skip
 
 
 @pytest.mark.exercise("simple_rnn")
@@ -222,10 +273,12 @@ def test_lstm_cell_gate_order_is_i_f_c_o(impl):
     # Zero weights, a different bias per gate: i = sig(1), f = sig(-1), g = tanh(0.5), o = sig(2).
     h, c = impl.lstm_cell([[3.0]], [[-2.0]], [[0.3]], np.zeros((1, 4)), np.zeros((1, 4)),
                           [1.0, -1.0, 0.5, 2.0])  # fmt: skip
+    bias = np.array([1.0, -1.0, 0.5, 2.0])
     c_expected = sig(-1.0) * 0.3 + sig(1.0) * math.tanh(0.5)
+    check_lstm_h(h, [[sig(2.0) * math.tanh(c_expected)]],
+                 ([[3.0]], [[-2.0]], [[0.3]], np.zeros((1, 4)), np.zeros((1, 4)), bias),
+                 what="lstm_cell's h with bias [i, f, c, o] = [1, -1, 0.5, 2]")  # fmt: skip
     check_array(c, [[c_expected]], what="lstm_cell's c with bias [i, f, c, o] = [1, -1, 0.5, 2]")
-    check_array(h, [[sig(2.0) * math.tanh(c_expected)]],
-                what="lstm_cell's h with bias [i, f, c, o] = [1, -1, 0.5, 2]")  # fmt: skip
 
 
 @pytest.mark.exercise("lstm_cell")
@@ -240,18 +293,33 @@ def test_lstm_cell_uses_h_prev_through_the_recurrent_kernel(impl):
 
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_first_step_of_the_keras_example(impl):
-    h, c = impl.lstm_cell(X[:, 0], H0, C0, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
-    check_array(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], what="lstm_cell(x[:, 0], h0, c0, ...)'s h")
+    args = (X[:, 0], H0, C0, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
+    h, c = impl.lstm_cell(*args)
+    check_lstm_h(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], args,
+                 what="lstm_cell(x[:, 0], h0, c0, ...)'s h")  # fmt: skip
     assert isinstance(c, np.ndarray) and c.shape == (2, 2), "lstm_cell must return (h, c)"
 
 
 @pytest.mark.exercise("lstm_cell")
+def test_lstm_cell_leaves_its_inputs_unchanged(impl):
+    x, h_prev, c_prev = X[:, 0].copy(), H0.copy(), C0.copy()
+    h, _ = impl.lstm_cell(x, h_prev, c_prev, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
+    for name, mine, original in (("x", x, X[:, 0]), ("h_prev", h_prev, H0), ("c_prev", c_prev, C0)):
+        check_array(mine, original, what=f"{name} after lstm_cell (it must be left unchanged)")
+    check_array(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], what="lstm_cell(x[:, 0], h0, c0, ...)'s h")
+
+
+@pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_returns_h_and_c_of_shape_n_by_h(impl):
-    out = impl.lstm_cell(np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((4, 12)),
-                         np.zeros((3, 12)), np.zeros(12))  # fmt: skip
+    # Zero kernels and state, bias 1 for i, 0 for f, [-1, 0.5, 2] for c, 0 for o:
+    # c = sig(1) * tanh(bias_c) and h = sig(0) * tanh(c), the same in both rows.
+    bias = np.concatenate([np.ones(3), np.zeros(3), [-1.0, 0.5, 2.0], np.zeros(3)])
+    out = impl.lstm_cell(np.ones((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((4, 12)),
+                         np.zeros((3, 12)), bias)  # fmt: skip
     assert isinstance(out, tuple) and len(out) == 2, "lstm_cell must return a pair (h, c)"
-    check_array(out[0], np.zeros((2, 3)), what="lstm_cell's h with all-zero weights and state")
-    check_array(out[1], np.zeros((2, 3)), what="lstm_cell's c with all-zero weights and state")
+    c = sig(1.0) * np.tanh(np.tile([-1.0, 0.5, 2.0], (2, 1)))
+    check_array(out[0], 0.5 * np.tanh(c), what="lstm_cell's h (2 rows, 3 units)")
+    check_array(out[1], c, what="lstm_cell's c (2 rows, 3 units)")
 
 
 @pytest.mark.exercise("lstm_cell")
@@ -297,12 +365,21 @@ def test_lstm_memory_halves_with_zero_weights(impl):
 
 
 @pytest.mark.exercise("lstm")
-def test_lstm_all_zero_stays_zero_with_the_right_shapes(impl):
+def test_lstm_zero_kernels_with_the_right_shapes(impl):
+    # Zero kernels, bias 0 but for the candidate (one value per unit): every gate is 1/2,
+    # so c_t = c_{t-1} / 2 + tanh(b) / 2 and h_t = tanh(c_t) / 2 from c_0 = 0.
     x = np.ones((3, 4, 2))
-    weights = np.zeros((2, 20)), np.zeros((5, 20)), np.zeros(20)
-    check_array(impl.lstm(x, *weights), np.zeros((3, 5)), what="lstm with zero weights, (N, H)")
-    check_array(impl.lstm(x, *weights, return_sequences=True), np.zeros((3, 4, 5)),
-                what="lstm(return_sequences=True) with zero weights, (N, T, H)")  # fmt: skip
+    b = np.linspace(-1.0, 1.0, 5)
+    bias = np.concatenate([np.zeros(10), b, np.zeros(5)])
+    weights = np.zeros((2, 20)), np.zeros((5, 20)), bias
+    c, hs = np.zeros(5), []
+    for _ in range(4):
+        c = c / 2 + np.tanh(b) / 2
+        hs.append(np.tanh(c) / 2)
+    expected = np.tile(np.stack(hs), (3, 1, 1))  # (N, T, H) = (3, 4, 5)
+    check_array(impl.lstm(x, *weights), expected[:, -1], what="lstm with zero kernels, (N, H)")
+    check_array(impl.lstm(x, *weights, return_sequences=True), expected,
+                what="lstm(return_sequences=True) with zero kernels, (N, T, H)")  # fmt: skip
 
 
 @pytest.mark.exercise("lstm")
@@ -312,3 +389,10 @@ def test_lstm_last_of_the_sequence_is_the_return_last_result(impl):
     hs = impl.lstm(x, kernel, rec, bias, return_sequences=True)
     h = impl.lstm(x, kernel, rec, bias, return_sequences=False)
     check_array(hs[:, -1], h, what="lstm(return_sequences=True)[:, -1]")
+    # computed once with the reference solution (solutions.recurrent.lstm)
+    expected = [
+        [-0.01837170461, 0.061604947369, 0.062606459683],
+        [0.022234840254, 0.03183619774, -0.355383795199],
+        [0.228826314742, 0.109449117974, -0.107545971857],
+    ]
+    check_array(h, expected, what="lstm(random x and weights)", rtol=1e-9)
