@@ -1,13 +1,18 @@
 """Comparisons that explain themselves: type first, then shape, then values.
 
-Every public (and, later, hidden) check of an array goes through :func:`check_array`, so a
-student always reads the same kind of message: what type or shape was expected, where the
-values first differ, how large the error is, and a small slice side by side.
+Every public and hidden check of an array goes through :func:`check_array`, so a student
+always reads the same kind of message: what type or shape was expected, where the values
+first differ, how large the error is, and a small slice side by side. When the output
+equals what a catalogued mistake (:class:`Mistake`) would give on the same input, the
+message names the mistake in plain words.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +20,46 @@ import numpy as np
 RTOL = 1e-7
 ATOL = 1e-9
 SLICE = 3  # at most SLICE x SLICE values of each side are shown around a mismatch
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake: what it is called, what to tell the student, what it would output.
+
+    ``output`` computes, on the trusted side and for the same inputs, what code with this
+    mistake returns (usually the reference called on altered inputs).
+    """
+
+    name: str
+    explanation: str
+    output: Callable[[], Any]
+
+    def matches(self, got: Any, rtol: float, atol: float) -> bool:
+        try:
+            wrong = np.asarray(self.output(), dtype=np.float64)
+            mine = np.asarray(got, dtype=np.float64)
+        except Exception:  # a mistake that cannot even be produced here matches nothing
+            return False
+        if wrong.shape != mine.shape:
+            return False
+        with np.errstate(invalid="ignore"):
+            return bool(np.isclose(mine, wrong, rtol=rtol, atol=atol, equal_nan=True).all())
+
+
+def diagnose(got: Any, mistakes: Iterable[Mistake], rtol: float = RTOL, atol: float = ATOL) -> str:
+    """'Likely mistake: ...' for the first catalogued mistake ``got`` equals, else ''."""
+    for mistake in mistakes:
+        if mistake.matches(got, rtol, atol):
+            return f"Likely mistake ({mistake.name}): {mistake.explanation}"
+    return ""
+
+
+def _fail(lines: list[str], got: Any, mistakes: Iterable[Mistake], rtol, atol) -> None:
+    """Raise with the summary line, then the diagnosis if any, then the details."""
+    diagnosis = diagnose(got, mistakes, rtol, atol)
+    if diagnosis:
+        lines.insert(1, diagnosis)
+    raise AssertionError("\n".join(lines))
 
 
 def _type_name(value) -> str:
@@ -31,10 +76,12 @@ def check_array(
     rtol: float = RTOL,
     atol: float = ATOL,
     shape_rule: str | None = None,
+    mistakes: Iterable[Mistake] = (),
 ) -> None:
     """Raise AssertionError with an actionable message unless ``got`` matches ``expected``.
 
-    ``shape_rule`` is shown with a shape mismatch, e.g. "(n - k + 2p) // s + 1 = 5".
+    ``shape_rule`` is shown with a shape mismatch, e.g. "(n - k + 2p) // s + 1 = 5";
+    ``mistakes`` are checked, in order, when the shape or the values are wrong.
     """
     expected = np.asarray(expected)
     if not isinstance(got, np.ndarray) or type(got) is not np.ndarray:
@@ -48,7 +95,8 @@ def check_array(
         )
     if got.shape != expected.shape:
         rule = f"; the size rule gives {shape_rule}" if shape_rule else ""
-        raise AssertionError(f"{what} has shape {got.shape}, expected {expected.shape}{rule}")
+        message = f"{what} has shape {got.shape}, expected {expected.shape}{rule}"
+        _fail([message], got, mistakes, rtol, atol)
     close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return
@@ -70,7 +118,7 @@ def check_array(
     if not np.isfinite(got).all():
         lines.append(f"your output contains {int((~np.isfinite(got)).sum())} NaN/inf values")
     lines.append(_side_by_side(got, expected, first))
-    raise AssertionError("\n".join(lines))
+    _fail(lines, got, mistakes, rtol, atol)
 
 
 def _side_by_side(got: np.ndarray, expected: np.ndarray, at: tuple[int, ...]) -> str:
@@ -99,14 +147,23 @@ def _indent(arr: np.ndarray) -> str:
     return "\n".join("    " + line for line in str(arr).splitlines())
 
 
-def check_scalar(got, expected: float, *, what: str = "your output", rtol=RTOL, atol=ATOL) -> None:
+def check_scalar(
+    got,
+    expected: float,
+    *,
+    what: str = "your output",
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    mistakes: Iterable[Mistake] = (),
+) -> None:
     """Like :func:`check_array` for a single number (Python or numpy scalar)."""
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
         raise AssertionError(f"{what} should be a single number, got {_type_name(got)}")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
-        raise AssertionError(
+        message = (
             f"{what} is {float(got)!r}, expected {expected!r} "
             f"(absolute error {abs(float(got) - expected):.3g})"
         )
+        _fail([message], got, mistakes, rtol, atol)

@@ -53,3 +53,36 @@ def test_scalar_checks():
         check_scalar(np.array([2.0]), 2.0)
     with pytest.raises(AssertionError, match="is 3.0, expected 2.0"):
         check_scalar(3.0, 2.0)
+
+
+def test_a_catalogued_mistake_is_named_after_the_summary_line():
+    from autograder.feedback import Mistake
+
+    expected = np.arange(9.0).reshape(3, 3)
+    flipped = expected[::-1, ::-1].copy()
+    mistakes = [
+        Mistake("transposed", "you swapped rows and columns", lambda: expected.T),
+        Mistake("flipped kernel", "your kernel is flipped", lambda: flipped),
+    ]
+    with pytest.raises(AssertionError) as info:
+        check_array(flipped, expected, mistakes=mistakes)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("your output differs")
+    assert lines[1] == "Likely mistake (flipped kernel): your kernel is flipped"
+    with pytest.raises(AssertionError) as info:
+        check_array(expected + 1, expected, mistakes=mistakes)
+    assert "Likely mistake" not in str(info.value)
+
+
+def test_mistakes_are_named_for_wrong_shapes_and_scalars_too():
+    from autograder.feedback import Mistake
+
+    crash = Mistake("broken", "never shown", lambda: 1 / 0)
+    wrong_axis = Mistake("wrong axis", "you pooled over the channels", lambda: np.zeros((2, 2)))
+    with pytest.raises(
+        AssertionError, match=r"shape \(2, 2\)[^\n]*\nLikely mistake \(wrong axis\)"
+    ):
+        check_array(np.zeros((2, 2)), np.zeros((2, 2, 3)), mistakes=[crash, wrong_axis])
+    summed = Mistake("summed", "the loss must be averaged", lambda: 6.0)
+    with pytest.raises(AssertionError, match="Likely mistake \\(summed\\)"):
+        check_scalar(6.0, 2.0, mistakes=[summed])
