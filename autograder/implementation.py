@@ -89,7 +89,7 @@ class Implementation:
         if topic in self._errors:
             raise SubmissionError(self._errors[topic])
         if not (self.origin / f"{topic}.py").is_file():
-            self._errors[topic] = f"{self.origin} has no {topic}.py"
+            self._errors[topic] = f"the submission has no {topic}.py"
         else:
             try:
                 self._modules[topic] = importlib.import_module(f"{self._package}.{topic}")
@@ -127,6 +127,16 @@ class Implementation:
         raise SubmissionError(
             f"no topic module defines {name!r}" + (f" (and {broken})" if broken else "")
         )
+
+    def with_inputs(self, name: str):
+        """``f(*args, **kwargs) -> (result, args, kwargs)``: here the inputs themselves, as
+        the call left them (the worker's version sends them back)."""
+        function = getattr(self, name)
+
+        def call(*args, **kwargs) -> tuple:
+            return function(*args, **kwargs), args, kwargs
+
+        return call
 
     def _try_module(self, topic: str) -> ModuleType | None:
         try:

@@ -127,6 +127,7 @@ def grade(
         *(str(s) for s in (suites or default_suites())),
         f"--rootdir={PROJECT_ROOT}", "-o", "addopts=", "-p", "no:cacheprovider",
         "--import-mode=importlib", "-q", "--tb=native",
+        "--assert=plain",  # rewritten asserts would show the hidden test's code and values
     ]  # fmt: skip
     started = time.monotonic()
     console = io.StringIO()  # pytest's own terminal output is not part of any report

@@ -16,6 +16,7 @@ from autograder.catalog import BY_NAME, TOPICS
 from autograder.implementation import SubmissionError
 from autograder.worker import (
     BudgetExhausted,
+    CallTimeout,
     ImportFailed,
     MissingFunction,
     RemoteFunction,
@@ -53,6 +54,28 @@ class WorkerImplementation:
         self.isolation = self.worker.isolation
         self.failed_imports: dict[str, str] = {}
         self.budget_exhausted = False
+        self._imported: set[str] = set()
+
+    def _import(self, module: str) -> None:
+        """Import ``module`` in the worker once, on its own call: an import that hangs costs
+        that module's tests one call timeout, not the whole submission's time budget."""
+        if module in self.failed_imports:
+            raise SubmissionError(self.failed_imports[module])
+        if module in self._imported:
+            return
+        try:
+            self._run(self.worker.get, module, "__deepgrade_import_probe__")
+        except MissingFunction:
+            pass  # imported; the probe name is not meant to exist
+        except CallTimeout as err:
+            if isinstance(err, BudgetExhausted):
+                raise
+            self.failed_imports[module] = message = (
+                f"{module}.py could not be imported: importing it did not finish within "
+                f"{self.worker.call_timeout:g} s"
+            )
+            raise SubmissionError(message) from None
+        self._imported.add(module)
 
     def _run(self, call, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -76,6 +99,7 @@ class WorkerImplementation:
         # topic module that has the name
         for topic in TOPICS:
             try:
+                self._import(topic)
                 value = self._run(self.worker.get, topic, name)
             except (MissingFunction, SubmissionError):
                 continue
@@ -89,11 +113,24 @@ class WorkerImplementation:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
+                self._import(module)
                 return self._run(self.worker.call, module, name, *args, **kwargs)
             except MissingFunction:
                 raise SubmissionError(f"{label}: {module}.py has no function {name}") from None
 
         return SubmissionRef(module, name, call)
+
+    def with_inputs(self, name: str):
+        """``f(*args, **kwargs) -> (result, args, kwargs)``, the inputs as the call left them."""
+        entry = BY_NAME[name]
+
+        def call(*args: Any, **kwargs: Any) -> tuple:
+            result, args_after, kwargs_after = self._run(
+                self.worker.call_args, entry.module, name, *args, **kwargs
+            )
+            return result, tuple(args_after), kwargs_after
+
+        return call
 
     def close(self) -> None:
         self.worker.close()

@@ -377,6 +377,12 @@ class Worker:
         request |= {"args": list(args), "kwargs": kwargs}
         return self._request(request, module, function)
 
+    def call_args(self, module: str, function: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Like :meth:`call`, returning ``[result, args, kwargs]`` as the call left them."""
+        request = {"op": "call_args", "module": module, "function": function}
+        request |= {"args": list(args), "kwargs": kwargs}
+        return self._request(request, module, function)
+
     def get(self, module: str, name: str) -> Any:
         """A module-level value of the submission (plain data), or a RemoteFunction."""
         return self._request({"op": "get", "module": module, "name": name}, module, name)

@@ -17,6 +17,8 @@ one frame each, until the request pipe closes:
   relative imports between them work, exactly as ``autograder/implementation.py`` does
   in-process;
 - ``{"op": "call", "id": n, "module": m, "function": f, "args": [...], "kwargs": {...}}``;
+  ``"op": "call_args"`` answers ``[result, args, kwargs]``, the arguments as the call
+  left them (so the grader can see whether the code modified its inputs);
 - ``{"op": "get", "id": n, "module": m, "name": a}``: a module-level value (plain data;
   for a function, the outcome ``function`` says it is one, to be called by name);
 - ``{"op": "ping", "id": n}``; ``{"op": "bye"}``.
@@ -307,7 +309,9 @@ class Worker:
         if not name.isidentifier():
             return {"missing": {"message": f"{name!r} is not a module name"}}
         if not os.path.isfile(os.path.join(self.folder, f"{name}.py")):
-            error = {"import_error": {"module": name, "message": f"there is no {name}.py"}}
+            error = {
+                "import_error": {"module": name, "message": f"the submission has no {name}.py"}
+            }
             self.import_errors[name] = error
             return error
         try:
@@ -453,11 +457,14 @@ class Worker:
             }
         if self.folder is None:
             return {"bad_request": {"message": "the first request must be 'hello'"}}
-        if op == "call":
+        if op in ("call", "call_args"):
             if type(request["args"]) is not list or type(request["kwargs"]) is not dict:
                 raise TypeError("args must be a list and kwargs a dict")
             self.current = f"{request['function']}()"
-            return self.call(request)
+            reply = self.call(request)
+            if op == "call_args" and "ok" in reply:  # the arguments as the call left them
+                reply["ok"] = [reply["ok"], request["args"], request["kwargs"]]
+            return reply
         if op == "get":
             self.current = f"{request['module']}.{request['name']}"
             found = self.lookup(request["module"], request["name"])

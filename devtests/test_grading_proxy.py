@@ -1,0 +1,64 @@
+"""The impl a graded test sees: the same answers through the worker as in-process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.grading.proxy import WorkerImplementation
+from autograder.implementation import Implementation, SubmissionError
+
+MUTATING = """
+import numpy as np
+
+
+def relu(x):
+    x[x < 0] = 0  # modifies its input
+    return x
+
+
+def sigmoid(x):
+    raise ValueError("sigmoid: x must be 2-D")
+
+
+SCALE = np.array([1.0, 2.0])
+
+
+def helper(x):
+    return 2 * x
+"""
+
+
+@pytest.fixture(params=["worker", "in-process"])
+def impl(request, tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "activations.py").write_text(MUTATING)
+    implementation = (
+        WorkerImplementation(folder) if request.param == "worker" else Implementation(folder)
+    )
+    yield implementation
+    if isinstance(implementation, WorkerImplementation):
+        implementation.close()
+
+
+def test_with_inputs_shows_an_input_modified_in_place(impl):
+    x = np.array([-1.0, 2.0])
+    result, (x_after,), kwargs = impl.with_inputs("relu")(x)
+    np.testing.assert_array_equal(result, [0.0, 2.0])
+    np.testing.assert_array_equal(x_after, [0.0, 2.0])
+    assert kwargs == {}
+
+
+def test_student_exceptions_arrive_as_the_same_builtin_type(impl):
+    with pytest.raises(ValueError, match="sigmoid: x must be 2-D"):
+        impl.sigmoid(np.ones(2))
+
+
+def test_constants_provided_functions_and_missing_names(impl):
+    np.testing.assert_array_equal(impl.SCALE, [1.0, 2.0])
+    np.testing.assert_array_equal(impl.helper(np.ones(2)), [2.0, 2.0])
+    with pytest.raises(SubmissionError, match="softmax"):
+        impl.softmax(np.ones(2))
+    with pytest.raises(SubmissionError, match="the submission has no convolution.py"):
+        impl.conv2d(np.ones((2, 2)), np.ones((1, 1)))
