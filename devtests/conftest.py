@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -31,3 +32,19 @@ def keras(tf):
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261126)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The mutant catalogue's detection and diagnosis rates, when its tests ran."""
+    results = sys.modules.get("deepgrade_mutant_results")
+    if results is None or not results.RESULTS:
+        return
+    outcomes = results.RESULTS.values()
+    detected = sum(o["detected"] for o in outcomes)
+    catalogued = [o for o in outcomes if o["catalogued"]]
+    diagnosed = sum(o["diagnosed"] for o in catalogued)
+    terminalreporter.write_sep("=", "mutant catalogue")
+    terminalreporter.write_line(
+        f"detected {detected}/{len(outcomes)} mutants; "
+        f"diagnosed {diagnosed}/{len(catalogued)} with a catalogued diagnosis"
+    )
