@@ -173,6 +173,21 @@ def _points(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _positive(kind: type):
+    """An argparse type: a finite number above 0 (a limit of 0, -1 or nan grades nothing)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a number above 0, got {text!r}")
+        return value
+
+    return parse
+
+
 def _add_limits(parser: argparse.ArgumentParser, default_isolation: str) -> None:
     from autograder.grading.engine import Limits
 
@@ -185,16 +200,22 @@ def _add_limits(parser: argparse.ArgumentParser, default_isolation: str) -> None
         f"other files or the network; auto: bwrap where available (default: {default_isolation})",
     )
     parser.add_argument(
-        "--call-timeout", type=float, default=defaults.call_seconds, help="seconds per call"
+        "--call-timeout",
+        type=_positive(float),
+        default=defaults.call_seconds,
+        help="seconds per call",
     )
     parser.add_argument(
         "--total-timeout",
-        type=float,
+        type=_positive(float),
         default=defaults.total_seconds,
         help="seconds for the whole submission",
     )
     parser.add_argument(
-        "--memory-mb", type=int, default=defaults.memory_mb, help="memory limit of the worker"
+        "--memory-mb",
+        type=_positive(int),
+        default=defaults.memory_mb,
+        help="memory limit of the worker",
     )
 
 

@@ -62,3 +62,34 @@ def test_constants_provided_functions_and_missing_names(impl):
         impl.softmax(np.ones(2))
     with pytest.raises(SubmissionError, match="the submission has no convolution.py"):
         impl.conv2d(np.ones((2, 2)), np.ones((1, 1)))
+
+
+def test_with_inputs_through_the_worker_accepts_a_function_argument(tmp_path):
+    folder = tmp_path / "gd"
+    folder.mkdir()
+    (folder / "gradient_descent.py").write_text(
+        "import numpy as np\n\n\ndef gradient_descent(gradient, w0, lr, steps):\n"
+        "    return np.array([w0, w0 - lr * gradient(w0)])\n"
+    )
+    impl = WorkerImplementation(folder)
+    try:
+        result, args, _ = impl.with_inputs("gradient_descent")(lambda w: 2 * w, 1.0, 0.1, 1)
+    finally:
+        impl.close()
+    np.testing.assert_allclose(result, [1.0, 0.8])
+    assert args == (None, 1.0, 0.1, 1)  # the function stays on the grader's side
+
+
+def test_a_module_that_kills_the_worker_on_import_is_reported_as_an_import_failure(tmp_path):
+    folder = tmp_path / "dies"
+    folder.mkdir()
+    (folder / "activations.py").write_text("import os\nos._exit(0)\n")
+    impl = WorkerImplementation(folder)
+    try:
+        with pytest.raises(SubmissionError, match="no topic module defines"):
+            impl.SOME_CONSTANT
+    finally:
+        impl.close()
+    message = impl.failed_imports["activations"]
+    assert message.startswith("activations.py could not be imported: ")
+    assert "import of activations.py exited with code 0" in message

@@ -75,6 +75,10 @@ class WorkerImplementation:
                 f"{self.worker.call_timeout:g} s"
             )
             raise SubmissionError(message) from None
+        except WorkerError as err:  # it crashed the worker (os._exit, a signal...) on import
+            reason = str(err).replace("__deepgrade_import_probe__()", f"import of {module}.py")
+            self.failed_imports[module] = message = f"{module}.py could not be imported: {reason}"
+            raise SubmissionError(message) from None
         self._imported.add(module)
 
     def _run(self, call, *args: Any, **kwargs: Any) -> Any:

@@ -365,6 +365,7 @@ class Worker:
         self._fds: dict[str, int] = {}
         self._pidfd: int | None = None
         self._workdir: str | None = None
+        self._tag: str | None = None  # environment entry of the worker's processes (_stop)
         self._next_id = 0
         self._closed = False
         self._in_callback = False
@@ -656,6 +657,10 @@ class Worker:
             config=_json(config),
             python=self.python,
         )
+        # the plain-process worker's TMPDIR is its own folder: its descendants inherit it,
+        # so _stop finds those that left the process group (setsid, start_new_session)
+        tmpdir = launch.env.get("TMPDIR")
+        self._tag = f"TMPDIR={tmpdir}" if tmpdir == self._workdir else None
         try:
             self._proc = subprocess.Popen(
                 launch.argv,
@@ -817,6 +822,8 @@ class Worker:
         # SIGKILL the whole group before reaping the leader, so its pid cannot be reused:
         # this also ends children that outlived it, or that ignore SIGTERM.
         _killpg(proc.pid, signal.SIGKILL)
+        if self._tag:
+            _kill_tagged(self._tag)
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
@@ -838,6 +845,37 @@ class Worker:
         if self._pidfd is not None:
             os.close(self._pidfd)
             self._pidfd = None
+
+
+def _kill_tagged(tag: str) -> None:
+    """SIGKILL every process whose environment holds ``tag`` (Linux /proc; else nothing).
+
+    The process-group kill misses descendants that started their own session; they keep
+    the worker's environment unless they clear it on purpose (the bwrap level's PID
+    namespace ends those too). Repeated until none is left, in case one forked meanwhile.
+    """
+    entry = tag.encode()
+    for _ in range(10):
+        try:
+            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return
+        found = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    if entry in environ.read().split(b"\0"):
+                        found.append(pid)
+            except OSError:
+                continue
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.01)
 
 
 def _killpg(pgid: int, sig: int) -> None:

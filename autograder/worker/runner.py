@@ -463,7 +463,8 @@ class Worker:
             self.current = f"{request['function']}()"
             reply = self.call(request)
             if op == "call_args" and "ok" in reply:  # the arguments as the call left them
-                reply["ok"] = [reply["ok"], request["args"], request["kwargs"]]
+                args, kwargs = _data_only(request["args"]), _data_only(request["kwargs"])
+                reply["ok"] = [reply["ok"], args, kwargs]
             return reply
         if op == "get":
             self.current = f"{request['module']}.{request['name']}"
@@ -475,6 +476,19 @@ class Worker:
                 return {"function": {"name": request["name"]}}
             return {"ok": value}
         return {"bad_request": {"message": f"unknown op {op!r}"}}
+
+
+def _data_only(value):
+    """``value`` with functions and generators (which cannot go back) replaced by None."""
+    import numpy
+
+    if callable(value) or isinstance(value, numpy.random.Generator):
+        return None
+    if type(value) in (list, tuple):
+        return type(value)(_data_only(v) for v in value)
+    if type(value) is dict:
+        return {k: _data_only(v) for k, v in value.items()}
+    return value
 
 
 def load_protocol():
