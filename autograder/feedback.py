@@ -167,3 +167,49 @@ def check_scalar(
             f"(absolute error {abs(float(got) - expected):.3g})"
         )
         _fail([message], got, mistakes, rtol, atol)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copy(v) for v in value)
+    return value
+
+
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and after.shape == before.shape
+            and bool(np.array_equal(after, before, equal_nan=True))
+        )
+    if isinstance(before, dict):
+        return isinstance(after, dict) and all(_same(v, after.get(k)) for k, v in before.items())
+    if isinstance(before, list | tuple):
+        return len(before) == len(after) and all(map(_same, before, after))
+    return True  # numbers, strings, functions: cannot be changed in place
+
+
+def check_inputs_unchanged(impl, name: str, *args: Any, names: Iterable[str] = (), **kwargs: Any):
+    """Call ``impl.<name>(*args, **kwargs)``; fail if it wrote into an input; return its result.
+
+    Uses ``impl.with_inputs``, which reports the inputs as the call left them, in-process
+    and through the grader's worker alike. ``names`` label the positional arguments.
+    """
+    before_args, before_kwargs = _copy(args), _copy(kwargs)
+    result, after_args, after_kwargs = impl.with_inputs(name)(*args, **kwargs)
+    labels = list(names)
+    for i, (before, after) in enumerate(zip(before_args, after_args, strict=True)):
+        if not _same(before, after):
+            label = labels[i] if i < len(labels) else f"argument {i + 1}"
+            raise AssertionError(
+                f"{name} modified its input {label} in place; never write into an input "
+                "(build a new array, e.g. with np.zeros_like, or work on x.copy())"
+            )
+    for key, before in before_kwargs.items():
+        if not _same(before, after_kwargs.get(key)):
+            raise AssertionError(f"{name} modified its input {key} in place; never write into it")
+    return result

@@ -86,3 +86,27 @@ def test_mistakes_are_named_for_wrong_shapes_and_scalars_too():
     summed = Mistake("summed", "the loss must be averaged", lambda: 6.0)
     with pytest.raises(AssertionError, match="Likely mistake \\(summed\\)"):
         check_scalar(6.0, 2.0, mistakes=[summed])
+
+
+def test_check_inputs_unchanged_names_the_modified_argument():
+    from autograder.feedback import check_inputs_unchanged
+
+    class Impl:
+        def with_inputs(self, name):
+            def call(x, y, scale=None):
+                x[0] = -1.0  # in place
+                return x + y, (x, y), {"scale": scale}
+
+            return call
+
+    x, y = np.array([1.0, 2.0]), np.array([3.0])
+    with pytest.raises(AssertionError, match="relu modified its input x in place"):
+        check_inputs_unchanged(Impl(), "relu", x, y, names=("x", "y"), scale=2.0)
+
+    class Honest:
+        def with_inputs(self, name):
+            return lambda x, params: (2 * x, (x, params), {})
+
+    params = {"w": np.array([2.0])}
+    out = check_inputs_unchanged(Honest(), "double", np.array([1.0]), params)
+    np.testing.assert_array_equal(out, [2.0])
