@@ -28,8 +28,12 @@ PACKAGES = ("solutions", "exercises")
 PROVIDED = ("_validate",)
 
 
-class SubmissionError(Exception):
-    """The implementation cannot provide what a test asked for (missing module or function)."""
+class SubmissionError(AttributeError):
+    """The implementation cannot provide what a test asked for (missing module or function).
+
+    An AttributeError, so ``getattr(impl, name, default)`` and libraries that probe
+    attributes (hypothesis) behave as with any object.
+    """
 
 
 class Implementation:

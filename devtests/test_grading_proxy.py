@@ -93,3 +93,20 @@ def test_a_module_that_kills_the_worker_on_import_is_reported_as_an_import_failu
     message = impl.failed_imports["activations"]
     assert message.startswith("activations.py could not be imported: ")
     assert "import of activations.py exited with code 0" in message
+
+
+def test_numpy_warnings_in_the_worker_are_warned_again_here(tmp_path):
+    folder = tmp_path / "naive"
+    folder.mkdir()
+    (folder / "activations.py").write_text(
+        "import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+    )
+    for impl in (WorkerImplementation(folder), Implementation(folder)):
+        with pytest.warns(RuntimeWarning, match="overflow encountered in exp"):
+            impl.sigmoid(np.array([-1000.0]))
+        if isinstance(impl, WorkerImplementation):
+            impl.close()
+
+
+def test_unknown_names_are_attribute_errors(impl):
+    assert getattr(impl, "hypothesis_inner_test", None) is None
