@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_scalar
+from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
 
 # ---------------------------------------------------------------- the slides' data
 
@@ -150,19 +150,6 @@ def check_conv2d(got, image, kernel, expected, *, pads=((0, 0), (0, 0)), stride=
     check_array(got, expected, what=what, **kw)
 
 
-def check_unchanged(fn, *args, **kwargs):
-    """Call fn on fresh float64 copies of the array arguments (your function gets them
-    without a copy being made), fail if it wrote into one of them, and return its result."""
-    copies = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
-    got = fn(*copies, **kwargs)
-    for i, (mine, original) in enumerate(zip(copies, args, strict=True)):
-        if isinstance(original, np.ndarray) and not np.array_equal(mine, original):
-            raise AssertionError(
-                f"{fn.__name__} modified its argument {i + 1} in place; never write into an input"
-            )
-    return got
-
-
 # ---------------------------------------------------------------- 1.1 conv_output_size
 
 
@@ -243,18 +230,16 @@ def test_zero_pad_top_bottom_left_right(impl):
 
 
 @pytest.mark.exercise("zero_pad")
-def test_zero_pad_zero_padding_returns_a_copy_of_the_image(impl):
+def test_zero_pad_with_zero_padding_gives_back_the_image(impl):
     got = impl.zero_pad(SLIDE_IMAGE, 0)
     check_array(got, SLIDE_IMAGE, what="zero_pad(slide image, 0)")
-    assert not np.shares_memory(got, SLIDE_IMAGE), (
-        "zero_pad(x, 0) must return a new array, not x itself"
-    )
     check_array(impl.zero_pad(np.array([[5.0]]), 2), np.pad([[5.0]], 2), what="zero_pad([[5]], 2)")
 
 
 @pytest.mark.exercise("zero_pad")
 def test_zero_pad_leaves_its_input_unchanged(impl):
-    got = check_unchanged(impl.zero_pad, SLIDE_IMAGE, ((1, 1), (1, 1)))
+    image = np.array(SLIDE_IMAGE, dtype=float)
+    got = check_inputs_unchanged(impl, "zero_pad", image, ((1, 1), (1, 1)), names=("x", "padding"))
     check_array(got, SLIDE_IMAGE_PADDED, what="zero_pad(slide image, ((1, 1), (1, 1)))")
 
 
@@ -433,7 +418,10 @@ def test_conv2d_same_output_shape_is_ceil_of_size_over_stride(
 
 @pytest.mark.exercise("conv2d")
 def test_conv2d_leaves_its_inputs_unchanged(impl):
-    got = check_unchanged(impl.conv2d, SLIDE_IMAGE, HORIZONTAL_EDGE, padding=1)
+    image, kernel = np.array(SLIDE_IMAGE, dtype=float), np.array(HORIZONTAL_EDGE, dtype=float)
+    got = check_inputs_unchanged(
+        impl, "conv2d", image, kernel, padding=1, names=("image", "kernel")
+    )
     check_array(got, correlate(SLIDE_IMAGE, HORIZONTAL_EDGE, ((1, 1), (1, 1))),
                 what="conv2d(slide image, edge filter, padding=1)")  # fmt: skip
 
@@ -524,7 +512,9 @@ def test_conv_layer_output_shape(impl, x_shape, kernels_shape, kwargs, expected_
 def test_conv_layer_leaves_its_inputs_unchanged(impl):
     x = np.stack([SLIDE_IMAGE, 2 * SLIDE_IMAGE], axis=-1)
     kernels = np.stack([HORIZONTAL_EDGE, IDENTITY], axis=-1)[..., np.newaxis]
-    got = check_unchanged(impl.conv_layer, x, kernels, np.array([0.5]))
+    got = check_inputs_unchanged(
+        impl, "conv_layer", x, kernels, np.array([0.5]), names=("x", "kernels", "bias")
+    )
     expected = (HORIZONTAL_EDGE_OUT + 2 * IDENTITY_OUT + 0.5)[..., np.newaxis]
     check_array(got, expected, what="conv_layer(x (7, 7, 2), kernels (3, 3, 2, 1), bias [0.5])")
 

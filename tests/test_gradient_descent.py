@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_scalar
+from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
 
 LOCAL_MINIMUM = -1.3469974085277738
 GLOBAL_MINIMUM = 1.4729976011140300
@@ -117,13 +117,10 @@ def test_sgd_step_updates_every_parameter(impl):
 
 @pytest.mark.exercise("sgd_step")
 def test_sgd_step_returns_new_arrays_and_leaves_its_inputs_alone(impl):
-    params, grads = _params(), _grads()
-    new = impl.sgd_step(params, grads, 0.5)
+    new = check_inputs_unchanged(
+        impl, "sgd_step", _params(), _grads(), 0.5, names=("params", "grads", "learning_rate")
+    )
     check_array(new["b1"], [0.0, -1.5], what="sgd_step's b1 with learning rate 0.5")
-    for key in params:
-        assert new[key] is not params[key], f"sgd_step must return a NEW array for {key!r}"
-        check_array(params[key], _params()[key], what=f"params[{key!r}] after sgd_step (modified?)")
-        check_array(grads[key], _grads()[key], what=f"grads[{key!r}] after sgd_step (modified?)")
 
 
 @pytest.mark.exercise("sgd_step")

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array
+from autograder.feedback import check_array, check_inputs_unchanged
 
 
 def sig(z: float) -> float:
@@ -179,10 +179,13 @@ def test_simple_rnn_cell_without_recurrent_weights_ignores_h_prev(impl):
 
 @pytest.mark.exercise("simple_rnn_cell")
 def test_simple_rnn_cell_leaves_its_inputs_unchanged(impl):
-    x, h_prev = X[:, 0].copy(), H0.copy()
-    h = impl.simple_rnn_cell(x, h_prev, RNN_KERNEL, RNN_RECURRENT, RNN_BIAS)
-    check_array(x, X[:, 0], what="x after simple_rnn_cell (it must be left unchanged)")
-    check_array(h_prev, H0, what="h_prev after simple_rnn_cell (it must be left unchanged)")
+    args = (X[:, 0], H0, RNN_KERNEL, RNN_RECURRENT, RNN_BIAS)
+    h = check_inputs_unchanged(
+        impl,
+        "simple_rnn_cell",
+        *(np.array(a, dtype=float) for a in args),
+        names=("x_t", "h_prev", "kernel", "recurrent_kernel", "bias"),
+    )
     check_array(h, RNN_SEQUENCES_FROM_H0[:, 0], what="simple_rnn_cell(x[:, 0], h_prev, ...)")
 
 
@@ -302,10 +305,13 @@ def test_lstm_cell_first_step_of_the_keras_example(impl):
 
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_leaves_its_inputs_unchanged(impl):
-    x, h_prev, c_prev = X[:, 0].copy(), H0.copy(), C0.copy()
-    h, _ = impl.lstm_cell(x, h_prev, c_prev, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
-    for name, mine, original in (("x", x, X[:, 0]), ("h_prev", h_prev, H0), ("c_prev", c_prev, C0)):
-        check_array(mine, original, what=f"{name} after lstm_cell (it must be left unchanged)")
+    args = (X[:, 0], H0, C0, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
+    h, _ = check_inputs_unchanged(
+        impl,
+        "lstm_cell",
+        *(np.array(a, dtype=float) for a in args),
+        names=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
+    )
     check_array(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], what="lstm_cell(x[:, 0], h0, c0, ...)'s h")
 
 
