@@ -1,0 +1,313 @@
+"""Mutants of topic 4 (backpropagation): realistic buggy backward passes and digit networks.
+
+Each is ``solutions/backprop.py`` with one small patch (``old`` -> ``new``), the exercise it
+breaks, and the words its feedback must contain (see devtests/test_mutants.py).
+"""
+
+CENTRED = (
+    "        point[i] = old + eps\n"
+    "        f_plus = float(f(point))\n"
+    "        point[i] = old - eps\n"
+    "        f_minus = float(f(point))\n"
+    "        point[i] = old\n"
+    "        grad[i] = (f_plus - f_minus) / (2 * eps)\n"
+)
+POOL_ROUTE = "dx[window_offset(i, j)] += np.where(first_max == k, g4, 0.0)"
+CONV_DX = "dxp[:, rows, cols, :] += gb @ kernels[i, j].T"
+
+MUTANTS = [
+    # ---------------------------------------------------------------- numerical_gradient
+    dict(
+        id="bp-numgrad-forward-difference",
+        exercise="numerical_gradient",
+        old=CENTRED,
+        new=(
+            "        f_0 = float(f(point))\n"
+            "        point[i] = old + eps\n"
+            "        f_plus = float(f(point))\n"
+            "        point[i] = old\n"
+            "        grad[i] = (f_plus - f_0) / eps\n"
+        ),
+        diagnosis="forward differences",
+    ),
+    dict(
+        id="bp-numgrad-not-restored",
+        exercise="numerical_gradient",
+        old="        point[i] = old\n        grad[i]",
+        new="        grad[i]",
+        diagnosis="perturbation not restored",
+    ),
+    dict(
+        id="bp-numgrad-divided-by-eps",
+        exercise="numerical_gradient",
+        old="(f_plus - f_minus) / (2 * eps)",
+        new="(f_plus - f_minus) / eps",
+        diagnosis="divided by eps instead of 2 eps",
+    ),
+    dict(
+        id="bp-numgrad-eps-ignored",
+        exercise="numerical_gradient",
+        old=CENTRED,
+        new=CENTRED.replace("eps", "1e-5"),
+        diagnosis="eps ignored",
+    ),
+    dict(
+        id="bp-numgrad-sign-flipped",
+        exercise="numerical_gradient",
+        old="(f_plus - f_minus) / (2 * eps)",
+        new="(f_minus - f_plus) / (2 * eps)",
+        diagnosis="sign flipped",
+    ),
+    # ---------------------------------------------------------------- dense_forward
+    dict(
+        id="bp-dense-forward-no-bias",
+        exercise="dense_forward",
+        old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
+        new="    return x.reshape(x.shape[0], W.shape[0]) @ W\n",
+        diagnosis="bias missing",
+    ),
+    dict(
+        id="bp-dense-forward-bias-per-example",
+        exercise="dense_forward",
+        old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
+        new="    return x.reshape(x.shape[0], W.shape[0]) @ W + b[:, None]\n",
+        diagnosis="bias added per example",
+    ),
+    # ---------------------------------------------------------------- dense_backward
+    dict(
+        id="bp-dense-backward-dx-not-reshaped",
+        exercise="dense_backward",
+        old="    dx = (dout @ W.T).reshape(x.shape)\n",
+        new="    dx = dout @ W.T\n",
+        diagnosis="dx not reshaped",
+    ),
+    dict(
+        id="bp-dense-backward-db-one-row",
+        exercise="dense_backward",
+        old="    db = dout.sum(axis=0)\n",
+        new="    db = dout[0]\n",
+        diagnosis="db from one row",
+    ),
+    dict(
+        id="bp-dense-backward-db-mean",
+        exercise="dense_backward",
+        old="    db = dout.sum(axis=0)\n",
+        new="    db = dout.mean(axis=0)\n",
+        diagnosis="db averaged",
+    ),
+    dict(
+        id="bp-dense-backward-dW-sign-flipped",
+        exercise="dense_backward",
+        old="    dW = x_flat.T @ dout\n",
+        new="    dW = -x_flat.T @ dout\n",
+        diagnosis="sign flipped",
+    ),
+    dict(
+        id="bp-dense-backward-dW-transposed",
+        exercise="dense_backward",
+        old="    dW = x_flat.T @ dout\n",
+        new="    dW = dout.T @ x_flat\n",
+        diagnosis="dW transposed",
+    ),
+    dict(
+        id="bp-dense-backward-dW-averaged",
+        exercise="dense_backward",
+        old="    dW = x_flat.T @ dout\n",
+        new="    dW = x_flat.T @ dout / x.shape[0]\n",
+        diagnosis="dW averaged over the batch",
+    ),
+    # ---------------------------------------------------------------- relu_backward
+    dict(
+        id="bp-relu-backward-mask-on-dout",
+        exercise="relu_backward",
+        old="    return np.where(x > 0, dout, 0.0)\n",
+        new="    return np.where(dout > 0, dout, 0.0)\n",
+        diagnosis="ReLU backward masked on the upstream gradient",
+    ),
+    dict(
+        id="bp-relu-backward-dout-in-place",
+        exercise="relu_backward",
+        old="    return np.where(x > 0, dout, 0.0)\n",
+        new="    dout[x <= 0] = 0.0\n    return dout\n",
+        diagnosis="upstream gradient modified in place",
+    ),
+    dict(
+        id="bp-relu-backward-slope-at-zero",
+        exercise="relu_backward",
+        old="    return np.where(x > 0, dout, 0.0)\n",
+        new="    return np.where(x >= 0, dout, 0.0)\n",
+        diagnosis="slope 1 at x = 0",
+    ),
+    # ---------------------------------------------------------------- softmax_cross_entropy
+    dict(
+        id="bp-sce-no-max-shift",
+        exercise="softmax_cross_entropy",
+        old="    shifted = logits - logits.max(axis=1, keepdims=True)  # every exp is at most 1\n",
+        new="    shifted = logits\n",
+        diagnosis="no max shift",
+    ),
+    dict(
+        id="bp-sce-loss-summed",
+        exercise="softmax_cross_entropy",
+        old="loss = 0.0 - log_probs[rows, labels].mean()",
+        new="loss = 0.0 - log_probs[rows, labels].sum()",
+        diagnosis="loss summed instead of averaged",
+    ),
+    dict(
+        id="bp-sce-gradient-not-averaged",
+        exercise="softmax_cross_entropy",
+        old="    return float(loss), dlogits / n\n",
+        new="    return float(loss), dlogits\n",
+        diagnosis="gradient not averaged",
+    ),
+    dict(
+        id="bp-sce-gradient-sign-flipped",
+        exercise="softmax_cross_entropy",
+        old="    return float(loss), dlogits / n\n",
+        new="    return float(loss), -dlogits / n\n",
+        diagnosis="gradient sign flipped",
+    ),
+    dict(
+        id="bp-sce-softmax-wrong-axis",
+        exercise="softmax_cross_entropy",
+        old=(
+            "    shifted = logits - logits.max(axis=1, keepdims=True)  # every exp is at most 1\n"
+            "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        ),
+        new=(
+            "    shifted = logits - logits.max(axis=0, keepdims=True)\n"
+            "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))\n"
+        ),
+        diagnosis="softmax over the wrong axis",
+    ),
+    dict(
+        id="bp-sce-one-subtracted-in-every-row",
+        exercise="softmax_cross_entropy",
+        old="    dlogits[rows, labels] -= 1.0\n",
+        new="    dlogits[:, labels] -= 1.0\n",
+        diagnosis="1 subtracted in every row",
+    ),
+    # ---------------------------------------------------------------- conv_layer_backward
+    dict(
+        id="bp-conv-backward-overlaps-overwritten",
+        exercise="conv_layer_backward",
+        old=CONV_DX,
+        new=CONV_DX.replace("+=", "="),
+        diagnosis="overlapping windows overwritten instead of accumulated",
+    ),
+    dict(
+        id="bp-conv-backward-dx-flipped-kernel",
+        exercise="conv_layer_backward",
+        old=CONV_DX,
+        new="dxp[:, rows, cols, :] += gb @ kernels[kh - 1 - i, kw - 1 - j].T",
+        diagnosis="flipped kernel",
+    ),
+    dict(
+        id="bp-conv-backward-dkernels-flipped",
+        exercise="conv_layer_backward",
+        old="            dkernels[i, j] = np.tensordot(",
+        new="            dkernels[kh - 1 - i, kw - 1 - j] = np.tensordot(",
+        diagnosis="flipped kernel gradient",
+    ),
+    dict(
+        id="bp-conv-backward-crop-wrong-side",
+        exercise="conv_layer_backward",
+        old="    dx = dxp[:, top : top + xb.shape[1], left : left + xb.shape[2], :]\n",
+        new="    dx = dxp[:, : xb.shape[1], : xb.shape[2], :]\n",
+        diagnosis="padding cropped from the wrong side",
+    ),
+    dict(
+        id="bp-conv-backward-dbias-first-example",
+        exercise="conv_layer_backward",
+        old="    dbias = gb.sum(axis=(0, 1, 2))\n",
+        new="    dbias = gb[0].sum(axis=(0, 1))\n",
+        diagnosis="dbias from one example",
+    ),
+    dict(
+        id="bp-conv-backward-dkernels-last-example",
+        exercise="conv_layer_backward",
+        old="np.tensordot(patch, gb, axes=([0, 1, 2], [0, 1, 2]))",
+        new="np.tensordot(patch[-1], gb[-1], axes=([0, 1], [0, 1]))",
+        diagnosis="dkernels from one example",
+    ),
+    dict(
+        id="bp-conv-backward-stride-ignored",
+        exercise="conv_layer_backward",
+        old=(
+            "        rows = slice(i, i + stride * (out_h - 1) + 1, stride)\n"
+            "        for j in range(kw):\n"
+            "            cols = slice(j, j + stride * (out_w - 1) + 1, stride)\n"
+        ),
+        new=(
+            "        rows = slice(i, i + out_h)\n"
+            "        for j in range(kw):\n"
+            "            cols = slice(j, j + out_w)\n"
+        ),
+        diagnosis="stride ignored",
+    ),
+    # ---------------------------------------------------------------- max_pool2d_backward
+    dict(
+        id="bp-pool-backward-spread-to-window",
+        exercise="max_pool2d_backward",
+        old=POOL_ROUTE,
+        new="dx[window_offset(i, j)] += g4",
+        diagnosis="gradient spread to every element of the window",
+    ),
+    dict(
+        id="bp-pool-backward-all-ties",
+        exercise="max_pool2d_backward",
+        old=POOL_ROUTE,
+        new="dx[window_offset(i, j)] += np.where(windows[..., k] == windows.max(axis=-1), g4, 0.0)",
+        diagnosis="gradient given to all ties",
+    ),
+    dict(
+        id="bp-pool-backward-overlaps-overwritten",
+        exercise="max_pool2d_backward",
+        old=POOL_ROUTE,
+        new=POOL_ROUTE.replace("+=", "="),
+        diagnosis="overlapping windows overwritten instead of accumulated",
+    ),
+    dict(
+        id="bp-pool-backward-last-tie",
+        exercise="max_pool2d_backward",
+        old="    first_max = windows.argmax(axis=-1)  # argmax returns the first maximum\n",
+        new="    first_max = len(offsets) - 1 - windows[..., ::-1].argmax(axis=-1)\n",
+        diagnosis="ties sent to the last maximum",
+    ),
+    dict(
+        id="bp-pool-backward-average",
+        exercise="max_pool2d_backward",
+        old=POOL_ROUTE,
+        new="dx[window_offset(i, j)] += g4 / (ph * pw)",
+        diagnosis="gradient averaged over the window",
+    ),
+    # ---------------------------------------------------------------- digit_network
+    dict(
+        id="bp-digit-no-relu-backward",
+        exercise="digit_network",
+        old="    dh_pre = relu_backward(dh, h_pre)\n",
+        new="    dh_pre = dh\n",
+        diagnosis="gradient not passed through ReLU",
+    ),
+    dict(
+        id="bp-digit-relu-backward-mask-on-upstream",
+        exercise="digit_network",
+        old="    dh_pre = relu_backward(dh, h_pre)\n",
+        new="    dh_pre = relu_backward(dh, dh)\n",
+        diagnosis="ReLU backward masked on the upstream gradient",
+    ),
+    dict(
+        id="bp-digit-dW2-from-pre-activation",
+        exercise="digit_network",
+        old='dense_backward(dscores, h, p["W2"])',
+        new='dense_backward(dscores, h_pre, p["W2"])',
+        diagnosis="dW2 from the pre-activation",
+    ),
+    dict(
+        id="bp-digit-relu-missing",
+        exercise="digit_network",
+        old="    h = relu(h_pre)\n",
+        new="    h = h_pre\n",
+        diagnosis="ReLU missing",
+    ),
+]

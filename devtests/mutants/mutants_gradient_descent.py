@@ -1,0 +1,151 @@
+"""Mutants of solutions/gradient_descent.py: realistic bugs in descent, SGD and training."""
+
+MUTANTS = [
+    # ------------------------------------------------------------ gradient_descent
+    dict(
+        id="gd-ascending",
+        exercise="gradient_descent",
+        old="w = w - learning_rate * gradient(w)",
+        new="w = w + learning_rate * gradient(w)",
+        diagnosis="gradient descent ascending",
+    ),
+    dict(
+        id="gd-learning-rate-ignored",
+        exercise="gradient_descent",
+        old="w = w - learning_rate * gradient(w)",
+        new="w = w - gradient(w)",
+        diagnosis="learning rate ignored",
+    ),
+    dict(
+        id="gd-gradient-at-the-start",
+        exercise="gradient_descent",
+        old="w = w - learning_rate * gradient(w)",
+        new="w = w - learning_rate * gradient(w0)",
+        diagnosis="gradient at the start",
+    ),
+    dict(
+        id="gd-path-without-w0",
+        exercise="gradient_descent",
+        old="path = [w0]",
+        new="path = []",
+        diagnosis="path without w0",
+    ),
+    dict(
+        id="gd-in-place-update",
+        exercise="gradient_descent",
+        old="w = w - learning_rate * gradient(w)",
+        new="w -= learning_rate * gradient(w)",
+        diagnosis="every point is the last one",
+    ),
+    dict(
+        id="gd-one-step-too-few",
+        exercise="gradient_descent",
+        old="    for _ in range(steps):\n        w = w - learning_rate",
+        new="    for _ in range(steps - 1):\n        w = w - learning_rate",
+        diagnosis="one step too few",
+    ),
+    # ------------------------------------------------------------ sgd_step
+    dict(
+        id="sgd-weights-but-not-biases",
+        exercise="sgd_step",
+        old="return {key: p - learning_rate * grads[key] for key, p in params.items()}",
+        new="return {key: p - learning_rate * grads[key] if key.startswith('W') else p "
+        "for key, p in params.items()}",
+        diagnosis="biases not updated",
+    ),
+    dict(
+        id="sgd-ascending",
+        exercise="sgd_step",
+        old="return {key: p - learning_rate * grads[key] for key, p in params.items()}",
+        new="return {key: p + learning_rate * grads[key] for key, p in params.items()}",
+        diagnosis="gradient descent ascending",
+    ),
+    dict(
+        id="sgd-learning-rate-ignored",
+        exercise="sgd_step",
+        old="return {key: p - learning_rate * grads[key] for key, p in params.items()}",
+        new="return {key: p - grads[key] for key, p in params.items()}",
+        diagnosis="learning rate ignored",
+    ),
+    dict(
+        id="sgd-in-place",
+        exercise="sgd_step",
+        old="return {key: p - learning_rate * grads[key] for key, p in params.items()}",
+        new="for key, p in params.items():\n"
+        "        p -= learning_rate * grads[key]\n"
+        "    return params",
+        diagnosis="modified its input params",
+    ),
+    # ------------------------------------------------------------ minibatches
+    dict(
+        id="minibatches-with-replacement",
+        exercise="minibatches",
+        old="order = rng.permutation(n)\n    return",
+        new="order = rng.choice(n, size=n)\n    return",
+        diagnosis="with replacement",
+    ),
+    dict(
+        id="minibatches-drop-last",
+        exercise="minibatches",
+        old="for start in range(0, n, batch_size)]",
+        new="for start in range(0, n - batch_size + 1, batch_size)]",
+        diagnosis="smaller batch",
+    ),
+    dict(
+        id="minibatches-not-shuffled",
+        exercise="minibatches",
+        old="order = rng.permutation(n)\n    return",
+        new="order = np.arange(n)\n    return",
+        diagnosis="not shuffled",
+    ),
+    dict(
+        id="minibatches-own-generator",
+        exercise="minibatches",
+        old="order = rng.permutation(n)\n    return",
+        new="order = np.random.default_rng(0).permutation(n)\n    return",
+        diagnosis="not from a generator you create yourself",
+    ),
+    dict(
+        id="minibatches-global-random-state",
+        exercise="minibatches",
+        old="order = rng.permutation(n)\n    return",
+        new="order = np.random.permutation(n)\n    return",
+        diagnosis="not np.random's global state",
+    ),
+    # ------------------------------------------------------------ train_digit_network
+    dict(
+        id="train-last-minibatch-loss",
+        exercise="train_digit_network",
+        old="losses[epoch] = np.mean(epoch_losses)",
+        new="losses[epoch] = epoch_losses[-1]",
+        diagnosis="last minibatch loss",
+    ),
+    dict(
+        id="train-summed-losses",
+        exercise="train_digit_network",
+        old="losses[epoch] = np.mean(epoch_losses)",
+        new="losses[epoch] = np.sum(epoch_losses)",
+        diagnosis="summed minibatch losses",
+    ),
+    dict(
+        id="train-rng-per-epoch",
+        exercise="train_digit_network",
+        old="for idx in minibatches(x.shape[0], batch_size, rng):",
+        new="for idx in minibatches(x.shape[0], batch_size, np.random.default_rng(seed)):",
+        diagnosis="same shuffle every epoch",
+    ),
+    dict(
+        id="train-params-not-updated",
+        exercise="train_digit_network",
+        old="params = sgd_step(params, grads, learning_rate)\n            epoch_losses",
+        new="sgd_step(params, grads, learning_rate)\n            epoch_losses",
+        diagnosis="parameters never updated",
+    ),
+    dict(
+        id="train-init-seed-ignored",
+        exercise="train_digit_network",
+        old="params = init_digit_network((x.shape[1], hidden, num_classes), seed)",
+        new="params = init_digit_network((x.shape[1], hidden, num_classes))",
+        diagnosis="initial weights ignore the seed",
+    ),
+]

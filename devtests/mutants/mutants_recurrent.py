@@ -1,0 +1,157 @@
+"""Mutants of solutions/recurrent.py: realistic bugs in SimpleRNN and LSTM cells and layers."""
+
+MUTANTS = [
+    # ------------------------------------------------------------ simple_rnn_cell
+    dict(
+        id="recurrent-simple-rnn-sigmoid",
+        exercise="simple_rnn_cell",
+        old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        new="return 1.0 / (1.0 + np.exp(-(x_t @ kernel + h_prev @ recurrent_kernel + bias)))",
+        diagnosis="SimpleRNN with sigmoid",
+    ),
+    dict(
+        id="recurrent-simple-rnn-bias-dropped",
+        exercise="simple_rnn_cell",
+        old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        new="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel)",
+        diagnosis="SimpleRNN bias dropped",
+    ),
+    dict(
+        id="recurrent-simple-rnn-recurrent-kernel-transposed",
+        exercise="simple_rnn_cell",
+        old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        new="return np.tanh(x_t @ kernel + (recurrent_kernel @ h_prev.T).T + bias)",
+        diagnosis="recurrent kernel transposed",
+    ),
+    # ------------------------------------------------------------ simple_rnn
+    dict(
+        id="recurrent-simple-rnn-state-not-fed-back",
+        exercise="simple_rnn",
+        old="h = simple_rnn_cell(x[:, t], h, kernel, recurrent_kernel, bias)",
+        new="h = simple_rnn_cell(x[:, t], np.zeros((n, units)) if initial_state is None "
+        "else initial_state, kernel, recurrent_kernel, bias)",
+        diagnosis="previous state not fed back",
+    ),
+    dict(
+        id="recurrent-simple-rnn-initial-state-ignored",
+        exercise="simple_rnn",
+        old="h = np.zeros((n, units)) if initial_state is None else initial_state",
+        new="h = np.zeros((n, units))",
+        diagnosis="initial_state ignored",
+    ),
+    dict(
+        id="recurrent-simple-rnn-time-axis-first",
+        exercise="simple_rnn",
+        old="return np.stack(states, axis=1) if return_sequences else h",
+        new="return np.array(states) if return_sequences else h",
+        diagnosis="time axis first",
+    ),
+    # ------------------------------------------------------------ lstm_cell
+    dict(
+        id="recurrent-lstm-gate-order-ifoc",
+        exercise="lstm_cell",
+        old="g = np.tanh(z[:, 2 * units : 3 * units])\n    o = gates[:, 3 * units :]",
+        new="g = np.tanh(z[:, 3 * units :])\n    o = gates[:, 2 * units : 3 * units]",
+        diagnosis="gate order i, f, o, c",
+    ),
+    dict(
+        id="recurrent-lstm-gate-order-icfo",
+        exercise="lstm_cell",
+        old="f = gates[:, units : 2 * units]\n    g = np.tanh(z[:, 2 * units : 3 * units])",
+        new="f = gates[:, 2 * units : 3 * units]\n    g = np.tanh(z[:, units : 2 * units])",
+        diagnosis="gate order i, c, f, o",
+    ),
+    dict(
+        id="recurrent-lstm-input-forget-swapped",
+        exercise="lstm_cell",
+        old="c = f * c_prev + i * g",
+        new="c = i * c_prev + f * g",
+        diagnosis="input and forget gates swapped",
+    ),
+    dict(
+        id="recurrent-lstm-tanh-gates",
+        exercise="lstm_cell",
+        old="gates = 0.5 * (1.0 + np.tanh(0.5 * z))",
+        new="gates = np.tanh(z)",
+        diagnosis="tanh on the gates",
+    ),
+    dict(
+        id="recurrent-lstm-hard-sigmoid",
+        exercise="lstm_cell",
+        old="gates = 0.5 * (1.0 + np.tanh(0.5 * z))",
+        new="gates = np.clip(0.2 * z + 0.5, 0.0, 1.0)",
+        diagnosis="hard sigmoid",
+    ),
+    dict(
+        id="recurrent-lstm-bias-dropped",
+        exercise="lstm_cell",
+        old="z = x_t @ kernel + h_prev @ recurrent_kernel + bias\n    # sigmoid",
+        new="z = x_t @ kernel + h_prev @ recurrent_kernel\n    # sigmoid",
+        diagnosis="LSTM bias dropped",
+    ),
+    dict(
+        id="recurrent-lstm-h-without-tanh",
+        exercise="lstm_cell",
+        old="h = o * np.tanh(c)",
+        new="h = o * c",
+        diagnosis="h = o * c without tanh",
+    ),
+    dict(
+        id="recurrent-lstm-sigmoid-candidate",
+        exercise="lstm_cell",
+        old="g = np.tanh(z[:, 2 * units : 3 * units])",
+        new="g = gates[:, 2 * units : 3 * units]",
+        diagnosis="sigmoid on the candidate",
+    ),
+    dict(
+        id="recurrent-lstm-returns-c-h",
+        exercise="lstm_cell",
+        old="    h = o * np.tanh(c)\n    return h, c",
+        new="    h = o * np.tanh(c)\n    return c, h",
+        diagnosis="h and c swapped",
+    ),
+    dict(
+        id="recurrent-lstm-naive-sigmoid-overflow",
+        exercise="lstm_cell",
+        old="gates = 0.5 * (1.0 + np.tanh(0.5 * z))",
+        new="gates = np.exp(z) / (1.0 + np.exp(z))",
+        diagnosis="sigmoid overflows",
+    ),
+    # ------------------------------------------------------------ lstm
+    dict(
+        id="recurrent-lstm-layer-cell-state-not-carried",
+        exercise="lstm",
+        old="h, c = lstm_cell(x[:, t], h, c, kernel, recurrent_kernel, bias)",
+        new="h, _ = lstm_cell(x[:, t], h, c, kernel, recurrent_kernel, bias)",
+        diagnosis="cell state not carried",
+    ),
+    dict(
+        id="recurrent-lstm-layer-initial-state-swapped",
+        exercise="lstm",
+        old="        h, c = initial_state\n",
+        new="        c, h = initial_state\n",
+        diagnosis="h0 and c0 swapped",
+    ),
+    dict(
+        id="recurrent-lstm-layer-initial-state-ignored",
+        exercise="lstm",
+        old="    if initial_state is None:\n        h, c = np.zeros((n, units)), np.zeros("
+        "(n, units))",
+        new="    if True:\n        h, c = np.zeros((n, units)), np.zeros((n, units))",
+        diagnosis="initial_state ignored",
+    ),
+    dict(
+        id="recurrent-lstm-layer-returns-cell-states",
+        exercise="lstm",
+        old="        outputs.append(h)",
+        new="        outputs.append(c)",
+        diagnosis="returned the cell states",
+    ),
+    dict(
+        id="recurrent-lstm-layer-return-sequences-inverted",
+        exercise="lstm",
+        old="return np.stack(outputs, axis=1) if return_sequences else h",
+        new="return h if return_sequences else np.stack(outputs, axis=1)",
+        diagnosis="return_sequences inverted",
+    ),
+]
