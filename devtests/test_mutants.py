@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import runpy
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,6 @@ from autograder.grading.engine import default_suites, grade
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOLUTIONS = PROJECT / "solutions"
-RESULTS: dict[str, dict] = {}  # mutant id -> outcome, summarised by conftest at the end
-sys.modules["deepgrade_mutant_results"] = sys.modules[__name__]
 
 
 def load_catalogue() -> list[dict]:
@@ -91,7 +88,7 @@ def test_catalogue_is_large_and_well_formed():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m["id"] for m in MUTANTS])
-def test_mutant_loses_points_only_where_it_is_broken(mutant, tmp_path):
+def test_mutant_loses_points_only_where_it_is_broken(mutant, tmp_path, record_property):
     folder = tmp_path / mutant["id"]
     shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
     apply(mutant, folder)
@@ -101,11 +98,13 @@ def test_mutant_loses_points_only_where_it_is_broken(mutant, tmp_path):
     own = rows[mutant["exercise"]]
     feedback = "\n".join(own["failures"])
     diagnosed = mutant["diagnosis"] is not None and mutant["diagnosis"] in feedback
-    RESULTS[mutant["id"]] = {
+    outcome = {
+        "id": mutant["id"],
         "detected": mutant["exercise"] in lost,
         "diagnosed": diagnosed,
         "catalogued": mutant["diagnosis"] is not None,
     }
+    record_property("mutant", outcome)  # summarised by conftest.py at the end of the run
     assert mutant["exercise"] in lost, f"{mutant['id']} keeps full marks in {mutant['exercise']}"
     allowed = {mutant["exercise"]} | CALLERS[mutant["exercise"]]
     assert lost <= allowed, f"{mutant['id']} also loses points in {sorted(lost - allowed)}"

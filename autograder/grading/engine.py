@@ -126,7 +126,7 @@ def grade(
     args = [
         *(str(s) for s in (suites or default_suites())),
         f"--rootdir={PROJECT_ROOT}", "-o", "addopts=", "-p", "no:cacheprovider",
-        "--import-mode=importlib", "-q", "--tb=native",
+        "--import-mode=importlib", "-q", "--tb=native", "-p", "no:xdist", "-p", "no:benchmark",
         "--assert=plain",  # rewritten asserts would show the hidden test's code and values
     ]  # fmt: skip
     started = time.monotonic()
