@@ -12,13 +12,18 @@ exercises in that module, with a message saying why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import numpy as np
 
 from autograder.catalog import BY_NAME, TOPICS
 
@@ -26,6 +31,29 @@ PACKAGES = ("solutions", "exercises")
 # Provided helper modules the topic modules import; taken from exercises/ when a
 # student's folder holds only the topic modules.
 PROVIDED = ("_validate",)
+
+
+def _fresh(value: Any) -> Any:
+    """Arrays, also inside lists, tuples and dicts, as new writable copies."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_fresh(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    return value
+
+
+def _on_copies(function: Callable) -> Callable:
+    """``function`` called on fresh copies of its array arguments, as the grader's worker
+    receives them: a submission that writes into its inputs then behaves the same in both
+    modes, and never changes a test's own arrays."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return function(*_fresh(args), **_fresh(kwargs))
+
+    return call
 
 
 class SubmissionError(AttributeError):
@@ -124,7 +152,8 @@ class Implementation:
         for topic in topics:
             module = self.module(topic) if entry else self._try_module(topic)
             if module is not None and hasattr(module, name):
-                return getattr(module, name)
+                found = getattr(module, name)
+                return _on_copies(found) if callable(found) else found
         if entry:
             raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
         broken = "; ".join(self._errors.values())
@@ -135,9 +164,10 @@ class Implementation:
     def with_inputs(self, name: str):
         """``f(*args, **kwargs) -> (result, args, kwargs)``: here the inputs themselves, as
         the call left them (the worker's version sends them back)."""
-        function = getattr(self, name)
+        function = getattr(self, name).__wrapped__
 
         def call(*args, **kwargs) -> tuple:
+            args, kwargs = _fresh(args), _fresh(kwargs)
             return function(*args, **kwargs), args, kwargs
 
         return call

@@ -87,7 +87,7 @@ def test_a_module_that_kills_the_worker_on_import_is_reported_as_an_import_failu
     impl = WorkerImplementation(folder)
     try:
         with pytest.raises(SubmissionError, match="no topic module defines"):
-            impl.SOME_CONSTANT
+            _ = impl.SOME_CONSTANT
     finally:
         impl.close()
     message = impl.failed_imports["activations"]

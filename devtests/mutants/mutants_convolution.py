@@ -1,0 +1,296 @@
+"""Mutants of solutions/convolution.py: realistic bugs in sizes, padding, conv2d and conv_layer.
+
+Each ``diagnosis`` is words the student's feedback for that exercise must contain: the
+name of the catalogued Mistake (autograder/suites/mistakes_convolution.py) that
+recognises the output, or the check's own words (dtype, inputs modified in place).
+"""
+
+MUTANTS = [
+    # ------------------------------------------------------------ conv_output_size
+    dict(
+        id="conv-output-size-off-by-one",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return (n - k + 2 * padding) // stride",
+        diagnosis="output size off by one",
+    ),
+    dict(
+        id="conv-output-size-padding-once",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return (n - k + padding) // stride + 1",
+        diagnosis="padding counted on one side only",
+    ),
+    dict(
+        id="conv-output-size-rounded-up",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return int(np.ceil((n - k + 2 * padding) / stride)) + 1",
+        diagnosis="rounded up instead of down",
+    ),
+    # ------------------------------------------------------------ same_padding
+    dict(
+        id="conv-same-padding-wrong-side",
+        exercise="same_padding",
+        old="return before, total - before",
+        new="return total - before, before",
+        diagnosis="extra zero on the wrong side",
+    ),
+    dict(
+        id="conv-same-padding-stride-ignored",
+        exercise="same_padding",
+        old="total = max((out - 1) * stride + k - n, 0)",
+        new="total = k - 1",
+        diagnosis="stride ignored",
+    ),
+    dict(
+        id="conv-same-padding-not-clamped",
+        exercise="same_padding",
+        old="total = max((out - 1) * stride + k - n, 0)",
+        new="total = (out - 1) * stride + k - n",
+        diagnosis="negative padding",
+    ),
+    # ------------------------------------------------------------ zero_pad
+    dict(
+        id="conv-zero-pad-every-axis",
+        exercise="zero_pad",
+        old="    widths = [(0, 0)] * x.ndim\n",
+        new=(
+            "    if isinstance(padding, numbers.Integral):\n"
+            "        return np.pad(x, padding)  # pads N and d too\n"
+            "    widths = [(0, 0)] * x.ndim\n"
+        ),
+        diagnosis="every axis padded",
+    ),
+    dict(
+        id="conv-zero-pad-channels-last-3d-as-batch",
+        exercise="zero_pad",
+        old="spatial = 1 if x.ndim == 4 else 0",
+        new="spatial = 1 if x.ndim >= 3 else 0",
+        diagnosis="padding on the wrong axes",
+    ),
+    dict(
+        id="conv-zero-pad-height-width-swapped",
+        exercise="zero_pad",
+        old="    widths[spatial] = (top, bottom)\n    widths[spatial + 1] = (left, right)\n",
+        new="    widths[spatial] = (left, right)\n    widths[spatial + 1] = (top, bottom)\n",
+        diagnosis="height and width padding swapped",
+    ),
+    dict(
+        id="conv-zero-pad-int-output",
+        exercise="zero_pad",
+        old=(
+            'x = as_float_array(x, "x", fn, ndim=(2, 3, 4), '
+            'layout="(H, W), (H, W, d) or (N, H, W, d)")'
+        ),
+        new="x = np.asarray(x)",
+        diagnosis="should be a float array (float64)",
+    ),
+    # ------------------------------------------------------------ conv2d
+    dict(
+        id="conv-conv2d-flipped-kernel",
+        exercise="conv2d",
+        old="out += kernel[a, b] * padded[rows, cols]",
+        new="out += kernel[kh - 1 - a, kw - 1 - b] * padded[rows, cols]",
+        diagnosis="flipped kernel",
+    ),
+    dict(
+        id="conv-conv2d-same-wrong-side",
+        exercise="conv2d",
+        old="same_padding(n, k, stride) for n, k in zip(image.shape, kernel.shape, strict=True)",
+        new=(
+            "same_padding(n, k, stride)[::-1] "
+            "for n, k in zip(image.shape, kernel.shape, strict=True)"
+        ),
+        diagnosis="same padding on the wrong side",
+    ),
+    dict(
+        id="conv-conv2d-same-split-evenly",
+        exercise="conv2d",
+        old="same_padding(n, k, stride) for n, k in zip(image.shape, kernel.shape, strict=True)",
+        new="((k - 1) // 2, (k - 1) // 2) for k in kernel.shape",
+        diagnosis="same padding split evenly",
+    ),
+    dict(
+        id="conv-conv2d-output-off-by-one",
+        exercise="conv2d",
+        old=(
+            "out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)"
+        ),
+        new=(
+            "out_h = (padded.shape[0] - kh) // stride\n    out_w = (padded.shape[1] - kw) // stride"
+        ),
+        diagnosis="output size off by one",
+    ),
+    dict(
+        id="conv-conv2d-stride-ignored-on-window",
+        exercise="conv2d",
+        old=(
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            out += kernel[a, b] * padded[rows, cols]"
+        ),
+        new=(
+            "            rows = slice(a, a + out_h)\n"
+            "            cols = slice(b, b + out_w)\n"
+            "            out += kernel[a, b] * padded[rows, cols]"
+        ),
+        diagnosis="stride ignored on the input window",
+    ),
+    dict(
+        id="conv-conv2d-height-width-swapped",
+        exercise="conv2d",
+        old=(
+            "    kh, kw = kernel.shape\n"
+            "    out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)\n"
+            "    out = np.zeros((out_h, out_w))\n"
+            "    # One step per kernel offset (a, b): add kernel[a, b] times the pixels it meets.\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            out += kernel[a, b] * padded[rows, cols]"
+        ),
+        new=(
+            "    kw, kh = kernel.shape  # (width, height)\n"
+            "    out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)\n"
+            "    out = np.zeros((out_h, out_w))\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            out += kernel[b, a] * padded[rows, cols]"
+        ),
+        diagnosis="kernel height and width swapped",
+    ),
+    dict(
+        id="conv-conv2d-padding-ignored",
+        exercise="conv2d",
+        old="padded = zero_pad(image, pads)",
+        new="padded = image",
+        diagnosis="padding ignored",
+    ),
+    # ------------------------------------------------------------ conv_layer
+    dict(
+        id="conv-layer-bias-missing",
+        exercise="conv_layer",
+        old="    out += bias\n",
+        new="",
+        diagnosis="bias missing",
+    ),
+    dict(
+        id="conv-layer-bias-wrong-axis",
+        exercise="conv_layer",
+        old="    out += bias\n",
+        new="    out += bias[:, np.newaxis, np.newaxis]  # one bias per channel, channels first\n",
+        diagnosis="bias on the wrong axis",
+    ),
+    dict(
+        id="conv-layer-one-input-channel",
+        exercise="conv_layer",
+        old="out += padded[:, rows, cols, :] @ kernels[a, b]",
+        new="out += padded[:, rows, cols, -1:] @ kernels[a, b, -1:]",
+        diagnosis="only one input channel summed",
+    ),
+    dict(
+        id="conv-layer-kernel-layout-k-d-kh-kw",
+        exercise="conv_layer",
+        old="out += padded[:, rows, cols, :] @ kernels[a, b]",
+        new="out += padded[:, rows, cols, :] @ kernels[:, :, a, b].T",
+        diagnosis="kernel layout confused",
+    ),
+    dict(
+        id="conv-layer-flipped-kernel",
+        exercise="conv_layer",
+        old="out += padded[:, rows, cols, :] @ kernels[a, b]",
+        new="out += padded[:, rows, cols, :] @ kernels[kh - 1 - a, kw - 1 - b]",
+        diagnosis="flipped kernel",
+    ),
+    dict(
+        id="conv-layer-height-width-swapped",
+        exercise="conv_layer",
+        old=(
+            "    kh, kw, _, k = kernels.shape\n"
+            "    out_h = conv_output_size(padded.shape[1], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[2], kw, stride=stride)\n"
+            "    out = np.zeros((batch.shape[0], out_h, out_w, k))\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            # (N, H', W', d) @ (d, k): the channel sum for all k filters at once.\n"
+            "            out += padded[:, rows, cols, :] @ kernels[a, b]"
+        ),
+        new=(
+            "    kw, kh, _, k = kernels.shape  # (width, height, d, k)\n"
+            "    out_h = conv_output_size(padded.shape[1], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[2], kw, stride=stride)\n"
+            "    out = np.zeros((batch.shape[0], out_h, out_w, k))\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            out += padded[:, rows, cols, :] @ kernels[b, a]"
+        ),
+        diagnosis="kernel height and width swapped",
+    ),
+    dict(
+        id="conv-layer-same-wrong-side",
+        exercise="conv_layer",
+        old="same_padding(n, k, stride) for n, k in zip(hw, kernels.shape[:2], strict=True)",
+        new="same_padding(n, k, stride)[::-1] for n, k in zip(hw, kernels.shape[:2], strict=True)",
+        diagnosis="same padding on the wrong side",
+    ),
+    dict(
+        id="conv-layer-stride-ignored-on-window",
+        exercise="conv_layer",
+        old=(
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            # (N, H', W', d) @ (d, k)"
+        ),
+        new=(
+            "            rows = slice(a, a + out_h)\n"
+            "            cols = slice(b, b + out_w)\n"
+            "            # (N, H', W', d) @ (d, k)"
+        ),
+        diagnosis="stride ignored on the input window",
+    ),
+    dict(
+        id="conv-conv2d-modifies-input",
+        exercise="conv2d",
+        old=(
+            "    padded = zero_pad(image, pads)\n"
+            "    kh, kw = kernel.shape\n"
+            "    out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)\n"
+            "    out = np.zeros((out_h, out_w))\n"
+            "    # One step per kernel offset (a, b): add kernel[a, b] times the pixels it meets.\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            out += kernel[a, b] * padded[rows, cols]"
+        ),
+        new=(
+            "    padded = image if pads == ((0, 0), (0, 0)) else zero_pad(image, pads)\n"
+            "    kh, kw = kernel.shape\n"
+            "    out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+            "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)\n"
+            "    out = None\n"
+            "    for a in range(kh):\n"
+            "        for b in range(kw):\n"
+            "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+            "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+            "            if out is None:  # start from the first term, in place (a view!)\n"
+            "                out = padded[rows, cols]\n"
+            "                out *= kernel[a, b]\n"
+            "            else:\n"
+            "                out += kernel[a, b] * padded[rows, cols]"
+        ),
+        diagnosis="modified its input image in place",
+    ),
+]

@@ -1,0 +1,109 @@
+"""Mutants of solutions/pooling.py: realistic bugs in max pooling and the receptive field.
+
+Each ``diagnosis`` is words the student's feedback for that exercise must contain: the
+name of the catalogued Mistake (autograder/suites/mistakes_pooling.py) that recognises
+the output, or the check's own words (dtype, inputs modified in place).
+"""
+
+MUTANTS = [
+    # ------------------------------------------------------------ max_pool2d
+    dict(
+        id="pool-stride-assumed-equal-to-window",
+        exercise="max_pool2d",
+        old='sh, sw = (ph, pw) if stride is None else _pair(stride, "stride", fn)',
+        new="sh, sw = ph, pw",
+        diagnosis="stride assumed equal to the window",
+    ),
+    dict(
+        id="pool-max-across-channels",
+        exercise="max_pool2d",
+        old="            part = x[lead + (rows, cols)]\n",
+        new=(
+            "            part = x[lead + (rows, cols)]\n"
+            "            if x.ndim > 2:  # the largest value in the window, over all channels\n"
+            "                part = np.broadcast_to(part.max(axis=-1, keepdims=True), part.shape)\n"
+        ),
+        diagnosis="max taken across channels",
+    ),
+    dict(
+        id="pool-modifies-input",
+        exercise="max_pool2d",
+        old="out = part.copy() if out is None else np.maximum(out, part)",
+        new="out = part if out is None else np.maximum(out, part, out=out)",
+        diagnosis="modified its input x in place",
+    ),
+    dict(
+        id="pool-int-output",
+        exercise="max_pool2d",
+        old=(
+            'x = as_float_array(x, "x", fn, ndim=(2, 3, 4), '
+            'layout="(H, W), (H, W, d) or (N, H, W, d)")'
+        ),
+        new="x = np.asarray(x)",
+        diagnosis="should be a float array (float64)",
+    ),
+    dict(
+        id="pool-max-started-from-zero",
+        exercise="max_pool2d",
+        old="out = part.copy() if out is None else np.maximum(out, part)",
+        new="out = np.maximum(np.zeros_like(part), part) if out is None else np.maximum(out, part)",
+        diagnosis="maximum started from 0",
+    ),
+    dict(
+        id="pool-height-width-swapped",
+        exercise="max_pool2d",
+        old='ph, pw = _pair(size, "size", fn)',
+        new='pw, ph = _pair(size, "size", fn)',
+        diagnosis="height and width swapped",
+    ),
+    dict(
+        id="pool-stride-ignored-on-window",
+        exercise="max_pool2d",
+        old=(
+            "            rows = slice(a, a + sh * (out_h - 1) + 1, sh)\n"
+            "            cols = slice(b, b + sw * (out_w - 1) + 1, sw)\n"
+        ),
+        new="            rows = slice(a, a + out_h)\n            cols = slice(b, b + out_w)\n",
+        diagnosis="stride ignored on the input window",
+    ),
+    dict(
+        id="pool-output-off-by-one",
+        exercise="max_pool2d",
+        old="    out_h = (h - ph) // sh + 1\n    out_w = (w - pw) // sw + 1\n",
+        new="    out_h = (h - ph) // sh\n    out_w = (w - pw) // sw\n",
+        diagnosis="output size off by one",
+    ),
+    dict(
+        id="pool-ceil-mode",
+        exercise="max_pool2d",
+        old="    out_h = (h - ph) // sh + 1\n    out_w = (w - pw) // sw + 1\n",
+        new="    out_h = -(-(h - ph) // sh) + 1\n    out_w = -(-(w - pw) // sw) + 1\n",
+        diagnosis=None,  # partial windows make numpy raise: caught, nothing to diagnose
+    ),
+    # ------------------------------------------------------------ receptive_field
+    dict(
+        id="pool-receptive-field-jump-ignored",
+        exercise="receptive_field",
+        old="r += (k - 1) * jump",
+        new="r += k - 1",
+        diagnosis="jump never updated",
+    ),
+    dict(
+        id="pool-receptive-field-jump-updated-first",
+        exercise="receptive_field",
+        old="        r += (k - 1) * jump\n        jump *= s\n",
+        new="        jump *= s\n        r += (k - 1) * jump\n",
+        diagnosis="jump updated too early",
+    ),
+    dict(
+        id="pool-receptive-field-pooling-skipped",
+        exercise="receptive_field",
+        old="    for _, k, s in layers:\n",
+        new=(
+            "    for kind, k, s in layers:\n"
+            '        if kind == "pool":  # pooling has no weights\n'
+            "            continue\n"
+        ),
+        diagnosis="pooling layers skipped",
+    ),
+]
