@@ -90,12 +90,15 @@ def bwrap_prefix(python: str) -> tuple[str, ...]:
         bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
         "--cap-drop", "ALL", "--die-with-parent", "--new-session",
         *_system_mounts(),
+        # an empty /tmp first: the Python installation (a venv, say) may live below /tmp,
+        # and bwrap applies mounts in order
+        "--tmpfs", "/tmp",
     ]  # fmt: skip
     for root in roots:
         args += ["--ro-bind", root, root]
     for folder in _masked_packages(roots):
         args += ["--tmpfs", folder]
-    args += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     return tuple(args)
 
 
