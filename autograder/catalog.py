@@ -66,8 +66,38 @@ EXERCISES: tuple[Exercise, ...] = tuple(
     for t, module in enumerate(TOPICS, start=1)
     for i, (name, points) in enumerate(_TABLE[module], start=1)
 )
-BY_NAME: dict[str, Exercise] = {e.name: e for e in EXERCISES}
 TOTAL_POINTS: int = sum(e.points for e in EXERCISES)
+
+# The Keras capstones: graded apart from the numpy exercises (they need TensorFlow, and
+# the trusted side trains the student's model), numbered C1, C2, ...
+CAPSTONE_TOPICS: dict[str, str] = {
+    "capstone_digits": "Capstone: a CNN for handwritten digits",
+    "capstone_sequences": "Capstone: 1-D CNN vs LSTM on MNIST-1D",
+    "capstone_small_data": "Capstone: augmentation and fine-tuning on small data",
+    "capstone_sentiment": "Capstone: Embedding + LSTM for sentiment (optional)",
+}
+_CAPSTONE_TABLE: dict[str, list[tuple[str, int]]] = {
+    "capstone_digits": [("build_digit_cnn", 7), ("digit_recipe", 3)],
+    "capstone_sequences": [
+        ("build_sequence_cnn", 4),
+        ("build_sequence_lstm", 4),
+        ("sequence_findings", 2),
+    ],
+    "capstone_small_data": [
+        ("augment", 3),
+        ("build_small_data_model", 4),
+        ("small_data_recipe", 3),
+    ],
+    "capstone_sentiment": [("build_sentiment_model", 4), ("sentiment_recipe", 1)],
+}
+CAPSTONES: tuple[Exercise, ...] = tuple(
+    Exercise(f"C{t}.{i}", name, module, points)
+    for t, module in enumerate(CAPSTONE_TOPICS, start=1)
+    for i, (name, points) in enumerate(_CAPSTONE_TABLE[module], start=1)
+)
+CAPSTONE_POINTS: int = sum(e.points for e in CAPSTONES)
+ALL_TOPICS: dict[str, str] = {**TOPICS, **CAPSTONE_TOPICS}
+BY_NAME: dict[str, Exercise] = {e.name: e for e in (*EXERCISES, *CAPSTONES)}
 
 
 def exercise(name: str) -> Exercise:
@@ -79,4 +109,4 @@ def exercise(name: str) -> Exercise:
 
 
 def in_module(module: str) -> list[Exercise]:
-    return [e for e in EXERCISES if e.module == module]
+    return [e for e in (*EXERCISES, *CAPSTONES) if e.module == module]

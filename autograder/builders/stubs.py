@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.catalog import BY_NAME, TOPICS, in_module
+from autograder.catalog import ALL_TOPICS, BY_NAME, TOPICS, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -133,7 +133,7 @@ def build(solutions_dir: Path = SOLUTIONS_DIR) -> dict[str, str]:
             continue
         module = path.stem
         source = path.read_text(encoding="utf-8")
-        if module in TOPICS:
+        if module in ALL_TOPICS:
             files[path.name] = stub_source(source, module, f"solutions/{path.name}")
         elif find_regions(source, f"solutions/{path.name}"):
             raise BuildError(
