@@ -8,17 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.feedback import Mistake
+from autograder.suites.support import quiet
 from solutions import activations as ref
-
-
-def _quiet(fn):
-    """fn() with numpy's overflow / 0-by-0 warnings silenced (mistakes do overflow)."""
-
-    def run():
-        with np.errstate(all="ignore"):
-            return fn()
-
-    return run
 
 
 def relu_mistakes(x) -> list[Mistake]:
@@ -65,7 +56,7 @@ def sigmoid_mistakes(x) -> list[Mistake]:
             "your output is NaN where x is large: exp(x) / (1 + exp(x)) overflows to "
             "inf / inf there; use only exp(-|x|), which lies in (0, 1], as the docstring "
             "describes",
-            _quiet(lambda: np.exp(x) / (1.0 + np.exp(x))),
+            quiet(lambda: np.exp(x) / (1.0 + np.exp(x))),
         ),
         Mistake(
             "exp(-|x|) without the case x < 0",
@@ -108,7 +99,7 @@ def softmax_mistakes(logits, axis: int = -1) -> list[Mistake]:
             "your output has NaN/inf (or 0/0) where logits are large: exp(1000) overflows. "
             "Subtract the maximum along the axis before exp; softmax does not change when "
             "the same number is subtracted from every entry",
-            _quiet(lambda: _naive_softmax(z, axis)),
+            quiet(lambda: _naive_softmax(z, axis)),
         ),
     ]
     for other in range(z.ndim):
@@ -128,21 +119,21 @@ def softmax_mistakes(logits, axis: int = -1) -> list[Mistake]:
             "your output is divided by the sum over the whole array (e.sum() without an "
             "axis); divide by the sum along the class axis, e.sum(axis=axis, keepdims=True), "
             "so that each row sums to 1",
-            _quiet(lambda: _whole_sum(z - z.max(axis=axis, keepdims=True))),
+            quiet(lambda: _whole_sum(z - z.max(axis=axis, keepdims=True))),
         ),
         Mistake(
             "normalised over the whole array",
             "your output is divided by the sum over the whole array, so all entries "
             "together sum to 1; divide by the sum along the class axis "
             "(e.sum(axis=axis, keepdims=True))",
-            _quiet(lambda: _whole_sum(z - z.max())),
+            quiet(lambda: _whole_sum(z - z.max())),
         ),
         Mistake(
             "shifted by the overall maximum",
             "you subtracted the maximum of the whole array instead of the maximum along "
             "the class axis: rows whose logits all lie far below it underflow to 0 / 0 = "
             "NaN; use z.max(axis=axis, keepdims=True)",
-            _quiet(lambda: _naive_softmax(z - z.max(), axis)),
+            quiet(lambda: _naive_softmax(z - z.max(), axis)),
         ),
         Mistake(
             "log-probabilities",
@@ -159,7 +150,7 @@ def softmax_mistakes(logits, axis: int = -1) -> list[Mistake]:
                     f"you subtracted the maximum along axis {other} instead of along axis "
                     f"{axis} (the classes): where a row's logits lie far below that "
                     "maximum, every exp underflows to 0 and you divide 0 by 0",
-                    _quiet(
+                    quiet(
                         lambda other=other: _naive_softmax(
                             z - z.max(axis=other, keepdims=True), axis
                         )

@@ -3,46 +3,20 @@ return for the same inputs, computed here on the trusted side (small numpy
 re-implementations, or the reference on altered inputs), with the words that tell the
 student what went wrong. Used as ``mistakes=`` of ``check_array`` / ``check_scalar``.
 
-Also the trusted side's own forward passes and centred differences, for the property
-checks (a backward pass against the numerical gradient of the reference forward pass).
+Also the trusted side's own forward pass of the conv layer, for the property checks (a
+backward pass against the numerical gradient, ``support.finite_differences``, of the
+reference forward pass).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from autograder.feedback import Mistake
+from autograder.suites.support import finite_differences, quiet
 from solutions import backprop as ref
 
-
-def _quiet(fn):
-    """fn() with numpy's overflow / 0-by-0 warnings silenced (mistakes do overflow)."""
-
-    def run():
-        with np.errstate(all="ignore"):
-            return fn()
-
-    return run
-
-
 # ------------------------------------------------------------ trusted helpers
-
-
-def centred_differences(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
-    """The grader's own numerical gradient of a scalar function f at x."""
-    point = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(point)
-    for i in np.ndindex(point.shape):
-        old = point[i]
-        point[i] = old + eps
-        plus = float(f(point))
-        point[i] = old - eps
-        minus = float(f(point))
-        point[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def pads_of(padding) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -69,53 +43,30 @@ def conv_forward(x, kernels, padding, stride: int) -> np.ndarray:
 # ------------------------------------------------------------ 4.1 numerical_gradient
 
 
-def _numgrad(f, x, eps: float, kind: str = "centred", restore: bool = True) -> np.ndarray:
-    point = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(point)
-    f0 = float(f(point.copy()))
-    for i in np.ndindex(point.shape):
-        old = point[i]
-        if kind == "forward":
-            point[i] = old + eps
-            grad[i] = (float(f(point)) - f0) / eps
-        elif kind == "backward":
-            point[i] = old - eps
-            grad[i] = (f0 - float(f(point))) / eps
-        else:
-            point[i] = old + eps
-            plus = float(f(point))
-            point[i] = old - eps
-            minus = float(f(point))
-            grad[i] = (plus - minus) / (2 * eps)
-        if restore:
-            point[i] = old
-    return grad
-
-
 def numerical_gradient_mistakes(f, x, eps: float = 1e-6) -> list[Mistake]:
     """``f`` must be a pure function (the mistakes call it again)."""
     x = np.asarray(x, dtype=np.float64)
-    centred = lambda: _numgrad(f, x, eps)  # noqa: E731
+    centred = lambda: finite_differences(f, x, eps)  # noqa: E731
     return [
         Mistake(
             "perturbation not restored",
             "your gradient is what centred differences give when x[i] is not set back to "
             "its old value after its two evaluations, so every later element is measured "
             "at a shifted point; restore x[i] before moving on to the next element",
-            lambda: _numgrad(f, x, eps, restore=False),
+            lambda: finite_differences(f, x, eps, restore=False),
         ),
         Mistake(
             "forward differences",
             "your gradient is the forward difference (f(x + eps e_i) - f(x)) / eps; use "
             "centred differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), whose error "
             "shrinks like eps**2",
-            lambda: _numgrad(f, x, eps, "forward"),
+            lambda: finite_differences(f, x, eps, kind="forward"),
         ),
         Mistake(
             "backward differences",
             "your gradient is the backward difference (f(x) - f(x - eps e_i)) / eps; use "
             "centred differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
-            lambda: _numgrad(f, x, eps, "backward"),
+            lambda: finite_differences(f, x, eps, kind="backward"),
         ),
         Mistake(
             "divided by eps instead of 2 eps",
@@ -133,7 +84,7 @@ def numerical_gradient_mistakes(f, x, eps: float = 1e-6) -> list[Mistake]:
             "eps ignored",
             f"your gradient is the centred difference with step 1e-6, not with the given "
             f"eps = {eps:g}: use the eps argument",
-            lambda: _numgrad(f, x, 1e-6),
+            lambda: finite_differences(f, x, 1e-6),
         ),
     ]
 
@@ -319,8 +270,8 @@ def softmax_cross_entropy_mistakes(logits, labels) -> dict[str, list[Mistake]]:
     labels = np.asarray(labels, dtype=np.int64)
     n = logits.shape[0]
     loss, probs, onehot = _sce(logits, labels)
-    naive = _quiet(lambda: _sce(logits, labels, shift=False))
-    wrong_axis = _quiet(lambda: _sce(logits, labels, axis=0))
+    naive = quiet(lambda: _sce(logits, labels, shift=False))
+    wrong_axis = quiet(lambda: _sce(logits, labels, axis=0))
 
     def every_column(p):
         d = p.copy()
@@ -783,7 +734,7 @@ def _once(fn):
 def digit_network_mistakes(params, x, labels) -> dict[str, list[Mistake]]:
     found: dict[str, list[Mistake]] = {k: [] for k in ("loss", *ref.PARAM_NAMES)}
     for how, (name, explanation) in _DIGIT.items():
-        run = _once(_quiet(lambda how=how: _digit(params, x, labels, how)))
+        run = _once(quiet(lambda how=how: _digit(params, x, labels, how)))
         found["loss"].append(Mistake(name, explanation, lambda run=run: run()[0]))
         for key in ref.PARAM_NAMES:
             found[key].append(Mistake(name, explanation, lambda run=run, key=key: run()[1][key]))

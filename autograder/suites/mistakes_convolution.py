@@ -353,6 +353,22 @@ def _same_variants(padding, hw, khw, stride, compute, prefix=""):
     return out
 
 
+def _ignored(stride: int, pads: Pads, right, window_no_stride) -> list[Mistake]:
+    """The stride ignored (when > 1) and the padding ignored (when there are zeros);
+    ``right(pads=..., stride=...)`` computes the convolution."""
+    mistakes = []
+    if stride > 1:
+        mistakes += [
+            Mistake("stride ignored on the input window", STRIDE_WINDOW, window_no_stride),
+            Mistake("stride ignored", STRIDE_IGNORED, lambda: right(stride=1)),
+        ]
+    if pads != ((0, 0), (0, 0)):
+        mistakes.append(
+            Mistake("padding ignored", NO_PADDING, lambda: right(pads=((0, 0), (0, 0))))
+        )
+    return mistakes
+
+
 def conv2d_mistakes(image, kernel, padding=0, stride: int = 1) -> list[Mistake]:
     image = np.asarray(image, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
@@ -384,15 +400,7 @@ def conv2d_mistakes(image, kernel, padding=0, stride: int = 1) -> list[Mistake]:
         ),
         Mistake("output size off by one", OFF_BY_ONE, lambda: right()[:-1, :-1]),
     ]
-    if stride > 1:
-        mistakes += [
-            Mistake("stride ignored on the input window", STRIDE_WINDOW, window_no_stride),
-            Mistake("stride ignored", STRIDE_IGNORED, lambda: right(stride=1)),
-        ]
-    if pads != ((0, 0), (0, 0)):
-        mistakes.append(
-            Mistake("padding ignored", NO_PADDING, lambda: right(pads=((0, 0), (0, 0))))
-        )
+    mistakes += _ignored(stride, pads, right, window_no_stride)
     return exclusive(mistakes)
 
 
@@ -498,15 +506,7 @@ def conv_layer_mistakes(x, kernels, bias, padding="valid", stride: int = 1) -> l
         ),
         Mistake("output size off by one", OFF_BY_ONE, lambda: right()[..., :-1, :-1, :]),
     ]
-    if stride > 1:
-        mistakes += [
-            Mistake("stride ignored on the input window", STRIDE_WINDOW, window_no_stride),
-            Mistake("stride ignored", STRIDE_IGNORED, lambda: right(stride=1)),
-        ]
-    if pads != ((0, 0), (0, 0)):
-        mistakes.append(
-            Mistake("padding ignored", NO_PADDING, lambda: right(pads=((0, 0), (0, 0))))
-        )
+    mistakes += _ignored(stride, pads, right, window_no_stride)
     if x.ndim == 4 and x.shape[0] > 1:
         mistakes.append(
             Mistake(

@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.feedback import check_array
 from autograder.suites import mistakes_activations as mk
+from autograder.suites.support import DETERMINISTIC as FAST
+from autograder.suites.support import modified
 from solutions import activations as ref
-
-# Deterministic, quiet (no falsifying inputs in the student's message), no shrinking
-# (a failing submission would pay for hundreds of extra calls).
-FAST = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=15,
-    verbosity=Verbosity.quiet,
-    phases=[Phase.explicit, Phase.generate],
-    print_blob=False,
-    suppress_health_check=list(HealthCheck),
-)
 
 
 def _shape(a) -> str:
@@ -40,8 +29,7 @@ def check_unchanged(name: str, sent: dict, after: tuple, hint: str) -> None:
     """Fail if the call changed an array argument: ``sent`` maps argument position to
     (argument name, original array); ``after`` are the arguments as the call left them."""
     for position, (arg, original) in sent.items():
-        now = np.asarray(after[position])
-        if now.shape != original.shape or not np.array_equal(now, original, equal_nan=True):
+        if modified(after[position], original, equal_nan=True):
             raise AssertionError(
                 f"{name} modified its input {arg} in place (shape {original.shape}){hint}; "
                 f"compute a new array and leave {arg} as it was"

@@ -12,30 +12,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.feedback import check_array, check_scalar
 from autograder.suites import mistakes_backprop as mk
+from autograder.suites.support import DETERMINISTIC as FAST
+from autograder.suites.support import finite_differences, fresh, modified
 from solutions import backprop as ref
 from solutions import pooling as ref_pool
 
-FAST = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=15,
-    verbosity=Verbosity.quiet,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure costs no extra calls
-    print_blob=False,
-    suppress_health_check=list(HealthCheck),
-)
 GRAD_RTOL, GRAD_ATOL = 1e-5, 1e-7  # a gradient against centred differences (eps = 1e-6)
 
 
-def fresh(*arrays):
-    """Copies of the arrays, so that the student's function never gets the grader's own."""
-    return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in arrays)
+def check_gradient(got, f, at, *, what: str, mistakes) -> None:
+    """``got`` against the grader's centred differences of the scalar function f at ``at``."""
+    numerical = finite_differences(f, at)
+    check_array(got, numerical, rtol=GRAD_RTOL, atol=GRAD_ATOL, what=what, mistakes=mistakes)
 
 
 def check_unchanged(name: str, sent: dict, after: tuple, diagnosis: str = "") -> None:
@@ -43,8 +36,7 @@ def check_unchanged(name: str, sent: dict, after: tuple, diagnosis: str = "") ->
     (argument name, original array); ``after`` are the arguments as the call left them;
     ``diagnosis`` (a "Likely mistake ..." line) follows the summary line."""
     for position, (arg, original) in sent.items():
-        now = np.asarray(after[position])
-        if now.shape != original.shape or not np.array_equal(now, original, equal_nan=True):
+        if modified(after[position], original, equal_nan=True):
             raise AssertionError(
                 f"{name} modified its input {arg} in place (shape {original.shape}); "
                 f"compute new arrays and leave {arg} as it was"
@@ -269,11 +261,10 @@ def test_dense_backward_matches_the_numerical_gradient(impl):
         ("dW", dW, lambda v: loss(x, v, b), W),
         ("db", db, lambda v: loss(x, W, v), b),
     ):
-        check_array(
+        check_gradient(
             got,
-            mk.centred_differences(f, at),
-            rtol=GRAD_RTOL,
-            atol=GRAD_ATOL,
+            f,
+            at,
             what=f"{name} vs the numerical gradient of sum(dout * dense_forward) "
             "for x (4, 3, 1), W (3, 2)",
             mistakes=mistakes[name],
@@ -316,12 +307,10 @@ def test_relu_backward_matches_the_numerical_gradient(impl):
     x[np.abs(x) < 1e-3] = 0.5  # stay away from the kink
     dout = rng.normal(size=(2, 3, 2))
     got = impl.relu_backward(*fresh(dout, x))
-    numerical = mk.centred_differences(lambda v: np.sum(np.maximum(v, 0.0) * dout), x)
-    check_array(
+    check_gradient(
         got,
-        numerical,
-        rtol=GRAD_RTOL,
-        atol=GRAD_ATOL,
+        lambda v: np.sum(np.maximum(v, 0.0) * dout),
+        x,
         what="relu_backward vs the numerical gradient of sum(dout * relu(x)), x of shape (2, 3, 2)",
         mistakes=mk.relu_backward_mistakes(dout, x),
     )
@@ -420,12 +409,10 @@ def test_softmax_cross_entropy_matches_the_numerical_gradient(impl):
     _, dlogits = unpack(
         impl.softmax_cross_entropy(*fresh(logits, labels)), 2, "softmax_cross_entropy"
     )
-    numerical = mk.centred_differences(lambda v: ref.softmax_cross_entropy(v, labels)[0], logits)
-    check_array(
+    check_gradient(
         dlogits,
-        numerical,
-        rtol=GRAD_RTOL,
-        atol=GRAD_ATOL,
+        lambda v: ref.softmax_cross_entropy(v, labels)[0],
+        logits,
         what="dlogits vs the numerical gradient of the loss, logits (2, 6)",
         mistakes=mk.softmax_cross_entropy_mistakes(logits, labels)["dlogits"],
     )
@@ -571,19 +558,17 @@ def test_conv_layer_backward_matches_the_numerical_gradient(impl):
     def loss(x_, k_):
         return np.sum(mk.conv_forward(x_, k_, pads, 2) * dout)
 
-    check_array(
+    check_gradient(
         dx,
-        mk.centred_differences(lambda v: loss(v, kernels), x),
-        rtol=GRAD_RTOL,
-        atol=GRAD_ATOL,
+        lambda v: loss(v, kernels),
+        x,
         what=f"dx vs the numerical gradient {where}",
         mistakes=mistakes["dx"],
     )
-    check_array(
+    check_gradient(
         dk,
-        mk.centred_differences(lambda v: loss(x, v), kernels),
-        rtol=GRAD_RTOL,
-        atol=GRAD_ATOL,
+        lambda v: loss(x, v),
+        kernels,
         what=f"dkernels vs the numerical gradient {where}",
         mistakes=mistakes["dkernels"],
     )
@@ -721,14 +706,10 @@ def test_max_pool2d_backward_matches_the_numerical_gradient(impl):
     x = np.random.default_rng(481).permutation(60).reshape(5, 6, 2).astype(np.float64) / 100
     dout = pool_case(482, x, (3, 2), (1, 2))
     got = impl.max_pool2d_backward(*fresh(dout, x), size=(3, 2), stride=(1, 2))
-    numerical = mk.centred_differences(
-        lambda v: np.sum(ref_pool.max_pool2d(v, size=(3, 2), stride=(1, 2)) * dout), x
-    )
-    check_array(
+    check_gradient(
         got,
-        numerical,
-        rtol=GRAD_RTOL,
-        atol=GRAD_ATOL,
+        lambda v: np.sum(ref_pool.max_pool2d(v, size=(3, 2), stride=(1, 2)) * dout),
+        x,
         what="max_pool2d_backward vs the numerical gradient of sum(dout * max_pool2d(x)), "
         "x (5, 6, 2), size (3, 2), stride (1, 2)",
         mistakes=mk.max_pool_backward_mistakes(dout, x, (3, 2), (1, 2)),
@@ -760,10 +741,6 @@ def small_net(seed: int, sizes, n: int, scale: float = 1.0):
     return params, rng.normal(size=(n, d)), rng.integers(0, c, size=n)
 
 
-def fresh_params(params: dict) -> dict:
-    return {name: np.array(value, copy=True) for name, value in params.items()}
-
-
 def check_digit(got, params, x, labels, where: str, *, rtol: float = 1e-7) -> None:
     loss, grads = unpack(got, 2, "digit_network")
     want_loss, want = ref.digit_network(params, x, labels)
@@ -789,7 +766,7 @@ def check_digit(got, params, x, labels, where: str, *, rtol: float = 1e-7) -> No
 @pytest.mark.points(2)
 def test_digit_network_small_net(impl):
     params, x, labels = small_net(481, (6, 5, 3), 4)
-    got = impl.digit_network(fresh_params(params), *fresh(x, labels))
+    got = impl.digit_network(fresh(params), *fresh(x, labels))
     check_digit(got, params, x, labels, "of a 6-5-3 net on 4 examples")
 
 
@@ -797,9 +774,7 @@ def test_digit_network_small_net(impl):
 @pytest.mark.points(1)
 def test_digit_network_matches_the_numerical_gradient(impl):
     params, x, labels = small_net(482, (4, 3, 2), 5)
-    loss, grads = unpack(
-        impl.digit_network(fresh_params(params), *fresh(x, labels)), 2, "digit_network"
-    )
+    loss, grads = unpack(impl.digit_network(fresh(params), *fresh(x, labels)), 2, "digit_network")
     mistakes = mk.digit_network_mistakes(params, x, labels)
     for name in ref.PARAM_NAMES:
 
@@ -807,11 +782,10 @@ def test_digit_network_matches_the_numerical_gradient(impl):
             return ref.digit_network({**params, name: value}, x, labels)[0]
 
         got = grads.get(name) if isinstance(grads, dict) else None
-        check_array(
+        check_gradient(
             got,
-            mk.centred_differences(loss_of, params[name]),
-            rtol=GRAD_RTOL,
-            atol=GRAD_ATOL,
+            loss_of,
+            params[name],
             what=f"grads[{name!r}] vs the numerical gradient of the loss, 4-3-2 net on 5 examples",
             mistakes=mistakes[name],
         )
@@ -821,11 +795,9 @@ def test_digit_network_matches_the_numerical_gradient(impl):
 @pytest.mark.points(1)
 def test_digit_network_duplicated_batch_keeps_loss_and_gradients(impl):
     params, x, labels = small_net(483, (5, 4, 3), 3)
-    once = unpack(impl.digit_network(fresh_params(params), *fresh(x, labels)), 2, "digit_network")
+    once = unpack(impl.digit_network(fresh(params), *fresh(x, labels)), 2, "digit_network")
     x2, labels2 = np.tile(x, (2, 1)), np.tile(labels, 2)
-    twice = unpack(
-        impl.digit_network(fresh_params(params), *fresh(x2, labels2)), 2, "digit_network"
-    )
+    twice = unpack(impl.digit_network(fresh(params), *fresh(x2, labels2)), 2, "digit_network")
     mistakes = mk.digit_network_mistakes(params, x2, labels2)
     summed = lambda key: [m for m in mistakes[key] if m.name.startswith("loss summed")]  # noqa: E731
     check_scalar(
@@ -856,7 +828,7 @@ def test_digit_network_784_512_10(impl):
     params["b1"] = np.random.default_rng(484).normal(scale=0.1, size=512)
     rng = np.random.default_rng(485)
     x, labels = rng.uniform(0.0, 1.0, size=(3, 28, 28)), np.array([6, 1, 6])
-    got = impl.digit_network(fresh_params(params), *fresh(x, labels))
+    got = impl.digit_network(fresh(params), *fresh(x, labels))
     check_digit(got, params, x, labels, "of the 784-512-10 net on 3 images (3, 28, 28)", rtol=1e-6)
 
 
@@ -864,7 +836,7 @@ def test_digit_network_784_512_10(impl):
 @pytest.mark.points(1)
 def test_digit_network_large_scores_stay_finite(impl):
     params, x, labels = small_net(486, (4, 6, 3), 4, scale=300.0)
-    got = impl.digit_network(fresh_params(params), *fresh(x, labels))
+    got = impl.digit_network(fresh(params), *fresh(x, labels))
     check_digit(got, params, x, labels, "of a 4-6-3 net whose scores reach the hundreds")
 
 
@@ -872,7 +844,7 @@ def test_digit_network_large_scores_stay_finite(impl):
 @pytest.mark.points(1)
 def test_digit_network_leaves_its_inputs_unchanged(impl):
     params, x, labels = small_net(487, (3, 4, 2), 5)
-    got, after, _ = impl.with_inputs("digit_network")(fresh_params(params), *fresh(x, labels))
+    got, after, _ = impl.with_inputs("digit_network")(fresh(params), *fresh(x, labels))
     after_params = after[0] if isinstance(after[0], dict) else {}
     for name in ref.PARAM_NAMES:
         check_unchanged(

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.feedback import check_array, check_scalar
@@ -26,59 +26,23 @@ from autograder.suites.mistakes_convolution import (
     same_padding_mistakes,
     zero_pad_mistakes,
 )
+from autograder.suites.support import DETERMINISTIC as SEARCH
+from autograder.suites.support import (
+    call_unchanged,
+    check_int,
+    run_search,
+    seeded_rngs,
+    small_ints,
+)
 from solutions import convolution as ref
 
-# Deterministic, quick, and silent about the examples it tried (they are hidden inputs).
-SEARCH = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=15,
-    phases=[Phase.explicit, Phase.generate],
-    print_blob=False,
-    report_multiple_bugs=False,
-    suppress_health_check=list(HealthCheck),
+rng_for = seeded_rngs(20240404)
+
+# what call_unchanged tells a submission that wrote into one of its inputs
+NEVER_IN_PLACE = (
+    "never write into (or reshape) an input; work on a copy, e.g. np.pad(...) or "
+    "x.reshape(...) return new arrays, x.shape = ... and out=x change x itself"
 )
-
-
-def run_search(search) -> None:
-    """Run a hypothesis search; its failure shows the check's message, not the example."""
-    try:
-        search()
-    except Exception as err:
-        notes = getattr(err, "__notes__", None)
-        if notes:
-            err.__notes__ = [n for n in notes if n.startswith("raised at")]
-        raise
-
-
-def rng_for(*key: int) -> np.random.Generator:
-    return np.random.default_rng([20240404, *key])
-
-
-def small_ints(rng: np.random.Generator, shape) -> np.ndarray:
-    """Float64 values -4..4: flips, transposes and shifts all give different numbers."""
-    return rng.integers(-4, 5, size=shape).astype(np.float64)
-
-
-def call_unchanged(impl, name: str, names: tuple[str, ...], what: str, *args, **kwargs):
-    """Call impl.<name> on fresh float64 copies; fail if it changed one of them in place."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    got, after, _ = impl.with_inputs(name)(*copies, **kwargs)
-    for arg_name, original, now in zip(names, args, after, strict=False):
-        if not isinstance(original, np.ndarray):
-            continue
-        same = (
-            isinstance(now, np.ndarray)
-            and now.shape == original.shape
-            and np.array_equal(now, original)
-        )
-        assert same, (
-            f"{name} modified its input {arg_name} in place ({what}): never write into (or "
-            "reshape) an input; work on a copy, e.g. np.pad(...) or x.reshape(...) return new "
-            "arrays, x.shape = ... and out=x change x itself"
-        )
-    return got
 
 
 def describe(shape) -> str:
@@ -91,9 +55,7 @@ def describe(shape) -> str:
 def _check_size(impl, n, k, padding, stride):
     what = f"conv_output_size(n={n}, k={k}, padding={padding}, stride={stride})"
     got = impl.conv_output_size(n, k, padding=padding, stride=stride)
-    assert isinstance(got, int | np.integer) and not isinstance(got, bool), (
-        f"{what} should return an int, got {type(got).__name__} {got!r}"
-    )
+    check_int(got, what)
     check_scalar(
         got,
         ref.conv_output_size(n, k, padding, stride),
@@ -291,7 +253,7 @@ def test_zero_pad_leaves_input_unchanged(impl):
     for shape, padding in (((4, 5, 2), ((1, 2), (0, 1))), ((2, 3, 3, 1), 0), ((3, 3), 0)):
         x = small_ints(rng, shape)
         what = f"x of shape {shape}, padding {padding}"
-        got = call_unchanged(impl, "zero_pad", ("x",), what, x, padding)
+        got = call_unchanged(impl, "zero_pad", ("x",), what, x, padding, advice=NEVER_IN_PLACE)
         check_array(
             got,
             ref.zero_pad(x, padding),
@@ -460,7 +422,15 @@ def test_conv2d_leaves_inputs_unchanged(impl):
     for padding, stride in ((0, 1), ("same", 2)):
         what = f"6x7 image, 2x3 kernel, padding {padding!r}, stride {stride}"
         got = call_unchanged(
-            impl, "conv2d", ("image", "kernel"), what, image, kernel, padding=padding, stride=stride
+            impl,
+            "conv2d",
+            ("image", "kernel"),
+            what,
+            image,
+            kernel,
+            padding=padding,
+            stride=stride,
+            advice=NEVER_IN_PLACE,
         )
         check_array(
             got,
@@ -664,7 +634,15 @@ def test_conv_layer_leaves_inputs_unchanged(impl):
         x, kernels, bias = _layer_inputs(seed, x_shape, kernels_shape)
         what = f"x of shape {x_shape}, kernels {kernels_shape}, padding {padding!r}"
         got = call_unchanged(
-            impl, "conv_layer", ("x", "kernels", "bias"), what, x, kernels, bias, padding=padding
+            impl,
+            "conv_layer",
+            ("x", "kernels", "bias"),
+            what,
+            x,
+            kernels,
+            bias,
+            padding=padding,
+            advice=NEVER_IN_PLACE,
         )
         check_array(
             got,

@@ -15,49 +15,14 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.feedback import check_array
 from autograder.suites import mistakes_gradient_descent as mis
+from autograder.suites.support import DETERMINISTIC as FAST
+from autograder.suites.support import check_unchanged, fresh
 from solutions import gradient_descent as ref
-
-# Deterministic, quiet (no falsifying inputs in the student's message), no shrinking
-# (a failing submission would pay for many extra calls).
-FAST = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=15,
-    verbosity=Verbosity.quiet,
-    phases=[Phase.explicit, Phase.generate],
-    print_blob=False,
-    suppress_health_check=list(HealthCheck),
-)
-
-
-def fresh(value):
-    """A copy of the arrays in ``value`` (a tuple or dict of them, or one): the submission
-    gets its own, so a call that modifies its inputs cannot change what the expected values
-    are computed from (the same in-process as through the worker, which gets copies)."""
-    if isinstance(value, dict):
-        return {k: fresh(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return type(value)(fresh(v) for v in value)
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def check_unchanged(after, before, names, fn: str) -> None:
-    """Fail (without showing the inputs) if the call changed an array argument."""
-    for name, mine, original in zip(names, after, before, strict=True):
-        now = np.asarray(mine)
-        original = np.asarray(original)
-        if now.shape != original.shape or not np.array_equal(now, original):
-            raise AssertionError(
-                f"{fn} modified its input {name} (shape {original.shape}) in place; compute "
-                f"new arrays and leave {name} as it was"
-            )
-
 
 # ---------------------------------------------------------------- 6.1 gradient_descent
 

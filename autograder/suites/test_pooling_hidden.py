@@ -10,51 +10,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.feedback import check_array, check_scalar
 from autograder.suites.mistakes_convolution import Cases
 from autograder.suites.mistakes_pooling import max_pool2d_mistakes, receptive_field_mistakes
+from autograder.suites.support import DETERMINISTIC as SEARCH
+from autograder.suites.support import (
+    call_unchanged,
+    check_int,
+    distinct,
+    run_search,
+    seeded_rngs,
+    small_ints,
+)
 from solutions import convolution as ref_conv
 from solutions import pooling as ref
 
-SEARCH = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=15,
-    phases=[Phase.explicit, Phase.generate],
-    print_blob=False,
-    report_multiple_bugs=False,
-    suppress_health_check=list(HealthCheck),
-)
-
-
-def run_search(search) -> None:
-    """Run a hypothesis search; its failure shows the check's message, not the example."""
-    try:
-        search()
-    except Exception as err:
-        notes = getattr(err, "__notes__", None)
-        if notes:
-            err.__notes__ = [n for n in notes if n.startswith("raised at")]
-        raise
-
-
-def rng_for(*key: int) -> np.random.Generator:
-    return np.random.default_rng([20240405, *key])
-
-
-def small_ints(rng: np.random.Generator, shape, low: int = -9, high: int = 10) -> np.ndarray:
-    return rng.integers(low, high, size=shape).astype(np.float64)
-
-
-def distinct(rng: np.random.Generator, shape) -> np.ndarray:
-    """Float64 values that are all different (no ties): different windows, different maxima."""
-    n = int(np.prod(shape))
-    return (rng.permutation(n) - n // 2).reshape(shape).astype(np.float64)
-
+rng_for = seeded_rngs(20240405)
 
 # The slides: the horizontal-edge filter's output on the 7x7 image, before and after ReLU.
 EDGES = ref_conv.conv2d(ref_conv.SLIDE_IMAGE, ref_conv.FILTERS["horizontal_edge"])
@@ -62,6 +36,12 @@ RELU_EDGES = np.maximum(EDGES, 0.0)
 
 
 # ================================================================ 2.1 max_pool2d
+
+# what call_unchanged tells a submission that wrote into its input
+VIEWS = (
+    "never write into an input; a slice of x is a view, so "
+    "np.maximum(..., out=that_slice) or slice[...] = ... changes x itself"
+)
 
 
 def _check_pool(impl, x, size=2, stride=None, what=None):
@@ -78,6 +58,14 @@ def _check_pool(impl, x, size=2, stride=None, what=None):
         mistakes=max_pool2d_mistakes(x, size, stride),
     )
     return got
+
+
+def _check_on_distinct_values(impl, rng, cases) -> None:
+    """_check_pool on distinct values of each (shape, size, stride), reporting as Cases."""
+    checks = Cases()
+    for shape, size, stride in cases:
+        checks.check(_check_pool, impl, distinct(rng, shape), size, stride)
+    checks.done()
 
 
 @pytest.mark.exercise("max_pool2d")
@@ -102,46 +90,34 @@ def test_max_pool2d_slide_example(impl):
 @pytest.mark.exercise("max_pool2d")
 @pytest.mark.points(2)
 def test_max_pool2d_overlapping_windows(impl):
-    cases = Cases()
-    rng = rng_for(1)
-    for shape, size, stride in (
+    _check_on_distinct_values(impl, rng_for(1), (
         ((7, 9), 3, 2),
         ((6, 6, 2), (3, 2), (1, 1)),
         ((8, 5), 2, 1),
         ((2, 9, 7, 3), 3, (2, 1)),
-    ):
-        cases.check(_check_pool, impl, distinct(rng, shape), size, stride)
-    cases.done()
+    ))  # fmt: skip
 
 
 @pytest.mark.exercise("max_pool2d")
 @pytest.mark.points(1)
 def test_max_pool2d_windows_that_do_not_tile(impl):
-    cases = Cases()
-    rng = rng_for(2)
-    for shape, size, stride in (
+    _check_on_distinct_values(impl, rng_for(2), (
         ((7, 8), 2, 3),  # gaps between windows
         ((9, 10, 2), (2, 3), None),  # last rows/columns dropped
         ((5, 11), (3, 2), (1, 4)),
         ((6, 4), (4, 1), None),
-    ):
-        cases.check(_check_pool, impl, distinct(rng, shape), size, stride)
-    cases.done()
+    ))  # fmt: skip
 
 
 @pytest.mark.exercise("max_pool2d")
 @pytest.mark.points(2)
 def test_max_pool2d_channels_and_batches(impl):
-    cases = Cases()
-    rng = rng_for(3)
-    for shape, size, stride in (
+    _check_on_distinct_values(impl, rng_for(3), (
         ((5, 6, 3), 2, None),
         ((3, 6, 7, 4), 3, 2),
         ((2, 4, 5, 2), 2, 1),
         ((4, 4, 4, 1), (2, 1), None),
-    ):
-        cases.check(_check_pool, impl, distinct(rng, shape), size, stride)
-    cases.done()
+    ))  # fmt: skip
 
 
 @pytest.mark.exercise("max_pool2d")
@@ -173,18 +149,12 @@ def test_max_pool2d_leaves_input_unchanged(impl):
     for shape, size, stride in (((6, 6), 2, None), ((5, 7, 2), 3, 2), ((2, 4, 6, 3), 2, 1)):
         x = distinct(rng, shape)
         kwargs = {"size": size} if stride is None else {"size": size, "stride": stride}
-        got, after, _ = impl.with_inputs("max_pool2d")(x.copy(), **kwargs)
-        now = after[0]
-        same = isinstance(now, np.ndarray) and now.shape == x.shape and np.array_equal(now, x)
-        assert same, (
-            f"max_pool2d modified its input x in place (x of shape {shape}, size {size}, "
-            f"stride {stride}): never write into an input; a slice of x is a view, so "
-            "np.maximum(..., out=that_slice) or slice[...] = ... changes x itself"
-        )
+        what = f"x of shape {shape}, size {size}, stride {stride}"
+        got = call_unchanged(impl, "max_pool2d", ("x",), what, x, advice=VIEWS, **kwargs)
         check_array(
             got,
             ref.max_pool2d(x, **kwargs),
-            what=f"max_pool2d on x of shape {shape}, size {size}, stride {stride}",
+            what=f"max_pool2d on {what}",
             mistakes=max_pool2d_mistakes(x, size, stride),
         )
 
@@ -230,9 +200,7 @@ def _stack(layers) -> str:
 def _check_field(impl, layers, what=None):
     what = what or _stack(layers)
     got = impl.receptive_field(layers)
-    assert isinstance(got, int | np.integer) and not isinstance(got, bool), (
-        f"{what} should return an int, got {type(got).__name__} {got!r}"
-    )
+    check_int(got, what)
     check_scalar(
         got, ref.receptive_field(layers), what=what, mistakes=receptive_field_mistakes(layers)
     )

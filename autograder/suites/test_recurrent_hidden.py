@@ -13,16 +13,8 @@ import pytest
 
 from autograder.feedback import check_array
 from autograder.suites import mistakes_recurrent as mis
+from autograder.suites.support import check_unchanged, fresh
 from solutions import recurrent as ref
-
-
-def fresh(value):
-    """A copy of the arrays in ``value`` (a tuple of them, or one): the submission gets its
-    own, so a call that modifies its inputs cannot change what the expected values are
-    computed from (the same in-process as through the worker, which always gets copies)."""
-    if isinstance(value, tuple | list):
-        return type(value)(fresh(v) for v in value)
-    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def rnn_weights(rng, d: int, units: int, gates: int = 1, scale: float = 1.0):
@@ -33,17 +25,6 @@ def rnn_weights(rng, d: int, units: int, gates: int = 1, scale: float = 1.0):
         scale * rng.normal(size=(units, width)) / np.sqrt(units),
         scale * rng.normal(size=width),
     )
-
-
-def check_unchanged(after, before, names, fn: str) -> None:
-    """Fail (without showing the inputs) if the call changed an array argument."""
-    for name, mine, original in zip(names, after, before, strict=True):
-        now = np.asarray(mine)
-        if now.shape != original.shape or not np.array_equal(now, original):
-            raise AssertionError(
-                f"{fn} modified its input {name} (shape {original.shape}) in place; compute "
-                f"new arrays and leave {name} as it was"
-            )
 
 
 def check_shape(out, shape: tuple, what: str) -> None:

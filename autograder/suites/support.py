@@ -1,0 +1,189 @@
+"""What the hidden suites and their mistake catalogues share (trusted side only).
+
+One copy each of: THE deterministic hypothesis profile of the hidden suites
+(:data:`DETERMINISTIC`) and :func:`run_search`; seeded inputs (:func:`seeded_rngs`,
+:func:`small_ints`, :func:`distinct`); fresh copies for the submission (:func:`fresh`) and
+the inputs-unchanged checks (:func:`check_unchanged`, :func:`call_unchanged`,
+:func:`modified`); :func:`check_int`; :func:`quiet` for mistakes that overflow; and the
+grader's own numerical gradient (:func:`finite_differences`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+# ---------------------------------------------------------------- hypothesis
+
+
+def deterministic(max_examples: int = 15) -> settings:
+    """THE deterministic profile of the hidden suites: every hypothesis search in them runs
+    under it (:data:`DETERMINISTIC`, 15 examples), so a submission gets the same examples,
+    and so the same grade, on every run.
+
+    A suite imports it under the name its searches are decorated with (``FAST`` or
+    ``SEARCH``): hypothesis seeds a derandomized search from its source, and for a search
+    nested in a test that source includes the decorator lines, so a new name would change
+    the hidden examples.
+
+    Derandomized, no example database, no deadline; quiet and without a blob (the examples
+    tried are hidden inputs: no falsifying example reaches the student's message); no
+    shrinking (a failing submission would pay for many extra calls) and one bug reported;
+    every health check suppressed (the worker's calls are slow by design).
+    """
+    return settings(
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=max_examples,
+        verbosity=Verbosity.quiet,
+        phases=[Phase.explicit, Phase.generate],
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+DETERMINISTIC = deterministic()
+
+
+def run_search(search) -> None:
+    """Run a hypothesis search; its failure shows the check's message, not the example."""
+    try:
+        search()
+    except Exception as err:
+        notes = getattr(err, "__notes__", None)
+        if notes:
+            err.__notes__ = [n for n in notes if n.startswith("raised at")]
+        raise
+
+
+# ---------------------------------------------------------------- seeded inputs
+
+
+def seeded_rngs(suite_seed: int) -> Callable[..., np.random.Generator]:
+    """A suite's ``rng_for(*key)``: the generator seeded by ``[suite_seed, *key]``."""
+
+    def rng_for(*key: int) -> np.random.Generator:
+        return np.random.default_rng([suite_seed, *key])
+
+    return rng_for
+
+
+def small_ints(rng: np.random.Generator, shape, low: int = -4, high: int = 5) -> np.ndarray:
+    """Float64 values low..high-1 (-4..4 by default): flips, transposes and shifts all give
+    different numbers."""
+    return rng.integers(low, high, size=shape).astype(np.float64)
+
+
+def distinct(rng: np.random.Generator, shape) -> np.ndarray:
+    """Float64 values that are all different (no ties): different windows, different maxima."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) - n // 2).reshape(shape).astype(np.float64)
+
+
+# ---------------------------------------------------------------- inputs left unchanged
+
+
+def fresh(*values):
+    """A copy of the arrays in a value (a tuple, list or dict of them, or one), or a tuple
+    of the copies of several values: the submission gets its own, so a call that modifies
+    its inputs cannot change what the expected values are computed from (the same
+    in-process as through the worker, which always gets copies)."""
+    if len(values) != 1:
+        return tuple(fresh(v) for v in values)
+    (value,) = values
+    if isinstance(value, dict):
+        return {k: fresh(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(fresh(v) for v in value)
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def modified(now, original, *, equal_nan: bool = False) -> bool:
+    """Whether an argument as the call left it (``now``) differs from the original array
+    in shape or values."""
+    now = np.asarray(now)
+    return now.shape != original.shape or not np.array_equal(now, original, equal_nan=equal_nan)
+
+
+def check_unchanged(after, before, names, fn: str) -> None:
+    """Fail (without showing the inputs) if the call changed an array argument."""
+    for name, mine, original in zip(names, after, before, strict=True):
+        original = np.asarray(original)
+        if modified(mine, original):
+            raise AssertionError(
+                f"{fn} modified its input {name} (shape {original.shape}) in place; compute "
+                f"new arrays and leave {name} as it was"
+            )
+
+
+def call_unchanged(impl, name: str, names: tuple[str, ...], what: str, *args, advice: str,
+                   **kwargs):  # fmt: skip
+    """Call impl.<name> on fresh copies of the arrays in ``args`` (the rest of ``args`` and
+    ``kwargs`` as they are); fail, naming the input and giving ``advice``, if it changed
+    one of them in place."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    got, after, _ = impl.with_inputs(name)(*copies, **kwargs)
+    for arg_name, original, now in zip(names, args, after, strict=False):
+        if not isinstance(original, np.ndarray):
+            continue
+        same = (
+            isinstance(now, np.ndarray)
+            and now.shape == original.shape
+            and np.array_equal(now, original)
+        )
+        assert same, f"{name} modified its input {arg_name} in place ({what}): {advice}"
+    return got
+
+
+# ---------------------------------------------------------------- results
+
+
+def check_int(got, what: str) -> None:
+    """Fail unless ``got`` is an int (a numpy integer will do, a bool will not)."""
+    assert isinstance(got, int | np.integer) and not isinstance(got, bool), (
+        f"{what} should return an int, got {type(got).__name__} {got!r}"
+    )
+
+
+# ---------------------------------------------------------------- trusted computations
+
+
+def quiet(fn):
+    """fn() with numpy's overflow / 0-by-0 warnings silenced (mistakes do overflow)."""
+
+    def run():
+        with np.errstate(all="ignore"):
+            return fn()
+
+    return run
+
+
+def finite_differences(f: Callable[[np.ndarray], float], x, eps: float = 1e-6, *,
+                       kind: str = "centred", restore: bool = True) -> np.ndarray:  # fmt: skip
+    """The grader's own numerical gradient of a scalar function f at x: centred differences
+    by default; ``kind="forward"`` / ``"backward"`` and ``restore=False`` (x[i] not set
+    back after its evaluations) are the catalogued mistakes' variants."""
+    point = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(point)
+    f0 = None if kind == "centred" else float(f(point.copy()))
+    for i in np.ndindex(point.shape):
+        old = point[i]
+        if kind == "forward":
+            point[i] = old + eps
+            grad[i] = (float(f(point)) - f0) / eps
+        elif kind == "backward":
+            point[i] = old - eps
+            grad[i] = (f0 - float(f(point))) / eps
+        else:
+            point[i] = old + eps
+            plus = float(f(point))
+            point[i] = old - eps
+            minus = float(f(point))
+            grad[i] = (plus - minus) / (2 * eps)
+        if restore:
+            point[i] = old
+    return grad
