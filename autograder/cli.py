@@ -219,6 +219,16 @@ def _add_limits(parser: argparse.ArgumentParser, default_isolation: str) -> None
     )
 
 
+def _capstone_command(parser: argparse.ArgumentParser, module: str, add: str, run: str) -> None:
+    """Arguments and runner from autograder.capstones.<module>, imported when used: the
+    capstones need TensorFlow, which the numpy commands never import."""
+    import importlib
+
+    capstone = importlib.import_module(f"autograder.capstones.{module}")
+    getattr(capstone, add)(parser)
+    parser.set_defaults(run=lambda args, console: getattr(capstone, run)(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deepgrade", description="Autograded deep-learning exercises: check, grade, build."
@@ -270,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="re-grade unchanged submissions too")
     _add_limits(batch, default_isolation="auto")
     batch.set_defaults(run=_grade_batch)
+
+    capstones = sub.add_parser(
+        "grade-capstones",
+        help="grade the Keras capstones: the student's model is rebuilt and trained here",
+    )
+    _capstone_command(capstones, "grade", "add_grade_capstones_arguments", "main_grade_capstones")
+
+    train = sub.add_parser(
+        "train", help="train a capstone locally and save plots of what it learned"
+    )
+    _capstone_command(train, "train_command", "add_train_arguments", "main_train")
 
     points = sub.add_parser("points", help="print the points table as Markdown")
     points.set_defaults(run=_points)

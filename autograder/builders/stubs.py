@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.catalog import ALL_TOPICS, BY_NAME, TOPICS, in_module
+from autograder.catalog import ALL_TOPICS, BY_NAME, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -141,7 +141,7 @@ def build(solutions_dir: Path = SOLUTIONS_DIR) -> dict[str, str]:
             )
         else:
             files[path.name] = source  # provided helpers, copied as they are
-    absent = [t for t in TOPICS if f"{t}.py" not in files]
+    absent = [t for t in ALL_TOPICS if f"{t}.py" not in files]
     if absent:
         raise BuildError(f"solutions/ has no module for topic(s) {', '.join(absent)}")
     return files

@@ -1,0 +1,1 @@
+"""Capstone grading: validate Keras models and recipes, train and score them in a clean process."""

@@ -1,0 +1,470 @@
+"""``deepgrade train CAPSTONE``: train a capstone on your machine and look at what it learned.
+
+    deepgrade train digits                    # your exercises/, Keras's progress bar, plots
+    deepgrade train sequences --epochs 5      # a quicker look
+    deepgrade train digits --impl solutions   # the reference
+    deepgrade train small_data --impl path/to/folder --out plots/
+
+The capstone module is imported in this process (your own code, on your own machine),
+the model built and trained with the same trainer as the grader
+(:func:`autograder.capstones.training.train`), evaluated on the test split, and PNGs
+written to ``--out`` (default ``./deepgrade-plots/<capstone>``): training curves, the
+first convolution's filters, one example's feature maps after each conv/pool layer and
+a confusion matrix. The score printed is only an indication: the grader trains again in
+a clean process on one core, with seed 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from autograder.catalog import CAPSTONE_TOPICS, in_module
+
+SHORT = {name.removeprefix("capstone_"): name for name in CAPSTONE_TOPICS}
+DEFAULT_DATASET = {
+    "capstone_digits": "digits",
+    "capstone_sequences": "mnist1d",
+    "capstone_small_data": "digits",
+    "capstone_sentiment": "imdb",
+}
+OTHER_DATASETS = {"capstone_digits": ("mnist",)}  # also accepted by --dataset
+# used only if the grader's thresholds.json has no entry (it is the one source)
+FALLBACK_SEQUENCE_RECIPE = {
+    "optimizer": "adam",
+    "learning_rate": 0.003,
+    "epochs": 30,
+    "batch_size": 64,
+}
+FALLBACK_FINE_TUNE = {"pretrain_classes": [0, 1, 2, 3, 4], "shots": 5}
+
+
+class TrainError(Exception):
+    """Training cannot go on; the message is for the student (no traceback)."""
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """``deepgrade train CAPSTONE [--impl ...] [--out DIR] [--epochs N] [--seed N] ...``."""
+    parser.add_argument(
+        "capstone",
+        choices=sorted({*SHORT, *CAPSTONE_TOPICS}),
+        metavar="CAPSTONE",
+        help="digits, sequences, small_data or sentiment",
+    )
+    parser.add_argument(
+        "--impl",
+        default="exercises",
+        help="exercises (default), solutions, or a folder holding your capstone_*.py",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="folder for the plots (default ./deepgrade-plots/<capstone>)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, help="train at most this many epochs (a quicker look)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    parser.add_argument(
+        "--dataset", help="digits only: 'mnist' trains on 28x28 MNIST when it is cached"
+    )
+    parser.add_argument("--cache-dir", help="data cache (default $DEEPGRADE_CACHE or ~/.cache)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def main_train(args: argparse.Namespace) -> int:
+    """Run ``deepgrade train``: 0 when trained and plotted, 1 when it could not be."""
+    name = SHORT.get(args.capstone, args.capstone)
+    out = Path(args.out) if args.out else Path("deepgrade-plots") / name.removeprefix("capstone_")
+    if args.epochs is not None and args.epochs < 1:
+        print("deepgrade train: --epochs must be at least 1", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        written = TRAINERS[name](_Run(name, args, out))
+    except TrainError as err:
+        print(f"deepgrade train {name.removeprefix('capstone_')}: {err}", file=sys.stderr)
+        return 1
+    print(f"\nPlots ({time.monotonic() - started:.0f} s in all), in {out}:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+class _Run:
+    """What one ``deepgrade train`` call needs: the module, the data, the trainer."""
+
+    def __init__(self, name: str, args: argparse.Namespace, out: Path):
+        from autograder.capstones import training
+
+        training.quiet_tensorflow()  # before the capstone module imports keras
+        self.name, self.args, self.out = name, args, out
+        self.training = training
+        self.verbose = 0 if args.quiet else 1
+        self.module = _load_module(name, args.impl)
+        self.config = _thresholds().get(name, {})
+
+    def call(self, function: str, *args):
+        """The student's function, with a clear message for a stub or a crash."""
+        entry = next(e for e in in_module(self.name) if e.name == function)
+        found = getattr(self.module, function, None)
+        if found is None:
+            raise TrainError(f"{entry.label}: {self.name}.py has no function {function}")
+        try:
+            return found(*args)
+        except NotImplementedError as err:
+            raise TrainError(f"{err or entry.label + ' is not implemented yet'}") from None
+        except Exception as err:
+            raise TrainError(f"{entry.label} raised {type(err).__name__}: {err}") from err
+
+    def dataset(self):
+        from datasets import DatasetUnavailable, load
+
+        wanted = self.args.dataset or DEFAULT_DATASET[self.name]
+        allowed = (DEFAULT_DATASET[self.name], *OTHER_DATASETS.get(self.name, ()))
+        if wanted not in allowed:
+            raise TrainError(f"--dataset must be one of {', '.join(allowed)} for this capstone")
+        try:
+            data = load(wanted, cache_dir=self.args.cache_dir)
+        except DatasetUnavailable as err:
+            raise TrainError(str(err)) from None
+        print(f"Data: {data!r}")
+        if data.notes:
+            print(f"Note: {data.notes}")
+        return data
+
+    def build(self, function: str, *args):
+        model = self.call(function, *args)
+        import keras
+
+        if not isinstance(model, keras.Model):
+            raise TrainError(f"{function} must return a keras Model, got {type(model).__name__}")
+        _warn_if_refused(model, function)
+        if self.verbose:
+            model.summary()
+        return model
+
+    def recipe(self, function: str, **rules) -> dict:
+        from autograder.capstones.validate import ValidationError, validate_recipe
+
+        recipe = self.call(function)
+        try:
+            return validate_recipe(recipe, what=f"{function}()", **rules)
+        except ValidationError as err:
+            raise TrainError(f"the grader would refuse this recipe: {err}") from None
+
+    def train(self, model, recipe: dict, data, title: str, **options) -> dict:
+        epochs = min(int(options.get("epochs") or recipe["epochs"]), self.args.epochs or 10**6)
+        plural = "s" * (epochs != 1)
+        how = _describe(recipe, options)
+        print(f"\n{title}: {epochs} epoch{plural}, {recipe['optimizer']}, {how}")
+        return self.training.train(
+            model,
+            recipe,
+            data,
+            seed=self.args.seed,
+            epochs_cap=self.args.epochs,
+            verbose=self.verbose,
+            **options,
+        )
+
+    def test(self, model, x, y, what: str, key: str = "") -> tuple[float, np.ndarray]:
+        predicted = _predict_classes(model, x)
+        accuracy = float(np.mean(predicted == np.asarray(y).reshape(-1)))
+        bounds = self.config.get("scored", {}).get(key) if key else None
+        target = f" (the grader's full-points target: {bounds['target']:.2f})" if bounds else ""
+        print(f"{what}: test accuracy {accuracy:.3f} on {len(y)} examples{target}")
+        return accuracy, predicted
+
+    def seed(self, offset: int = 0) -> None:
+        """Seed Python, numpy and TensorFlow before building a model (as the grader does)."""
+        self.training.configure(self.args.seed + offset)
+
+
+def _load_module(name: str, spec: str):
+    from autograder.implementation import Implementation, SubmissionError
+
+    try:
+        return Implementation(spec).module(name)
+    except SubmissionError as err:
+        raise TrainError(str(err)) from None
+
+
+def _thresholds() -> dict:
+    try:
+        from autograder.capstones import thresholds
+
+        return thresholds.load()
+    except (ImportError, OSError, ValueError):
+        return {}
+
+
+def _warn_if_refused(model, function: str) -> None:
+    """Say now, before training, if the grader would refuse this architecture."""
+    try:
+        from autograder.capstones.validate import ValidationError, validate_model_json
+    except ImportError:
+        return
+    try:
+        text = model.to_json()
+    except Exception as err:
+        raise TrainError(
+            f"{function}()'s model cannot be written as JSON, which is how the grader receives "
+            f"it: {type(err).__name__}: {err}"
+        ) from None
+    try:
+        validate_model_json(text, what=f"{function}()'s model")
+    except ValidationError as err:
+        raise TrainError(f"the grader would refuse this model: {err}") from None
+
+
+def _describe(recipe: dict, options: dict) -> str:
+    parts = [
+        f"learning rate {options.get('learning_rate') or recipe['learning_rate']}",
+        f"batches of {recipe['batch_size']}",
+    ]
+    augmentation = {k: v for k, v in (recipe.get("augmentation") or {}).items() if v}
+    if augmentation:
+        parts.append("augmentation " + ", ".join(f"{k} {v}" for k, v in augmentation.items()))
+    if options.get("x_train") is not None:
+        parts.append(f"{len(options['x_train'])} training examples")
+    return ", ".join(parts)
+
+
+def _predict_classes(model, x) -> np.ndarray:
+    scores = np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return scores.argmax(axis=1)
+    from autograder.capstones.training import output_activation
+
+    threshold = 0.5 if output_activation(model) == "sigmoid" else 0.0
+    return (scores.reshape(-1) > threshold).astype(np.int64)
+
+
+def _vision_plots(
+    model,
+    history,
+    x_test,
+    y_test,
+    predicted,
+    out: Path,
+    prefix: str = "",
+    class_names=None,
+    title: str = "",
+) -> list[Path]:
+    from autograder.capstones import plots
+
+    written = [plots.plot_history(history, out / f"{prefix}history.png", title=title)]
+    if plots.first_conv_layer(model) is not None:
+        written.append(plots.plot_first_layer_filters(model, out / f"{prefix}filters.png"))
+        example, label = x_test[0], str(int(y_test[0]))
+        if class_names is not None:
+            label = class_names[int(y_test[0])]
+        written.append(
+            plots.plot_feature_maps(model, example, out / f"{prefix}feature_maps.png", label=label)
+        )
+    written.append(
+        plots.plot_confusion_matrix(
+            y_test,
+            predicted,
+            out / f"{prefix}confusion_matrix.png",
+            class_names=class_names,
+            title=title,
+        )
+    )
+    return written
+
+
+# ---------------------------------------------------------------------- the capstones
+
+
+def train_digits(run: _Run) -> list[Path]:
+    data = run.dataset()
+    run.seed()
+    model = run.build("build_digit_cnn", data.input_shape, data.num_classes)
+    recipe = run.recipe("digit_recipe")
+    history = run.train(model, recipe, data, "Training the digit CNN")
+    accuracy, predicted = run.test(model, data.x_test, data.y_test, "Digit CNN", "test_accuracy")
+    return _vision_plots(
+        model,
+        history,
+        data.x_test,
+        data.y_test,
+        predicted,
+        run.out,
+        title=f"Digit CNN on {data.name}: test accuracy {accuracy:.3f}",
+    )
+
+
+def train_sequences(run: _Run) -> list[Path]:
+    data = run.dataset()
+    recipe = dict(run.config.get("recipe") or FALLBACK_SEQUENCE_RECIPE)
+    written: list[Path] = []
+    scores = {}
+    for kind, function in (("cnn", "build_sequence_cnn"), ("lstm", "build_sequence_lstm")):
+        run.seed()
+        model = run.build(function, data.input_shape, data.num_classes)
+        history = run.train(model, recipe, data, f"Training the {kind.upper()}")
+        scores[kind], predicted = run.test(model, data.x_test, data.y_test, kind.upper(), kind)
+        written += _vision_plots(
+            model,
+            history,
+            data.x_test,
+            data.y_test,
+            predicted,
+            run.out,
+            prefix=f"{kind}_",
+            title=f"{kind.upper()} on MNIST-1D: test accuracy {scores[kind]:.3f}",
+        )
+    winner = max(scores, key=scores.get)
+    print(f"\nMeasured: CNN {scores['cnn']:.3f}, LSTM {scores['lstm']:.3f}: the {winner} wins.")
+    try:
+        findings = run.call("sequence_findings")
+        print(f"Your findings: {findings}")
+        if isinstance(findings, dict) and findings.get("winner") not in (None, winner):
+            print(f"  (they name {findings.get('winner')!r}; this run measured {winner!r})")
+    except TrainError as err:
+        print(f"Your findings: {err}")
+    return written
+
+
+def train_small_data(run: _Run) -> list[Path]:
+    from autograder.capstones import plots
+
+    t = run.training
+    data = run.dataset()
+    settings = {**FALLBACK_FINE_TUNE, **run.config}
+    pre_classes = [int(c) for c in settings["pretrain_classes"]]
+    new_classes = [c for c in range(data.num_classes) if c not in pre_classes]
+    shots, seed = int(settings["shots"]), run.args.seed
+    written: list[Path] = []
+
+    # the student's augment, on a few training digits
+    sample = data.x_train[:8]
+    augmented = [run.call("augment", sample, np.random.default_rng([seed, k])) for k in range(3)]
+    for out in augmented:
+        if not isinstance(out, np.ndarray) or out.shape != sample.shape:
+            raise TrainError(
+                f"augment must return an array of shape {sample.shape}, "
+                f"got {getattr(out, 'shape', type(out).__name__)}"
+            )
+    written.append(
+        plots.plot_augmentations(sample, augmented, run.out / "augment.png", labels=data.y_train)
+    )
+
+    recipe = run.recipe("small_data_recipe", require_fine_tune=True)
+    fine = recipe["fine_tune"]
+    x_pre, y_pre = t.class_subset(data.x_train, data.y_train, pre_classes)
+    val_pre = t.class_subset(data.x_val, data.y_val, pre_classes)
+    x_new, y_new = t.class_subset(data.x_train, data.y_train, new_classes)
+    x_few, y_few = t.few_shot_split(x_new, y_new, shots, seed)
+    val_new = t.class_subset(data.x_val, data.y_val, new_classes)
+    xt_new, yt_new = t.class_subset(data.x_test, data.y_test, new_classes)
+    new_names = [str(c) for c in new_classes]
+
+    run.seed()
+    model = run.build("build_small_data_model", data.input_shape, len(pre_classes))
+    pre_history = run.train(
+        model,
+        recipe,
+        data,
+        f"1. Pretraining on the digits {pre_classes}",
+        x_train=x_pre,
+        y_train=y_pre,
+        validation=val_pre,
+    )
+    run.test(model, *t.class_subset(data.x_test, data.y_test, pre_classes), "Pretrained")
+    written.append(
+        plots.plot_history(
+            pre_history,
+            run.out / "pretrain_history.png",
+            title=f"Pretraining on the digits {pre_classes}",
+        )
+    )
+    missing = t.freeze_layers(model, fine["freeze"])
+    if missing:
+        raise TrainError(f"fine_tune freezes layers the model does not have: {missing}")
+    head = t.reset_head(model, seed + 1)
+    if head in fine["freeze"]:
+        raise TrainError(f"fine_tune freezes the head {head!r}, which must be trained")
+    frozen = ", ".join(fine["freeze"]) or "nothing"
+    ft_history = run.train(
+        model,
+        recipe,
+        data,
+        f"2. Fine-tuning on {shots} examples of each of the digits {new_classes} "
+        f"(new head {head!r}, frozen: {frozen})",
+        x_train=x_few,
+        y_train=y_few,
+        validation=val_new,
+        epochs=fine["epochs"],
+        learning_rate=fine["learning_rate"],
+    )
+    tuned, predicted = run.test(model, xt_new, yt_new, "Fine-tuned", "fine_tuned_accuracy")
+    written += _vision_plots(
+        model,
+        ft_history,
+        xt_new,
+        yt_new,
+        predicted,
+        run.out,
+        prefix="fine_tuned_",
+        class_names=new_names,
+        title=f"Fine-tuned ({shots} examples per digit): {tuned:.3f}",
+    )
+
+    run.seed(2)
+    scratch_model = run.build("build_small_data_model", data.input_shape, len(pre_classes))
+    scratch_history = run.train(
+        scratch_model,
+        recipe,
+        data,
+        "3. From scratch on the same examples",
+        x_train=x_few,
+        y_train=y_few,
+        validation=val_new,
+        epochs=max(int(recipe["epochs"]), int(fine["epochs"])),
+    )
+    scratch, predicted = run.test(scratch_model, xt_new, yt_new, "From scratch")
+    written.append(
+        plots.plot_history(
+            scratch_history,
+            run.out / "scratch_history.png",
+            title=f"From scratch ({shots} examples per digit): {scratch:.3f}",
+        )
+    )
+    verdict = "beats" if tuned > scratch else "does NOT beat"
+    print(f"\nFine-tuning {verdict} training from scratch: {tuned:.3f} vs {scratch:.3f}")
+    return written
+
+
+def train_sentiment(run: _Run) -> list[Path]:
+    from autograder.capstones import plots
+
+    data = run.dataset()
+    run.seed()
+    model = run.build("build_sentiment_model", data.meta["vocab_size"], data.meta["maxlen"])
+    recipe = run.recipe("sentiment_recipe", allow_augmentation=False)
+    history = run.train(model, recipe, data, "Training the sentiment model")
+    accuracy, predicted = run.test(model, data.x_test, data.y_test, "Sentiment", "test_accuracy")
+    title = f"Embedding + LSTM on IMDB: test accuracy {accuracy:.3f}"
+    return [
+        plots.plot_history(history, run.out / "history.png", title=title),
+        plots.plot_confusion_matrix(
+            data.y_test,
+            predicted,
+            run.out / "confusion_matrix.png",
+            class_names=["negative", "positive"],
+            title=title,
+        ),
+    ]
+
+
+TRAINERS = {
+    "capstone_digits": train_digits,
+    "capstone_sequences": train_sequences,
+    "capstone_small_data": train_small_data,
+    "capstone_sentiment": train_sentiment,
+}
