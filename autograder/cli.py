@@ -9,7 +9,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.catalog import EXERCISES, TOPICS, TOTAL_POINTS
+from autograder.catalog import (
+    CAPSTONE_POINTS,
+    CAPSTONE_TOPICS,
+    CAPSTONES,
+    EXERCISES,
+    TOPICS,
+    TOTAL_POINTS,
+)
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
@@ -160,11 +167,16 @@ def _grade_batch(args: argparse.Namespace, console: Console) -> int:
 
 
 def points_markdown() -> str:
-    """The points table as Markdown (the README's copy is checked against this)."""
+    """The points tables as Markdown (the README's copy is checked against this)."""
     rows = ["| exercise | function | topic | points |", "| --- | --- | --- | ---: |"]
     for e in EXERCISES:
         rows.append(f"| {e.number} | `{e.name}` | {TOPICS[e.module]} | {e.points} |")
     rows.append(f"| | **total** | | **{TOTAL_POINTS}** |")
+    rows += ["", "Capstones (Keras; graded by `deepgrade grade-capstones`):", ""]
+    rows += ["| capstone | function | topic | points |", "| --- | --- | --- | ---: |"]
+    for e in CAPSTONES:
+        rows.append(f"| {e.number} | `{e.name}` | {CAPSTONE_TOPICS[e.module]} | {e.points} |")
+    rows.append(f"| | **total** | | **{CAPSTONE_POINTS}** |")
     return "\n".join(rows)
 
 
