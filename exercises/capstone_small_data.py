@@ -18,7 +18,8 @@ The experiment, on the 8x8 digits (``datasets.load("digits")``), as the grader r
    your recipe names in ``fine_tune["freeze"]`` are frozen (their weights stay as
    pretrained), and the rest trains with ``fine_tune``'s epochs and learning rate;
 3. *from scratch*: the same architecture, freshly initialised, trained on the same 25
-   images with your recipe's optimizer, learning rate and augmentation.
+   images exactly as the fine-tuning is (your optimizer and augmentation, ``fine_tune``'s
+   epochs and learning rate): only the starting weights differ.
 
 Both are scored on the test images of the digits 5-9. Fine-tuning should win: the
 pretrained convolutions already detect strokes and curves, which are much the same for
@@ -126,15 +127,15 @@ def small_data_recipe() -> dict:
          "fine_tune": {"freeze": [...], "epochs": ..., "learning_rate": ...}}
 
     - ``optimizer``, ``learning_rate``, ``epochs``, ``batch_size``: pretraining on the
-      digits 0-4, as in capstone 1 (also the from-scratch baseline's optimizer and
-      learning rate).
+      digits 0-4, as in capstone 1 (the optimizer and batch size are also used for
+      fine-tuning and for the from-scratch baseline).
     - ``augmentation``: the trainer perturbs every training batch on the fly with random
       shifts of up to ``shift`` pixels (0..3) and rotations of up to ``rotate`` degrees
       (0..30), as your ``augment`` does (the trainer uses its own implementation; it
       never runs yours). No flips: see ``augment``.
     - ``fine_tune``: ``freeze`` lists the layer names whose pretrained weights stay
       fixed; ``epochs`` and ``learning_rate`` are for training the rest on the 25 new
-      examples.
+      examples (and for the from-scratch baseline on the same examples).
 
     What to freeze is the real question. Freeze everything but the head and the new
     digits must be told apart by features learned for the old ones (on these 8x8 digits

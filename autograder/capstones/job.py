@@ -165,13 +165,13 @@ def run_fine_tune(run: dict, data, spec: dict) -> dict:
     fine_tuned = training.evaluate(model, xt_new, yt_new)
 
     # the baseline: the same architecture from a fresh start (nothing frozen), trained on
-    # the same few examples for as many epochs as the fine-tuning, with the recipe's
-    # optimizer, learning rate and augmentation: the only difference that matters is the
-    # pretrained starting point
+    # the same few examples with the fine-tuning's optimizer, learning rate, epochs and
+    # augmentation: the only difference is the pretrained starting point
     scratch_model = rebuild(run["model"], input_shape=data.input_shape, max_params=params)
     scratch_history = training.train(
         scratch_model, recipe, data, seed=seed + 2, epochs_cap=cap, epochs=ft_epochs,
-        x_train=x_few, y_train=y_few, validation=(xv_new, yv_new),
+        learning_rate=fine["learning_rate"], x_train=x_few, y_train=y_few,
+        validation=(xv_new, yv_new),
     )  # fmt: skip
     scratch = training.evaluate(scratch_model, xt_new, yt_new)
     return {
