@@ -13,32 +13,11 @@ import numpy as np
 import pytest
 
 from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
+from autograder.slides import HORIZONTAL_EDGE_OUT, RELU_EDGES
 
-# The slides' horizontal-edge map (7x7 image * [[-1,-1,-1],[2,2,2],[-1,-1,-1]]) ...
-EDGES = np.array(
-    [
-        [0, 1, 3, 1, 0],
-        [1, 1, 1, 3, 3],
-        [0, 0, -2, -4, -4],
-        [1, 1, 1, 3, 3],
-        [0, 1, 3, 1, 0],
-    ],
-    dtype=np.float64,
-)
-# ... and the slides' "output image after ReLU": the negative third row becomes zeros.
-EDGES_AFTER_RELU = np.array(
-    [
-        [0, 1, 3, 1, 0],
-        [1, 1, 1, 3, 3],
-        [0, 0, 0, 0, 0],
-        [1, 1, 1, 3, 3],
-        [0, 1, 3, 1, 0],
-    ],
-    dtype=np.float64,
-)
-# Read-only, so that no test can change them for the tests after it.
-for _constant in (EDGES, EDGES_AFTER_RELU):
-    _constant.flags.writeable = False
+# The slides' horizontal-edge map (7x7 image * [[-1,-1,-1],[2,2,2],[-1,-1,-1]]) is
+# HORIZONTAL_EDGE_OUT, and their "output image after ReLU" of it (the negative third row
+# becomes zeros) is RELU_EDGES.
 
 
 def no_warnings(fn, *args, **kwargs):
@@ -59,21 +38,23 @@ def no_warnings(fn, *args, **kwargs):
 
 @pytest.mark.exercise("relu")
 def test_relu_slide_edge_map(impl):
-    got = impl.relu(EDGES)
-    check_array(got, EDGES_AFTER_RELU, what="relu(the slides' edge map)")
+    got = impl.relu(HORIZONTAL_EDGE_OUT)
+    check_array(got, RELU_EDGES, what="relu(the slides' edge map)")
 
 
 @pytest.mark.exercise("relu")
 def test_relu_int_input_gives_float(impl):
-    got = impl.relu(EDGES.astype(np.int64))
-    check_array(got, EDGES_AFTER_RELU, what="relu(integer edge map)")
+    got = impl.relu(HORIZONTAL_EDGE_OUT.astype(np.int64))
+    check_array(got, RELU_EDGES, what="relu(integer edge map)")
     assert got.dtype == np.float64, f"relu should return float64, got {got.dtype}"
 
 
 @pytest.mark.exercise("relu")
 def test_relu_leaves_a_float_input_unchanged(impl):
-    got = check_inputs_unchanged(impl, "relu", np.array(EDGES, dtype=float), names=("x",))
-    check_array(got, EDGES_AFTER_RELU, what="relu(the slides' edge map)")
+    got = check_inputs_unchanged(
+        impl, "relu", np.array(HORIZONTAL_EDGE_OUT, dtype=float), names=("x",)
+    )
+    check_array(got, RELU_EDGES, what="relu(the slides' edge map)")
 
 
 @pytest.mark.exercise("relu")

@@ -14,32 +14,11 @@ import numpy as np
 import pytest
 
 from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
+from autograder.slides import RELU_EDGES, SLIDE_IMAGE
 
-# The slides' 7x7 input image (single channel).
-IMAGE = np.array(
-    [
-        [0, 0, 0, 0, 0, 0, 0],
-        [0, 0, 1, 1, 1, 0, 0],
-        [0, 1, 1, 1, 1, 1, 0],
-        [0, 1, 1, 1, 0, 0, 0],
-        [0, 1, 1, 1, 1, 1, 0],
-        [0, 0, 1, 1, 1, 0, 0],
-        [0, 0, 0, 0, 0, 0, 0],
-    ],
-    dtype=np.float64,
-)
-# The slides' horizontal-edge map after ReLU, input of the 2x2 max pooling ...
-AFTER_RELU = np.array(
-    [
-        [0, 1, 3, 1, 0],
-        [1, 1, 1, 3, 3],
-        [0, 0, 0, 0, 0],
-        [1, 1, 1, 3, 3],
-        [0, 1, 3, 1, 0],
-    ],
-    dtype=np.float64,
-)
-# ... whose output is [[1, 3], [1, 3]]. Where each window's (first) maximum sits:
+# Not on the slides: the slides' horizontal-edge map after ReLU (RELU_EDGES) is the input of
+# their 2x2 max pooling, whose output is [[1, 3], [1, 3]]; here is where each window's (first)
+# maximum sits, carrying that window's dout (10, 20, 30, 40).
 POOL_ROUTED = np.array(
     [
         [0, 10, 20, 0, 0],
@@ -58,7 +37,7 @@ def read_only(*arrays: np.ndarray) -> None:
         a.flags.writeable = False
 
 
-read_only(IMAGE, AFTER_RELU, POOL_ROUTED)
+read_only(POOL_ROUTED)
 
 
 def direct_conv(x: np.ndarray, kernels: np.ndarray, pads, stride: int) -> np.ndarray:
@@ -295,7 +274,7 @@ def test_softmax_cross_entropy_gradient_matches_numerical_gradient(impl):
 def test_conv_layer_backward_slide_image_box_filter(impl):
     # The slides' 7x7 image and 3x3 all-ones filter; dout all ones on the 5x5 output.
     dx, dk, db = impl.conv_layer_backward(
-        np.ones((5, 5, 1)), IMAGE[:, :, None], np.ones((3, 3, 1, 1))
+        np.ones((5, 5, 1)), SLIDE_IMAGE[:, :, None], np.ones((3, 3, 1, 1))
     )
     coverage = np.array([1.0, 2.0, 3.0, 3.0, 3.0, 2.0, 1.0])  # windows covering each row/col
     check_array(dx, np.outer(coverage, coverage)[:, :, None], what="dx (sum over the windows)")
@@ -378,7 +357,7 @@ def test_conv_layer_backward_leaves_its_inputs_unchanged(impl):
 
 @pytest.mark.exercise("max_pool2d_backward")
 def test_max_pool2d_backward_slide_relu_map(impl):
-    got = impl.max_pool2d_backward(np.array([[10.0, 20.0], [30.0, 40.0]]), AFTER_RELU)
+    got = impl.max_pool2d_backward(np.array([[10.0, 20.0], [30.0, 40.0]]), RELU_EDGES)
     check_array(
         got, POOL_ROUTED, what="max_pool2d_backward on the slides' map (ties: first maximum)"
     )
@@ -432,7 +411,7 @@ def test_max_pool2d_backward_rectangular_window_and_stride(impl):
 def test_max_pool2d_backward_leaves_its_inputs_unchanged(impl):
     dout = np.array([[10.0, 20.0], [30.0, 40.0]])
     got = check_inputs_unchanged(
-        impl, "max_pool2d_backward", dout, np.array(AFTER_RELU, dtype=float), names=("dout", "x")
+        impl, "max_pool2d_backward", dout, np.array(RELU_EDGES, dtype=float), names=("dout", "x")
     )
     check_array(got, POOL_ROUTED, what="max_pool2d_backward on the slides' map")
 
@@ -440,7 +419,7 @@ def test_max_pool2d_backward_leaves_its_inputs_unchanged(impl):
 @pytest.mark.exercise("max_pool2d_backward")
 def test_max_pool2d_backward_channels_and_batch(impl):
     # Two examples, two channels: channel 1 is the negated channel 0, so its maxima differ.
-    x = np.stack([AFTER_RELU, -AFTER_RELU], axis=-1)[None].repeat(2, axis=0)
+    x = np.stack([RELU_EDGES, -RELU_EDGES], axis=-1)[None].repeat(2, axis=0)
     dout = np.ones((2, 2, 2, 2))
     got = impl.max_pool2d_backward(dout, x)
     assert np.shape(got) == x.shape, f"dx must have x's shape {x.shape}, got {np.shape(got)}"

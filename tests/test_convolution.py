@@ -1,7 +1,8 @@
 """Public tests for topic 1 (convolution): the slides' worked examples and the size rules.
 
-Run them with ``pytest tests/test_convolution.py``. Every expected array below is copied
-from the slides (their final frames) or worked out by hand on a small input.
+Run them with ``pytest tests/test_convolution.py``. The slides' worked examples come from
+``autograder.slides`` (copied from their final frames); every other expected array below is
+worked out by hand on a small input.
 """
 
 from __future__ import annotations
@@ -10,58 +11,22 @@ import numpy as np
 import pytest
 
 from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
-
-# ---------------------------------------------------------------- the slides' data
-
-SLIDE_IMAGE = np.array(
-    [
-        [0, 0, 0, 0, 0, 0, 0],
-        [0, 0, 1, 1, 1, 0, 0],
-        [0, 1, 1, 1, 1, 1, 0],
-        [0, 1, 1, 1, 0, 0, 0],
-        [0, 1, 1, 1, 1, 1, 0],
-        [0, 0, 1, 1, 1, 0, 0],
-        [0, 0, 0, 0, 0, 0, 0],
-    ],
-    dtype=np.float64,
+from autograder.slides import (
+    BOX_BLUR,
+    BOX_BLUR_OUT,
+    HORIZONTAL_EDGE,
+    HORIZONTAL_EDGE_OUT,
+    IDENTITY,
+    IDENTITY_OUT,
+    LAPLACIAN,
+    ONES,
+    ONES_OUT,
+    SLIDE_IMAGE,
+    SLIDE_IMAGE_PADDED,
 )
 
-IDENTITY = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64)
-ONES = np.ones((3, 3))
-HORIZONTAL_EDGE = np.array([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], dtype=np.float64)
-LAPLACIAN = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=np.float64)
+# ---------------------------------------------------------------- the slides' filters, with outputs
 
-# The slides' outputs of a 3x3 filter on SLIDE_IMAGE (no padding: 5x5).
-IDENTITY_OUT = np.array(
-    [
-        [0, 1, 1, 1, 0],
-        [1, 1, 1, 1, 1],
-        [1, 1, 1, 0, 0],
-        [1, 1, 1, 1, 1],
-        [0, 1, 1, 1, 0],
-    ],
-    dtype=np.float64,
-)
-ONES_OUT = np.array(
-    [
-        [3, 5, 6, 5, 3],
-        [5, 8, 8, 6, 3],
-        [6, 9, 8, 7, 4],
-        [5, 8, 8, 6, 3],
-        [3, 5, 6, 5, 3],
-    ],
-    dtype=np.float64,
-)
-HORIZONTAL_EDGE_OUT = np.array(
-    [
-        [0, 1, 3, 1, 0],
-        [1, 1, 1, 3, 3],
-        [0, 0, -2, -4, -4],
-        [1, 1, 1, 3, 3],
-        [0, 1, 3, 1, 0],
-    ],
-    dtype=np.float64,
-)
 # Not on the slides (they show the filter only); worked out by hand from SLIDE_IMAGE.
 LAPLACIAN_OUT = np.array(
     [
@@ -74,35 +39,14 @@ LAPLACIAN_OUT = np.array(
     dtype=np.float64,
 )
 
-# The slides' 7x7 image padded with one zero on every side.
-SLIDE_IMAGE_PADDED = np.array(
-    [
-        [0, 0, 0, 0, 0, 0, 0, 0, 0],
-        [0, 0, 0, 0, 0, 0, 0, 0, 0],
-        [0, 0, 0, 1, 1, 1, 0, 0, 0],
-        [0, 0, 1, 1, 1, 1, 1, 0, 0],
-        [0, 0, 1, 1, 1, 0, 0, 0, 0],
-        [0, 0, 1, 1, 1, 1, 1, 0, 0],
-        [0, 0, 0, 1, 1, 1, 0, 0, 0],
-        [0, 0, 0, 0, 0, 0, 0, 0, 0],
-        [0, 0, 0, 0, 0, 0, 0, 0, 0],
-    ],
-    dtype=np.float64,
-)
-
 SLIDE_FILTERS = {
     "identity": (IDENTITY, IDENTITY_OUT),
-    "box_blur": (ONES / 9, ONES_OUT / 9),
+    "box_blur": (BOX_BLUR, BOX_BLUR_OUT),
     "horizontal_edge": (HORIZONTAL_EDGE, HORIZONTAL_EDGE_OUT),
     "laplacian": (LAPLACIAN, LAPLACIAN_OUT),
 }
-# Read-only, so that no test can change them for the tests after it.
-for _constant in (
-    SLIDE_IMAGE, IDENTITY, ONES, HORIZONTAL_EDGE, LAPLACIAN, IDENTITY_OUT, ONES_OUT,
-    HORIZONTAL_EDGE_OUT, LAPLACIAN_OUT, SLIDE_IMAGE_PADDED,
-    *(a for pair in SLIDE_FILTERS.values() for a in pair),
-):  # fmt: skip
-    _constant.flags.writeable = False
+# Read-only, so that no test can change it for the tests after it (the slides' are already).
+LAPLACIAN_OUT.flags.writeable = False
 
 # ---------------------------------------------------------------- helpers of the tests
 
@@ -431,13 +375,13 @@ def test_conv2d_leaves_its_inputs_unchanged(impl):
 
 def _slide_kernels() -> np.ndarray:
     """The slides' three filters as a (3, 3, 1, 3) kernel stack: box blur, edge, Laplacian."""
-    return np.stack([ONES / 9, HORIZONTAL_EDGE, LAPLACIAN], axis=-1)[:, :, np.newaxis, :]
+    return np.stack([BOX_BLUR, HORIZONTAL_EDGE, LAPLACIAN], axis=-1)[:, :, np.newaxis, :]
 
 
 @pytest.mark.exercise("conv_layer")
 def test_conv_layer_slide_three_filters(impl):
     got = impl.conv_layer(SLIDE_IMAGE[:, :, np.newaxis], _slide_kernels(), np.zeros(3))
-    expected = np.stack([ONES_OUT / 9, HORIZONTAL_EDGE_OUT, LAPLACIAN_OUT], axis=-1)
+    expected = np.stack([BOX_BLUR_OUT, HORIZONTAL_EDGE_OUT, LAPLACIAN_OUT], axis=-1)
     check_array(
         got,
         expected,
@@ -451,7 +395,7 @@ def test_conv_layer_adds_one_bias_per_filter(impl):
     bias = np.array([1.0, -1.0, 0.5])
     got = impl.conv_layer(SLIDE_IMAGE[:, :, np.newaxis], _slide_kernels(), bias)
     expected = np.stack(
-        [ONES_OUT / 9 + 1.0, HORIZONTAL_EDGE_OUT - 1.0, LAPLACIAN_OUT + 0.5], axis=-1
+        [BOX_BLUR_OUT + 1.0, HORIZONTAL_EDGE_OUT - 1.0, LAPLACIAN_OUT + 0.5], axis=-1
     )
     check_array(got, expected, what="conv_layer(slide image, slide filters, bias [1, -1, 0.5])")
 

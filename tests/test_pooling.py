@@ -1,7 +1,8 @@
 """Public tests for topic 2 (pooling): the slides' max-pooling example and receptive field.
 
-Run them with ``pytest tests/test_pooling.py``. Expected values are copied from the slides
-(their final frames) or worked out by hand on small inputs.
+Run them with ``pytest tests/test_pooling.py``. The slides' example comes from
+``autograder.slides`` (copied from their final frames); other expected values are worked
+out by hand on small inputs.
 """
 
 from __future__ import annotations
@@ -10,25 +11,14 @@ import numpy as np
 import pytest
 
 from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
+from autograder.slides import RELU_EDGES, RELU_EDGES_POOLED
 
-# The slides: the horizontal-edge filter's output on the 7x7 image, after ReLU.
-RELU_EDGES = np.array(
-    [
-        [0, 1, 3, 1, 0],
-        [1, 1, 1, 3, 3],
-        [0, 0, 0, 0, 0],
-        [1, 1, 1, 3, 3],
-        [0, 1, 3, 1, 0],
-    ],
-    dtype=np.float64,
-)
-# The slides: "Output after max pooling" (2x2 windows, stride 2).
-RELU_EDGES_POOLED = np.array([[1, 3], [1, 3]], dtype=np.float64)
+# The slides: RELU_EDGES is the horizontal-edge filter's output on the 7x7 image after ReLU,
+# RELU_EDGES_POOLED their "Output after max pooling" of it (2x2 windows, stride 2).
 
 GRID = np.arange(25, dtype=np.float64).reshape(5, 5)  # GRID[i, j] = 5 i + j
-# Read-only, so that no test can change them for the tests after it.
-for _constant in (RELU_EDGES, RELU_EDGES_POOLED, GRID):
-    _constant.flags.writeable = False
+# Read-only, so that no test can change it for the tests after it (the slides' are already).
+GRID.flags.writeable = False
 
 
 def direct_pool(x: np.ndarray, size, stride) -> np.ndarray:
