@@ -21,11 +21,25 @@ The experiment, on the 8x8 digits (``datasets.load("digits")``), as the grader r
    images exactly as the fine-tuning is (your optimizer and augmentation, ``fine_tune``'s
    epochs and learning rate): only the starting weights differ.
 
-Both are scored on the test images of the digits 5-9. Fine-tuning should win: the
-pretrained convolutions already detect strokes and curves, which are much the same for
-every digit, so the few new examples only need to teach which combination means "7".
-On digits this easy the margin is modest (a few points of accuracy): augmentation alone
-already takes training from scratch a long way, which is the other half of the lesson.
+Steps 2 and 3 are repeated on 3 draws of the 25 examples (one pretraining); both are
+scored on the test images of the digits 5-9, averaged over the draws (one draw of 5
+images per digit is too noisy to judge by). **What is checked**: that fine-tuning is at
+least as good as training from scratch, within a tolerance of 0.15 (fine-tuned mean >=
+scratch mean - 0.15), not that it wins.
+
+**Why not "beats"**: measured with this reference (5 seeds, 3 draws each), fine-tuning
+and scratch tie on these 8x8 digits: the mean difference per seed was +0.065, -0.007,
+-0.050, +0.039, +0.034 (fine-tuned 0.84, scratch 0.83 on average); through the
+grader, seeds 0-2: -0.026, +0.056, -0.007. Features learned for the digits 0-4 transfer
+poorly to 5-9 at this size: a new head on frozen features reaches only 0.31-0.49
+against 0.62-0.91 from scratch, and that recipe fails the check. Other set-ups were
+measured and none won reliably: pretraining on 0-7 and fine-tuning on 8-9 (scratch is
+already near 1.0 on two classes), 1-3 examples per digit, and a short, equal budget for
+both (2 examples per digit, 20 epochs: fine-tuning won on 10 seeds of 10 in one
+experiment, then lost by 0.10 on other draws of the examples). Fine-tuning pays when
+the pretrained features are general (the slides' "pre-trained neural net on a similar
+task", trained on far more data than five 8x8 digits); augmentation alone already takes
+training from scratch a long way, which is the other half of the lesson.
 
 Run the experiment yourself with ``deepgrade train small_data``.
 """
@@ -191,7 +205,9 @@ def small_data_recipe() -> dict:
     initialization"), which a small learning rate keeps close to what they learned.
     Measure both (``deepgrade train small_data`` prints fine-tuned vs from scratch). With
     25 images and a batch of ``batch_size``, one epoch is only ``ceil(25 / batch_size)``
-    steps: count the steps when you choose the fine-tuning epochs.
+    steps: count the steps when you choose the fine-tuning epochs. The grader checks
+    that fine-tuning holds up against scratch (within 0.15, mean over 3 draws); freezing
+    everything but the head does not.
     """
     ### BEGIN SOLUTION
     return {

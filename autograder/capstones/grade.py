@@ -616,7 +616,9 @@ class _Grading:
                 layers=layer_names(json.loads(model)),
             )
         else:
-            checks.append(Check("small_data_recipe", "fine-tuning beats scratch", 0.0, "no model"))
+            checks.append(
+                Check("small_data_recipe", "fine-tuning holds up against scratch", 0.0, "no model")
+            )
         if model is None or recipe is None:
             if model is not None:
                 checks.append(
@@ -635,12 +637,15 @@ class _Grading:
             "recipe": recipe,
             "pretrain_classes": entry["pretrain_classes"],
             "shots": entry["shots"],
+            "draws": entry.get("draws", 1),
         }
         job = self.job(name, [run])
         result, error = _run_result(job, "small_data")
         if error:
             checks.append(Check("build_small_data_model", "fine-tuned accuracy", 0.0, error))
-            checks.append(Check("small_data_recipe", "fine-tuning beats scratch", 0.0, error))
+            checks.append(
+                Check("small_data_recipe", "fine-tuning holds up against scratch", 0.0, error)
+            )
             return checks
         tuned, scratch = result["fine_tuned_accuracy"], result["scratch_accuracy"]
         self.measurements[name] = {"fine_tuned_accuracy": tuned, "scratch_accuracy": scratch}
@@ -653,17 +658,26 @@ class _Grading:
                 "accuracy after fine-tuning",
             )
         )
-        beats = tuned > scratch + entry.get("beat_margin", 0.0)
+        # not "beats": on the 8x8 digits fine-tuning only ties scratch on average (see
+        # thresholds.json, "fine_tune_check"); what is checked is that it holds up, mean
+        # over the draws, within the tolerance, which a head-only recipe misses by far
+        tolerance = entry["tie_tolerance"]
+        holds = tuned >= scratch - tolerance
+        draws = entry.get("draws", 1)
         text = (
             f"fine-tuned {tuned:.3f} vs from scratch {scratch:.3f} on the same "
             f"{entry['shots']} examples per class"
+            + (f" (mean over {draws} draws of the examples)" if draws > 1 else "")
         )
         checks.append(
             Check(
                 "small_data_recipe",
-                "fine-tuning beats scratch",
-                1.0 if beats else 0.0,
-                "" if beats else f"fine-tuning does not beat training from scratch: {text}",
+                "fine-tuning holds up against scratch",
+                1.0 if holds else 0.0,
+                ""
+                if holds
+                else f"fine-tuning falls behind training from scratch by more than "
+                f"{tolerance:.2f}: {text}",
             )
         )
         self.notes.append(f"capstone_small_data: {text}")

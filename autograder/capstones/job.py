@@ -17,7 +17,8 @@ is a JSON file written by the grader::
 accuracy on the test split) or ``"fine_tune"`` (pretrain on ``pretrain_classes``,
 fine-tune a new head on ``shots`` examples per class of the other classes with the
 recipe's ``fine_tune`` entry, and train the same architecture from scratch on the same
-examples, for comparison). Each model is validated again here (the same whitelist as
+examples, for comparison; repeated on ``draws`` few-shot draws, one pretraining).
+Each model is validated again here (the same whitelist as
 the grader) and rebuilt with Keras's safe-mode deserializer: no Lambda, no custom
 objects, no ``module`` outside Keras is ever imported. The only code that runs is
 this package's, Keras's and the data loaders'.
@@ -30,6 +31,7 @@ writes its chatter, go to a log file that is not part of any report).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -107,8 +109,10 @@ def run_classify(run: dict, data, spec: dict) -> dict:
 
 
 def run_fine_tune(run: dict, data, spec: dict) -> dict:
-    """Pretrain on some classes, fine-tune a new head on few examples of the others, and
-    train from scratch on the same few examples; accuracies on the others' test rows."""
+    """Pretrain on some classes once, then for each of ``draws`` few-shot draws of the
+    other classes fine-tune the pretrained model (a new head) and train the same
+    architecture from scratch on the same examples; accuracies on the others' test rows,
+    per draw and averaged over the draws."""
     started = time.monotonic()
     seed = int(spec["seed"])
     recipe = run["recipe"]
@@ -118,13 +122,15 @@ def run_fine_tune(run: dict, data, spec: dict) -> dict:
     if len(new_classes) != len(pre_classes):
         raise JobError("pretraining and fine-tuning need the same number of classes")
     shots = int(run.get("shots", 10))
+    draws = int(run.get("draws", 1))
+    if not 1 <= draws <= 10:
+        raise JobError(f"draws must be 1..10, got {draws}")
     cap = spec.get("epochs_cap")
     params = spec.get("max_params")
 
     x_pre, y_pre = training.class_subset(data.x_train, data.y_train, pre_classes)
     xv_pre, yv_pre = training.class_subset(data.x_val, data.y_val, pre_classes)
     x_new, y_new = training.class_subset(data.x_train, data.y_train, new_classes)
-    x_few, y_few = training.few_shot_split(x_new, y_new, shots, seed)
     xv_new, yv_new = training.class_subset(data.x_val, data.y_val, new_classes)
     xt_new, yt_new = training.class_subset(data.x_test, data.y_test, new_classes)
 
@@ -143,46 +149,71 @@ def run_fine_tune(run: dict, data, spec: dict) -> dict:
     pre_test = training.evaluate(
         model, *training.class_subset(data.x_test, data.y_test, pre_classes)
     )
+    pretrained = model.get_weights()
     missing = training.freeze_layers(model, fine["freeze"])
     if missing:
         raise JobError(f"fine_tune freezes layers the model does not have: {missing}")
-    head = training.reset_head(model, seed + 1)
-    if head in fine["freeze"]:
-        raise JobError(f"fine_tune freezes the head {head!r}, which must be trained")
     ft_epochs = int(fine["epochs"])
-    ft_history = training.train(
-        model,
-        recipe,
-        data,
-        seed=seed + 1,
-        epochs_cap=cap,
-        epochs=ft_epochs,
-        learning_rate=fine["learning_rate"],
-        x_train=x_few,
-        y_train=y_few,
-        validation=(xv_new, yv_new),
-    )
-    fine_tuned = training.evaluate(model, xt_new, yt_new)
+    tuned_acc, scratch_acc, finite = [], [], True
+    ft_history = scratch_history = {}
+    for draw in range(draws):
+        # draw 0 uses the job's seed itself; each draw has its own examples and seeds,
+        # shared by the fine-tuned and the from-scratch model
+        draw_seed = seed + 1000 * draw
+        x_few, y_few = training.few_shot_split(x_new, y_new, shots, draw_seed)
+        if draw:
+            # a fresh Keras session per draw: the previous draw's models and compiled
+            # functions would otherwise stay in memory (about 20 MB a draw)
+            del model
+            training._keras().backend.clear_session()
+            gc.collect()
+            model = rebuild(run["model"], input_shape=data.input_shape, max_params=params)
+            model.set_weights(pretrained)
+            training.freeze_layers(model, fine["freeze"])
+        head = training.reset_head(model, draw_seed + 1)
+        if head in fine["freeze"]:
+            raise JobError(f"fine_tune freezes the head {head!r}, which must be trained")
+        ft_history = training.train(
+            model,
+            recipe,
+            data,
+            seed=draw_seed + 1,
+            epochs_cap=cap,
+            epochs=ft_epochs,
+            learning_rate=fine["learning_rate"],
+            x_train=x_few,
+            y_train=y_few,
+            validation=(xv_new, yv_new),
+        )
+        fine_tuned = training.evaluate(model, xt_new, yt_new)
+        finite = finite and fine_tuned["finite"]
+        tuned_acc.append(fine_tuned["accuracy"])
 
-    # the baseline: the same architecture from a fresh start (nothing frozen), trained on
-    # the same few examples with the fine-tuning's optimizer, learning rate, epochs and
-    # augmentation: the only difference is the pretrained starting point
-    scratch_model = rebuild(run["model"], input_shape=data.input_shape, max_params=params)
-    scratch_history = training.train(
-        scratch_model, recipe, data, seed=seed + 2, epochs_cap=cap, epochs=ft_epochs,
-        learning_rate=fine["learning_rate"], x_train=x_few, y_train=y_few,
-        validation=(xv_new, yv_new),
-    )  # fmt: skip
-    scratch = training.evaluate(scratch_model, xt_new, yt_new)
+        # the baseline: the same architecture from a fresh start (nothing frozen), trained
+        # on the same few examples with the fine-tuning's optimizer, learning rate, epochs
+        # and augmentation: the only difference is the pretrained starting point
+        scratch_model = rebuild(run["model"], input_shape=data.input_shape, max_params=params)
+        scratch_history = training.train(
+            scratch_model, recipe, data, seed=draw_seed + 2, epochs_cap=cap, epochs=ft_epochs,
+            learning_rate=fine["learning_rate"], x_train=x_few, y_train=y_few,
+            validation=(xv_new, yv_new),
+        )  # fmt: skip
+        scratch_acc.append(training.evaluate(scratch_model, xt_new, yt_new)["accuracy"])
+        params_count = int(model.count_params())
+        del scratch_model
     return {
-        "fine_tuned_accuracy": fine_tuned["accuracy"],
-        "scratch_accuracy": scratch["accuracy"],
+        "fine_tuned_accuracy": sum(tuned_acc) / draws,
+        "scratch_accuracy": sum(scratch_acc) / draws,
+        "fine_tuned_per_draw": tuned_acc,
+        "scratch_per_draw": scratch_acc,
         "pretrain_accuracy": pre_test["accuracy"],
-        "finite": fine_tuned["finite"],
+        "finite": finite,
         "head": head,
         "shots": shots,
+        "draws": draws,
         "pretrain_classes": pre_classes,
-        "params": int(model.count_params()),
+        "params": params_count,
+        # the curves of the last draw
         "history": {"pretrain": pre_history, "fine_tune": ft_history, "scratch": scratch_history},
         "seconds": round(time.monotonic() - started, 3),
     }
