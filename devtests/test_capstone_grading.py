@@ -293,8 +293,8 @@ def test_the_small_data_reference_augments_and_fine_tunes(tf):
     build = _row(outcome.report, "build_small_data_model")
     assert build["score"] == build["max_score"], build["failures"]
     measured = outcome.measurements["capstone_small_data"]
-    tolerance = thresholds.load()["capstone_small_data"]["tie_tolerance"]
-    assert measured["fine_tuned_accuracy"] >= measured["scratch_accuracy"] - tolerance, measured
+    margin = thresholds.load()["capstone_small_data"]["beat_margin"]
+    assert measured["fine_tuned_accuracy"] > measured["scratch_accuracy"] + margin, measured
     assert _row(outcome.report, "small_data_recipe")["score"] == 3
 
 
@@ -304,10 +304,10 @@ def test_freezing_everything_but_the_head_loses_the_fine_tuning_points(tf):
     outcome = grade_capstones(CORPUS / "head_only_fine_tune", capstones=["small_data"])
     recipe = _row(outcome.report, "small_data_recipe")
     assert recipe["score"] < recipe["max_score"]
-    assert any("falls behind training from scratch" in f for f in recipe["failures"]), recipe
+    assert any("does not beat training from scratch" in f for f in recipe["failures"]), recipe
     measured = outcome.measurements["capstone_small_data"]
-    tolerance = thresholds.load()["capstone_small_data"]["tie_tolerance"]
-    assert measured["fine_tuned_accuracy"] < measured["scratch_accuracy"] - tolerance, measured
+    # frozen convolutions do not merely miss the margin: they lose to scratch
+    assert measured["fine_tuned_accuracy"] < measured["scratch_accuracy"], measured
 
 
 @pytest.mark.tf

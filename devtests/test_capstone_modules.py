@@ -24,7 +24,7 @@ BUILDS = [
     ("capstone_digits", "build_digit_cnn", ((28, 28, 1), 10), (28, 28, 1), (10,)),
     ("capstone_sequences", "build_sequence_cnn", ((40, 1), 10), (40, 1), (10,)),
     ("capstone_sequences", "build_sequence_lstm", ((40, 1), 10), (40, 1), (10,)),
-    ("capstone_small_data", "build_small_data_model", ((8, 8, 1), 5), (8, 8, 1), (5,)),
+    ("capstone_small_data", "build_small_data_model", ((40, 1), 5), (40, 1), (5,)),
     ("capstone_sentiment", "build_sentiment_model", (1000, 50), (50,), (1,)),
 ]
 RECIPES = [
@@ -88,14 +88,16 @@ def test_reference_recipes_are_valid(keras, module, function, rules):
     recipe = getattr(reference(module, keras), function)()
     layers = None
     if module == "capstone_small_data":
-        model = reference(module, keras).build_small_data_model((8, 8, 1), 5)
+        model = reference(module, keras).build_small_data_model((40, 1), 5)
         layers = layer_names(validate_model_json(model.to_json()))
     clean = validate_recipe(recipe, what=function, layers=layers, **rules)
     assert clean["epochs"] >= 1
     if module == "capstone_small_data":
         assert set(recipe["fine_tune"]["freeze"]) <= set(layers)
         assert recipe["fine_tune"]["learning_rate"] <= recipe["learning_rate"]
-        assert recipe["augmentation"]["shift"] >= 1 and recipe["augmentation"]["rotate"] > 0
+        # the fine-tuning runs on 1-D MNIST-1D signals: image augmentation does not apply
+        assert "augmentation" not in recipe
+        assert recipe["fine_tune"]["freeze"] == []  # frozen convolutions lose to scratch
 
 
 def test_sequence_findings_name_the_cnn_with_a_reason(keras):
@@ -232,13 +234,14 @@ def test_reference_sequence_models_train_above_chance_and_the_cnn_wins(keras, tm
 @pytest.mark.slow
 def test_reference_small_data_model_trains_above_chance(keras):
     from autograder.capstones import training
+    from datasets import load
 
-    data = digits()
+    data = load("mnist1d")
     x, y = training.class_subset(data.x_train, data.y_train, [5, 6, 7, 8, 9])
     xt, yt = training.class_subset(data.x_test, data.y_test, [5, 6, 7, 8, 9])
     keras.utils.set_random_seed(0)
     model = reference("capstone_small_data", keras).build_small_data_model(data.input_shape, 5)
-    recipe = {**reference("capstone_small_data", keras).small_data_recipe(), "epochs": 3}
+    recipe = {**reference("capstone_small_data", keras).small_data_recipe(), "epochs": 5}
     training.train(model, recipe, data, seed=0, x_train=x, y_train=y, validation=(xt, yt))
     assert training.evaluate(model, xt, yt)["accuracy"] > 0.6  # chance is 0.2
 
@@ -279,7 +282,7 @@ def test_stubs_raise_not_implemented_naming_the_exercise(keras, module):
         "build_sequence_cnn": ((40, 1), 10),
         "build_sequence_lstm": ((40, 1), 10),
         "augment": (np.zeros((2, 8, 8, 1), np.float32), np.random.default_rng(0)),
-        "build_small_data_model": ((8, 8, 1), 5),
+        "build_small_data_model": ((40, 1), 5),
         "build_sentiment_model": (1000, 50),
     }
     for exercise in in_module(module):

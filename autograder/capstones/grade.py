@@ -616,9 +616,7 @@ class _Grading:
                 layers=layer_names(json.loads(model)),
             )
         else:
-            checks.append(
-                Check("small_data_recipe", "fine-tuning holds up against scratch", 0.0, "no model")
-            )
+            checks.append(Check("small_data_recipe", "fine-tuning beats scratch", 0.0, "no model"))
         if model is None or recipe is None:
             if model is not None:
                 checks.append(
@@ -643,9 +641,7 @@ class _Grading:
         result, error = _run_result(job, "small_data")
         if error:
             checks.append(Check("build_small_data_model", "fine-tuned accuracy", 0.0, error))
-            checks.append(
-                Check("small_data_recipe", "fine-tuning holds up against scratch", 0.0, error)
-            )
+            checks.append(Check("small_data_recipe", "fine-tuning beats scratch", 0.0, error))
             return checks
         tuned, scratch = result["fine_tuned_accuracy"], result["scratch_accuracy"]
         self.measurements[name] = {"fine_tuned_accuracy": tuned, "scratch_accuracy": scratch}
@@ -658,11 +654,12 @@ class _Grading:
                 "accuracy after fine-tuning",
             )
         )
-        # not "beats": on the 8x8 digits fine-tuning only ties scratch on average (see
-        # thresholds.json, "fine_tune_check"); what is checked is that it holds up, mean
-        # over the draws, within the tolerance, which a head-only recipe misses by far
-        tolerance = entry["tie_tolerance"]
-        holds = tuned >= scratch - tolerance
+        # "beats": on MNIST-1D, fine-tuning from the classes 0-4 wins over scratch on the
+        # classes 5-9 by 0.025-0.068 (see thresholds.json, "fine_tune_check"); the mean over
+        # the draws must beat scratch by more than the margin, which a head-only recipe
+        # (frozen convolutions) misses by far
+        margin = entry["beat_margin"]
+        beats = tuned > scratch + margin
         draws = entry.get("draws", 1)
         text = (
             f"fine-tuned {tuned:.3f} vs from scratch {scratch:.3f} on the same "
@@ -672,12 +669,12 @@ class _Grading:
         checks.append(
             Check(
                 "small_data_recipe",
-                "fine-tuning holds up against scratch",
-                1.0 if holds else 0.0,
+                "fine-tuning beats scratch",
+                1.0 if beats else 0.0,
                 ""
-                if holds
-                else f"fine-tuning falls behind training from scratch by more than "
-                f"{tolerance:.2f}: {text}",
+                if beats
+                else f"fine-tuning does not beat training from scratch by more than "
+                f"{margin:.2f}: {text}",
             )
         )
         self.notes.append(f"capstone_small_data: {text}")

@@ -1,9 +1,9 @@
 """Freezes every layer but the head: it does not really fine-tune.
 
-The reference model, but ``fine_tune["freeze"]`` names all the feature layers, so only
+The reference model, but ``fine_tune["freeze"]`` names all the convolutions, so only
 the new output layer learns from the few examples, on features learned for the other
-digits. On the 8x8 digits that loses clearly to training from scratch (measured: about
-0.3-0.5 accuracy vs 0.6-0.9), beyond the grader's tolerance, which must say so.
+MNIST-1D classes. That loses to training from scratch (measured: about 0.72-0.83
+accuracy vs 0.87-0.91), far from beating it, which the grader must say.
 """
 
 import keras
@@ -21,12 +21,12 @@ def build_small_data_model(input_shape, num_classes):
     return keras.Sequential(
         [
             keras.Input(shape=tuple(input_shape)),
-            layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1"),
-            layers.MaxPooling2D(2, name="pool1"),
-            layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2"),
-            layers.MaxPooling2D(2, name="pool2"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(64, activation="relu", name="dense"),
+            layers.Conv1D(32, 5, padding="same", activation="relu", name="conv1"),
+            layers.MaxPooling1D(2, name="pool1"),
+            layers.Conv1D(32, 3, padding="same", activation="relu", name="conv2"),
+            layers.MaxPooling1D(2, name="pool2"),
+            layers.Conv1D(32, 3, padding="same", activation="relu", name="conv3"),
+            layers.GlobalMaxPooling1D(name="global_pool"),
             layers.Dense(num_classes, activation="softmax", name="probabilities"),
         ]
     )
@@ -35,10 +35,8 @@ def build_small_data_model(input_shape, num_classes):
 def small_data_recipe():
     return {
         "optimizer": "adam",
-        "learning_rate": 0.002,
+        "learning_rate": 0.003,
         "epochs": 15,
-        "batch_size": 8,
-        "augmentation": {"shift": 1, "rotate": 10},
-        # everything but the head frozen: only a new output layer on old features
-        "fine_tune": {"freeze": ["conv1", "conv2", "dense"], "epochs": 60, "learning_rate": 0.002},
+        "batch_size": 16,
+        "fine_tune": {"freeze": ["conv1", "conv2", "conv3"], "epochs": 60, "learning_rate": 0.003},
     }
