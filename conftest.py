@@ -1,7 +1,7 @@
 import pytest
 
 # The public tests' options and fixtures (--impl, the impl fixture, exercise markers).
-pytest_plugins = ("autograder.pytest_plugin",)
+pytest_plugins = ("deepgrade.pytest_plugin",)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -29,11 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.catalog import TOPICS  # noqa: E402
 from autograder.worker import sandbox  # noqa: E402
+from deepgrade.catalog import TOPICS  # noqa: E402
 
-_SCRIPT = shutil.which("deepgrade")  # the console script; else the same via python -m
-DEEPGRADE = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "autograder"]
+# the console script of this interpreter's environment (never one found on PATH)
+_SCRIPT = Path(sys.executable).with_name("deepgrade")
+DEEPGRADE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "autograder"]
 
 
 def timed(cmd: list[str]) -> float:

@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograder.builders.stubs import SOLUTIONS_DIR
-from autograder.implementation import Implementation
+from deepgrade.implementation import Implementation
 from solutions import backprop
 from solutions.backprop import (
     conv_layer_backward,

@@ -108,7 +108,7 @@ def test_write_creates_and_then_reports_nothing_to_do(tmp_path):
 def test_every_exercise_has_a_stub_raising_not_implemented():
     import importlib
 
-    from autograder.catalog import EXERCISES
+    from deepgrade.catalog import EXERCISES
 
     for entry in EXERCISES:
         module = importlib.import_module(f"exercises.{entry.module}")

@@ -16,23 +16,19 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.capstones import thresholds
-from autograder.capstones.grade import (
-    PROJECT_ROOT,
-    CapstoneLimits,
-    Check,
-    _exercise_rows,
-    add_grade_capstones_arguments,
-    grade_capstones,
-    main_grade_capstones,
-    resolve_names,
-)
-from autograder.capstones.validate import ValidationError, validate_model_json, validate_recipe
-from autograder.catalog import CAPSTONE_TOPICS, in_module
+from autograder.capstones.calibrate import EVIDENCE, derive
+from autograder.capstones.checks import Check
+from autograder.capstones.context import CapstoneLimits
+from autograder.capstones.grade import grade_capstones, resolve_names
+from autograder.capstones.report import exercise_rows
+from autograder.cli import main as deepgrade_main
 from autograder.grading import reports
+from autograder.paths import SOLUTIONS_DIR as SOLUTIONS
+from deepgrade.capstones import settings
+from deepgrade.capstones.validate import ValidationError, validate_model_json, validate_recipe
+from deepgrade.catalog import CAPSTONE_TOPICS, in_module
 
 CORPUS = Path(__file__).parent / "corpus" / "capstones"
-SOLUTIONS = PROJECT_ROOT / "solutions"
 # what TensorFlow and absl print; none of it may reach anything a grader reads
 TF_CHATTER = re.compile(
     r"absl::|oneDNN|I0000|E0000|W0000|cuda|node_def_util|tensorflow/core|"
@@ -202,21 +198,22 @@ def test_a_sane_recipe_and_fine_tuning_entry_are_accepted():
 
 
 def test_scores_are_linear_between_floor_and_target():
-    assert thresholds.fraction(0.95, 0.9, 0.5) == 1
-    assert thresholds.fraction(0.49, 0.9, 0.5) == 0
-    assert thresholds.fraction(0.7, 0.9, 0.5) == pytest.approx(0.5)
-    assert thresholds.fraction(float("nan"), 0.9, 0.5) == 0
-    assert thresholds.derive([0.97, 0.96, 0.965], 10) == {"target": 0.93, "floor": 0.51}
+    assert settings.fraction(0.95, 0.9, 0.5) == 1
+    assert settings.fraction(0.49, 0.9, 0.5) == 0
+    assert settings.fraction(0.7, 0.9, 0.5) == pytest.approx(0.5)
+    assert settings.fraction(float("nan"), 0.9, 0.5) == 0
+    assert derive([0.97, 0.96, 0.965], 10) == {"target": 0.93, "floor": 0.51}
 
 
 def test_thresholds_cover_every_capstone_and_match_the_reference_recipe():
-    data = thresholds.load()
+    data = settings.load()
+    evidence = json.loads(EVIDENCE.read_text())
     assert set(data) == set(CAPSTONE_TOPICS)
     for name, entry in data.items():
         for bounds in entry["scored"].values():
             assert 0 < bounds["floor"] < bounds["target"] <= 1, name
         if not entry.get("provisional"):
-            assert "calibration" in entry, f"{name} was never calibrated"
+            assert "calibration" in evidence[name], f"{name} was never calibrated"
     # the sequences recipe the grader uses is the one the students' module shows
     source = (SOLUTIONS / "capstone_sequences.py").read_text()
     recipe = next(
@@ -243,7 +240,7 @@ def test_a_skipped_capstone_costs_nothing_and_reports_stay_valid():
               for e in in_module("capstone_sentiment")]  # fmt: skip
     checks.append(Check("build_digit_cnn", "test accuracy", 0.5, "test accuracy 0.700 ..."))
     checks.append(Check("digit_recipe", "valid recipe", 0.0, "learning_rate=50", gate=True))
-    rows, records = _exercise_rows(checks, ["capstone_digits", "capstone_sentiment"])
+    rows, records = exercise_rows(checks, ["capstone_digits", "capstone_sentiment"])
     assert [r["name"] for r in rows] == ["build_digit_cnn", "digit_recipe"]
     assert rows[0]["score"] == pytest.approx(3.5) and rows[1]["score"] == 0
     assert sum(r["outcome"] == "skipped" for r in records) == 2
@@ -279,7 +276,7 @@ def test_the_reference_capstones_meet_their_targets(reference):
     for row in report.exercises:
         assert row["score"] == row["max_score"], (row["name"], row["failures"])
     digits = reference.measurements["capstone_digits"]["test_accuracy"]
-    assert digits >= thresholds.load()["capstone_digits"]["scored"]["test_accuracy"]["target"]
+    assert digits >= settings.load()["capstone_digits"]["scored"]["test_accuracy"]["target"]
     # the measured winner is the one the reference's findings name
     seq = reference.measurements["capstone_sequences"]
     assert seq["cnn"] > seq["lstm"]
@@ -293,7 +290,7 @@ def test_the_small_data_reference_augments_and_fine_tunes(tf):
     build = _row(outcome.report, "build_small_data_model")
     assert build["score"] == build["max_score"], build["failures"]
     measured = outcome.measurements["capstone_small_data"]
-    margin = thresholds.load()["capstone_small_data"]["beat_margin"]
+    margin = settings.load()["capstone_small_data"]["beat_margin"]
     assert measured["fine_tuned_accuracy"] > measured["scratch_accuracy"] + margin, measured
     assert _row(outcome.report, "small_data_recipe")["score"] == 3
 
@@ -323,12 +320,10 @@ def test_reports_hold_no_tensorflow_chatter_and_gradescope_output_is_valid(refer
 @pytest.mark.tf
 @pytest.mark.slow
 def test_the_cli_writes_only_the_report(tf, tmp_path, capfd):
-    parser = __import__("argparse").ArgumentParser()
-    add_grade_capstones_arguments(parser)
     out = tmp_path / "results.json"
-    args = parser.parse_args([str(CORPUS / "lambda_layer"), "--capstone", "digits",
-                              "--format", "gradescope", "--output", str(out)])  # fmt: skip
-    assert main_grade_capstones(args) == 0
+    argv = ["grade-capstones", str(CORPUS / "lambda_layer"), "--capstone", "digits",
+            "--format", "gradescope", "--output", str(out)]  # fmt: skip
+    assert deepgrade_main(argv) == 0
     captured = capfd.readouterr()  # file-descriptor level: a subprocess's output too
     assert not TF_CHATTER.search(captured.out + captured.err), captured.err[-2000:]
     results = json.loads(out.read_text())
@@ -361,7 +356,7 @@ def test_refused_or_broken_models_score_zero_with_a_clear_message(tf, folder, ex
 def test_a_bad_architecture_fails_its_threshold(tf):
     outcome = grade_capstones(CORPUS / "no_hidden_layer", capstones=["digits"])
     accuracy = outcome.measurements["capstone_digits"]["test_accuracy"]
-    floor = thresholds.load()["capstone_digits"]["scored"]["test_accuracy"]["floor"]
+    floor = settings.load()["capstone_digits"]["scored"]["test_accuracy"]["floor"]
     assert accuracy < floor
     assert _row(outcome.report, "build_digit_cnn")["score"] == 0
     assert any("below the floor" in f for f in _row(outcome.report, "build_digit_cnn")["failures"])
@@ -404,14 +399,16 @@ def test_the_training_job_runs_no_student_code(tf, tmp_path):
 @pytest.mark.tf
 @pytest.mark.slow
 def test_augment_checks_catch_mirroring_and_pass_small_shifts(tf, tmp_path):
-    from autograder.capstones.grade import _Grading, collect
+    from autograder.capstones.context import Context
+    from autograder.capstones.graders.small_data import augment_checks
+    from autograder.capstones.probe import collect
 
-    config = thresholds.load()
+    config = settings.load()
     entry = config["capstone_small_data"]
     found = collect(CORPUS / "mirror_augment", ["capstone_small_data"], config, CapstoneLimits())
-    grading = _Grading(config, CapstoneLimits(), 0, None, tmp_path)
-    checks = {c.name: c for c in grading._augment(found["capstone_small_data"]["augment"],
-                                                  entry["augment"])}  # fmt: skip
+    context = Context(config, CapstoneLimits(), 0, None, tmp_path)
+    checks = {c.name: c for c in augment_checks(context, found["capstone_small_data"]["augment"],
+                                                entry["augment"])}  # fmt: skip
     assert checks["shape and type"].fraction == 1
     assert checks["keeps the labels"].fraction == 0
     assert "mirroring" in checks["keeps the labels"].message
@@ -425,14 +422,14 @@ def test_augment_checks_catch_mirroring_and_pass_small_shifts(tf, tmp_path):
         ".astype(np.float32)\n"
     )
     found = collect(shifted, ["capstone_small_data"], config, CapstoneLimits())
-    checks = grading._augment(found["capstone_small_data"]["augment"], entry["augment"])
+    checks = augment_checks(context, found["capstone_small_data"]["augment"], entry["augment"])
     assert all(c.fraction == 1 for c in checks), [(c.name, c.message) for c in checks]
 
 
 @pytest.mark.tf
 @pytest.mark.slow
 def test_the_job_is_stopped_at_its_time_and_memory_limits(tf, tmp_path):
-    from autograder.capstones.grade import run_job
+    from autograder.capstones.jobs import run_job
 
     spec = {"capstone": "capstone_digits", "dataset": "digits", "seed": 0, "epochs_cap": 1,
             "max_params": None, "cache_dir": None, "runs": []}  # fmt: skip

@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pytest
 
-from autograder.capstones.validate import layer_names, validate_model_json, validate_recipe
-from autograder.catalog import CAPSTONE_TOPICS, in_module
+from deepgrade.capstones.validate import layer_names, validate_model_json, validate_recipe
+from deepgrade.catalog import CAPSTONE_TOPICS, in_module
 
 pytestmark = pytest.mark.tf
 
@@ -109,11 +109,9 @@ def test_sequence_findings_name_the_cnn_with_a_reason(keras):
 
 
 def test_sequence_recipe_matches_the_graders(keras):
-    from autograder.capstones import thresholds
+    from deepgrade.capstones import settings
 
-    configured = thresholds.load()["capstone_sequences"].get("recipe")
-    if configured is None:
-        pytest.skip("the grader's thresholds.json has no sequence recipe")
+    configured = settings.load()["capstone_sequences"]["recipe"]
     assert reference("capstone_sequences", keras).RECIPE == configured
 
 
@@ -159,7 +157,7 @@ def test_augment_uses_only_the_given_generator(augment):
 def test_augmented_digits_keep_their_labels_and_are_not_mirrored(augment):
     from sklearn.neighbors import KNeighborsClassifier
 
-    from autograder.capstones.training import augment_images
+    from deepgrade.capstones.training import augment_images
 
     data = digits()
     # a judge that knows digits in every small shift and rotation (the trainer's own
@@ -197,7 +195,7 @@ def test_augment_rotates_about_the_centre(augment):
 
 
 def train_briefly(keras, model, data, *, epochs: int, batch_size: int = 32, lr: float = 0.01):
-    from autograder.capstones import training
+    from deepgrade.capstones import training
 
     recipe = {"optimizer": "adam", "learning_rate": lr, "epochs": epochs, "batch_size": batch_size}
     history = training.train(model, recipe, data, seed=0)
@@ -233,8 +231,8 @@ def test_reference_sequence_models_train_above_chance_and_the_cnn_wins(keras, tm
 
 @pytest.mark.slow
 def test_reference_small_data_model_trains_above_chance(keras):
-    from autograder.capstones import training
     from datasets import load
+    from deepgrade.capstones import training
 
     data = load("mnist1d")
     x, y = training.class_subset(data.x_train, data.y_train, [5, 6, 7, 8, 9])

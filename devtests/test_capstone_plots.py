@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 import pytest
 
-from autograder.capstones import plots
+from deepgrade.capstones import plots
 
 
 def read_png(path) -> np.ndarray:
@@ -130,7 +130,7 @@ def test_models_without_convolutions_are_refused_clearly(keras, tmp_path):
 
 
 def run_train(*argv) -> int:
-    from autograder.capstones.train_command import add_train_arguments, main_train
+    from deepgrade.capstones.train import add_train_arguments, main_train
 
     parser = argparse.ArgumentParser()
     add_train_arguments(parser)

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import BY_NAME, in_module
 from autograder.grading.engine import Limits, SubmissionReport, grade
 from autograder.grading.reports import gradescope
 from autograder.worker import sandbox
+from deepgrade.catalog import BY_NAME, in_module
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux worker processes and /proc")
 

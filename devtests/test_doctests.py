@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-from autograder.catalog import BY_NAME, TOPICS
+from deepgrade.catalog import BY_NAME, TOPICS
 
 
 @pytest.mark.parametrize("topic", list(TOPICS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_scalar
+from deepgrade.feedback import check_array, check_scalar
 
 
 def test_matching_arrays_pass():
@@ -56,7 +56,7 @@ def test_scalar_checks():
 
 
 def test_a_catalogued_mistake_is_named_after_the_summary_line():
-    from autograder.feedback import Mistake
+    from deepgrade.feedback import Mistake
 
     expected = np.arange(9.0).reshape(3, 3)
     flipped = expected[::-1, ::-1].copy()
@@ -75,7 +75,7 @@ def test_a_catalogued_mistake_is_named_after_the_summary_line():
 
 
 def test_mistakes_are_named_for_wrong_shapes_and_scalars_too():
-    from autograder.feedback import Mistake
+    from deepgrade.feedback import Mistake
 
     crash = Mistake("broken", "never shown", lambda: 1 / 0)
     wrong_axis = Mistake("wrong axis", "you pooled over the channels", lambda: np.zeros((2, 2)))
@@ -89,7 +89,7 @@ def test_mistakes_are_named_for_wrong_shapes_and_scalars_too():
 
 
 def test_check_inputs_unchanged_names_the_modified_argument():
-    from autograder.feedback import check_inputs_unchanged
+    from deepgrade.feedback import check_inputs_unchanged
 
     class Impl:
         def with_inputs(self, name):

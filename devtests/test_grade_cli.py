@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import TOTAL_POINTS
-from autograder.grading.engine import PROJECT_ROOT, SubmissionReport, grade
+from autograder.grading.engine import SubmissionReport, grade
+from autograder.paths import PROJECT_ROOT
 from autograder.worker import sandbox
+from deepgrade.catalog import TOTAL_POINTS
+from devtests.commands import DEEPGRADE
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "exercises"
@@ -25,7 +27,7 @@ ACTIVATIONS_SUITE = PROJECT_ROOT / "tests" / "test_activations.py"
 
 
 def deepgrade(*args: str, module: bool = False, env=None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "autograder"] if module else [shutil.which("deepgrade")]
+    command = [sys.executable, "-m", "autograder"] if module else DEEPGRADE
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, timeout=300, check=False,
         cwd=PROJECT_ROOT, env=env,

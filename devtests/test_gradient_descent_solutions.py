@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder.builders.stubs import SOLUTIONS_DIR
-from autograder.feedback import check_array, check_scalar
-from autograder.implementation import Implementation
+from deepgrade.feedback import check_array, check_scalar
+from deepgrade.implementation import Implementation
 from solutions import backprop, gradient_descent
 from solutions.gradient_descent import (
     gradient_descent as descend,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.proxy import WorkerImplementation
-from autograder.implementation import Implementation, SubmissionError
+from deepgrade.implementation import Implementation, SubmissionError
 
 MUTATING = """
 import numpy as np

@@ -22,9 +22,10 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from rich.console import Console
 
-from autograder.catalog import BY_NAME, EXERCISES, TOTAL_POINTS
 from autograder.grading import reports
-from autograder.grading.engine import PROJECT_ROOT, SubmissionReport, grade
+from autograder.grading.engine import SubmissionReport, grade
+from autograder.paths import PROJECT_ROOT
+from deepgrade.catalog import BY_NAME, EXERCISES, TOTAL_POINTS
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "exercises"
@@ -214,7 +215,7 @@ def test_a_failing_plain_assert_in_a_hidden_test_shows_none_of_its_code(tmp_path
     expected array, the secret constant); the student must see only that it failed."""
     suite = tmp_path / "hidden"
     suite.mkdir()
-    (suite / "conftest.py").write_text('pytest_plugins = ("autograder.pytest_plugin",)\n')
+    (suite / "conftest.py").write_text('pytest_plugins = ("deepgrade.pytest_plugin",)\n')
     (suite / "test_hidden_relu.py").write_text(HIDDEN_SUITE)
     # In a fresh process: this pytest session's own rewriting hook would rewrite the suite.
     script = (

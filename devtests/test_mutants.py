@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import BY_NAME, TOPICS
 from autograder.grading.engine import default_suites, grade
+from deepgrade.catalog import BY_NAME, TOPICS
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOLUTIONS = PROJECT / "solutions"

@@ -11,9 +11,10 @@ import sys
 import pytest
 
 from autograder.builders.stubs import SOLUTIONS_DIR
-from autograder.catalog import BY_NAME, EXERCISES, TOTAL_POINTS, in_module
-from autograder.check import PROJECT_ROOT, run_public_tests
-from autograder.scoring import score
+from deepgrade.catalog import BY_NAME, EXERCISES, TOTAL_POINTS, in_module
+from deepgrade.check import run_public_tests
+from deepgrade.paths import PROJECT_ROOT
+from deepgrade.scoring import score
 
 
 def _by_exercise(records):

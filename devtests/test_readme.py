@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from autograder.check import PROJECT_ROOT
-from autograder.cli import points_markdown
+from deepgrade.cli import points_markdown
+from deepgrade.paths import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.feedback import check_array
+from deepgrade.feedback import check_array
 from solutions import recurrent
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array
+from deepgrade.feedback import check_array
 from solutions import recurrent
 
 pytestmark = pytest.mark.tf

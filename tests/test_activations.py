@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
-from autograder.slides import HORIZONTAL_EDGE_OUT, RELU_EDGES
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.slides import HORIZONTAL_EDGE_OUT, RELU_EDGES
 
 # The slides' horizontal-edge map (7x7 image * [[-1,-1,-1],[2,2,2],[-1,-1,-1]]) is
 # HORIZONTAL_EDGE_OUT, and their "output image after ReLU" of it (the negative third row

@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
-from autograder.slides import RELU_EDGES, SLIDE_IMAGE
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.slides import RELU_EDGES, SLIDE_IMAGE
 
 # Not on the slides: the slides' horizontal-edge map after ReLU (RELU_EDGES) is the input of
 # their 2x2 max pooling, whose output is [[1, 3], [1, 3]]; here is where each window's (first)

@@ -1,7 +1,7 @@
 """Public tests for topic 1 (convolution): the slides' worked examples and the size rules.
 
 Run them with ``pytest tests/test_convolution.py``. The slides' worked examples come from
-``autograder.slides`` (copied from their final frames); every other expected array below is
+``deepgrade.slides`` (copied from their final frames); every other expected array below is
 worked out by hand on a small input.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
-from autograder.slides import (
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.slides import (
     BOX_BLUR,
     BOX_BLUR_OUT,
     HORIZONTAL_EDGE,

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
 
 LOCAL_MINIMUM = -1.3469974085277738
 GLOBAL_MINIMUM = 1.4729976011140300

@@ -1,7 +1,7 @@
 """Public tests for topic 2 (pooling): the slides' max-pooling example and receptive field.
 
 Run them with ``pytest tests/test_pooling.py``. The slides' example comes from
-``autograder.slides`` (copied from their final frames); other expected values are worked
+``deepgrade.slides`` (copied from their final frames); other expected values are worked
 out by hand on small inputs.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged, check_scalar
-from autograder.slides import RELU_EDGES, RELU_EDGES_POOLED
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.slides import RELU_EDGES, RELU_EDGES_POOLED
 
 # The slides: RELU_EDGES is the horizontal-edge filter's output on the 7x7 image after ReLU,
 # RELU_EDGES_POOLED their "Output after max pooling" of it (2x2 windows, stride 2).

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array, check_inputs_unchanged
+from deepgrade.feedback import check_array, check_inputs_unchanged
 
 
 def sig(z: float) -> float:

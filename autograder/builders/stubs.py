@@ -7,7 +7,7 @@ Solution code sits between nbgrader's markers::
     ### END SOLUTION
 
 Each region becomes one ``raise NotImplementedError(...)`` naming the exercise (from the
-enclosing function and :mod:`autograder.catalog`); everything else is kept as written.
+enclosing function and :mod:`deepgrade.catalog`); everything else is kept as written.
 The transformation is a pure function of the source text so that other builders
 (notebooks, student releases) can reuse it.
 """
@@ -19,15 +19,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.catalog import ALL_TOPICS, BY_NAME, in_module
+from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
+from deepgrade.catalog import ALL_TOPICS, BY_NAME, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 _MARKER = re.compile(r"^(?P<indent>\s*)(?P<marker>### (?:BEGIN|END) SOLUTION)\s*$")
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
-EXERCISES_DIR = PROJECT_ROOT / "exercises"
 
 PACKAGE_DOC = '''"""Your exercises. Replace each ``raise NotImplementedError(...)`` with your code.
 
@@ -97,7 +94,7 @@ def stub_source(source: str, module: str, filename: str | None = None) -> str:
     for region in regions:
         entry = BY_NAME[region.function]
         indent = _MARKER.match(lines[region.begin - 1])["indent"]
-        message = f"{entry.label} is not implemented yet: replace this raise with your code"
+        message = entry.not_implemented
         out.extend(lines[cursor : region.begin - 1])
         out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n')
         cursor = region.end
@@ -112,7 +109,7 @@ def _check_coverage(regions: list[Region], module: str, filename: str) -> None:
         if entry is None or entry.module != module:
             raise BuildError(
                 f"{filename}:{region.begin}: {region.function} has a solution region but is "
-                f"not an exercise of {module} in autograder/catalog.py"
+                f"not an exercise of {module} in deepgrade/catalog.py"
             )
         if region.function in seen:
             raise BuildError(

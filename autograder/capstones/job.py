@@ -1,6 +1,6 @@
 """The clean training job: rebuild models from JSON, train, evaluate, write metrics.
 
-Run by the grader (``grade.py``) as a fresh process that holds no student code::
+Run by the grader (``jobs.py``) as a fresh process that holds no student code::
 
     python -I -c "<put the project root on sys.path>; autograder.capstones.job.main()" SPEC
 
@@ -39,8 +39,8 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.capstones import training
-from autograder.capstones.validate import ValidationError, validate_model_json
+from deepgrade.capstones import training
+from deepgrade.capstones.validate import ValidationError, validate_model_json
 
 ERROR_CHARS = 600
 

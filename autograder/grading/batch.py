@@ -22,9 +22,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from autograder.catalog import EXERCISES, TOTAL_POINTS
-from autograder.grading.engine import PROJECT_ROOT, Limits, SubmissionReport
+from autograder.grading.engine import Limits, SubmissionReport
 from autograder.grading.reports import gradescope
+from autograder.paths import PROJECT_ROOT
+from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
 GRADEBOOK_COLUMNS = ["student", "status", *(e.number for e in EXERCISES), "total", "isolation"]
 

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import TOPICS, TOTAL_POINTS
-from autograder.implementation import Implementation, SubmissionError
-from autograder.pytest_plugin import ResultCollector
-from autograder.scoring import ExerciseResult, score, total
+from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
+from autograder.worker.protocol import WorkerError
+from deepgrade.catalog import TOPICS, TOTAL_POINTS
+from deepgrade.implementation import Implementation, SubmissionError
+from deepgrade.pytest_plugin import ResultCollector
+from deepgrade.scoring import ExerciseResult, score, total
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PUBLIC_SUITE = PROJECT_ROOT / "tests"
-HIDDEN_SUITES = PROJECT_ROOT / "autograder" / "suites"
 MODES = ("worker", "in-process")
 STATUSES = ("graded", "timed out", "crashed", "could not import")
 
@@ -32,7 +31,7 @@ STATUSES = ("graded", "timed out", "crashed", "could not import")
 def default_suites() -> list[Path]:
     """The public tests, and the hidden suites where this installation has them."""
     hidden = [HIDDEN_SUITES] if any(HIDDEN_SUITES.glob("test_*.py")) else []
-    return [PUBLIC_SUITE, *hidden]
+    return [PUBLIC_TESTS, *hidden]
 
 
 @dataclass
@@ -81,7 +80,8 @@ class SubmissionReport:
 class _GradingSession(ResultCollector):
     """The pytest plugin that supplies ``impl`` and collects the records."""
 
-    supplies_deepgrade_impl = True  # see pytest_plugin.GRADING_PLUGIN
+    supplies_deepgrade_impl = True  # see deepgrade.pytest_plugin.GRADING_PLUGIN
+    one_line_errors = (WorkerError,)
 
     def __init__(self, submission: Path, mode: str, isolation: str, limits: Limits):
         super().__init__()

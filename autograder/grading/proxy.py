@@ -1,7 +1,7 @@
 """The ``impl`` a test sees when grading: the submission, reached only through its worker.
 
 :class:`WorkerImplementation` has the interface of
-:class:`autograder.implementation.Implementation` (``impl.conv2d(...)``,
+:class:`deepgrade.implementation.Implementation` (``impl.conv2d(...)``,
 ``impl.FILTERS``), so the same suites run in-process (debugging) and through the worker
 (grading). Every value a test gets back is plain data decoded on the trusted side.
 """
@@ -12,8 +12,6 @@ import builtins
 from pathlib import Path
 from typing import Any
 
-from autograder.catalog import BY_NAME, TOPICS
-from autograder.implementation import SubmissionError
 from autograder.worker import (
     BudgetExhausted,
     CallTimeout,
@@ -25,6 +23,8 @@ from autograder.worker import (
     WorkerError,
 )
 from autograder.worker.protocol import SubmissionRef
+from deepgrade.catalog import BY_NAME, TOPICS
+from deepgrade.implementation import SubmissionError
 
 
 def as_trusted_exception(err: StudentException) -> BaseException:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
 
 from autograder.grading.engine import SubmissionReport
+from deepgrade.catalog import BY_NAME
+from deepgrade.scoring import headline
 
-FORMATS = ("table", "gradescope", "junit", "json")
 MAX_FEEDBACK_LINES = 6  # per failed check, in what a student sees
 MAX_FAILURES_SHOWN = 5  # per exercise
 
@@ -120,9 +122,8 @@ def table(report: SubmissionReport, console: Console) -> None:
     for row in report.exercises:
         ok = row["passed"] == row["total"] and row["total"]
         style = "green" if ok else ("red" if not row["passed"] else "yellow")
-        first = row["failures"][0].split(": ", 1)[-1].splitlines()[0] if row["failures"] else ""
-        if first.startswith(f"NotImplementedError: {row['label']} is not"):
-            first = "not implemented yet"
+        first = row["failures"][0].split(": ", 1)[-1] if row["failures"] else ""
+        first = headline(first, BY_NAME[row["name"]]) if row["name"] in BY_NAME else first
         grid.add_row(
             row["label"],
             f"[{style}]{row['passed']}/{row['total']}[/{style}]",
@@ -136,12 +137,17 @@ def table(report: SubmissionReport, console: Console) -> None:
         console.print(line, markup=False, highlight=False)
 
 
+# Report formats written as text, by name; "table" prints to a console instead.
+WRITERS: dict[str, Callable[[SubmissionReport], str]] = {
+    "gradescope": lambda report: json.dumps(gradescope(report), indent=2) + "\n",
+    "junit": junit,
+    "json": lambda report: json.dumps(report.to_dict(), indent=1) + "\n",
+}
+FORMATS = ("table", *WRITERS)
+
+
 def render(report: SubmissionReport, fmt: str) -> str:
     """The report as text in ``fmt`` (not "table", which prints to a console)."""
-    if fmt == "gradescope":
-        return json.dumps(gradescope(report), indent=2) + "\n"
-    if fmt == "junit":
-        return junit(report)
-    if fmt == "json":
-        return json.dumps(report.to_dict(), indent=1) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(WRITERS)}")
+    return WRITERS[fmt](report)

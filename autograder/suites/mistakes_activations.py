@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.feedback import Mistake
 from autograder.suites.support import quiet
+from deepgrade.feedback import Mistake
 from solutions import activations as ref
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.feedback import Mistake
 from autograder.suites.support import finite_differences, quiet
+from deepgrade.feedback import Mistake
 from solutions import backprop as ref
 
 # ------------------------------------------------------------ trusted helpers

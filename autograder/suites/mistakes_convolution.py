@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograder.feedback import ATOL, RTOL, Mistake, diagnose
+from deepgrade.feedback import ATOL, RTOL, Mistake, diagnose
 from solutions import convolution as ref
 
 Pads = tuple[tuple[int, int], tuple[int, int]]

@@ -1,6 +1,6 @@
 """What catalogued mistakes in gradient descent and SGD training would output (trusted side).
 
-Each factory returns :class:`~autograder.feedback.Mistake` objects for one checked value;
+Each factory returns :class:`~deepgrade.feedback.Mistake` objects for one checked value;
 their outputs come from small re-implementations with one thing done wrong (built on the
 reference solutions), computed only when a check fails.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.feedback import Mistake
+from deepgrade.feedback import Mistake
 from solutions import backprop as ref_backprop
 from solutions import gradient_descent as ref
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.feedback import Mistake
 from autograder.suites.mistakes_convolution import exclusive
+from deepgrade.feedback import Mistake
 
 
 def pair(value) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """What catalogued mistakes in the recurrent cells would output (trusted side only).
 
-Each factory returns :class:`~autograder.feedback.Mistake` objects for one checked value;
+Each factory returns :class:`~deepgrade.feedback.Mistake` objects for one checked value;
 their outputs come from small numpy re-implementations of the SimpleRNN and LSTM with one
 thing done wrong, so the feedback can tell a student which thing it was. They are only
 computed when a check fails.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.feedback import Mistake
+from deepgrade.feedback import Mistake
 
 KERAS_ORDER = "ifco"  # i, f, c (candidate), o
 

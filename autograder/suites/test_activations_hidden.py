@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.feedback import check_array
 from autograder.suites import mistakes_activations as mk
 from autograder.suites.support import DETERMINISTIC as FAST
 from autograder.suites.support import modified
+from deepgrade.feedback import check_array
 from solutions import activations as ref
 
 

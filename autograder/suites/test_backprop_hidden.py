@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.feedback import check_array, check_scalar
 from autograder.suites import mistakes_backprop as mk
 from autograder.suites.support import DETERMINISTIC as FAST
 from autograder.suites.support import finite_differences, fresh, modified
+from deepgrade.feedback import check_array, check_scalar
 from solutions import backprop as ref
 from solutions import pooling as ref_pool
 

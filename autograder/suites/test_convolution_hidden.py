@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.feedback import check_array, check_scalar
 from autograder.suites.mistakes_convolution import (
     Cases,
     check_pair,
@@ -34,6 +33,7 @@ from autograder.suites.support import (
     seeded_rngs,
     small_ints,
 )
+from deepgrade.feedback import check_array, check_scalar
 from solutions import convolution as ref
 
 rng_for = seeded_rngs(20240404)

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.feedback import check_array
 from autograder.suites import mistakes_gradient_descent as mis
 from autograder.suites.support import DETERMINISTIC as FAST
 from autograder.suites.support import check_unchanged, fresh
+from deepgrade.feedback import check_array
 from solutions import gradient_descent as ref
 
 # ---------------------------------------------------------------- 6.1 gradient_descent

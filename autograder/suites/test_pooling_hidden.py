@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.feedback import check_array, check_scalar
 from autograder.suites.mistakes_convolution import Cases
 from autograder.suites.mistakes_pooling import max_pool2d_mistakes, receptive_field_mistakes
 from autograder.suites.support import DETERMINISTIC as SEARCH
@@ -25,6 +24,7 @@ from autograder.suites.support import (
     seeded_rngs,
     small_ints,
 )
+from deepgrade.feedback import check_array, check_scalar
 from solutions import convolution as ref_conv
 from solutions import pooling as ref
 

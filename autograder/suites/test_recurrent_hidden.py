@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.feedback import check_array
 from autograder.suites import mistakes_recurrent as mis
 from autograder.suites.support import check_unchanged, fresh
+from deepgrade.feedback import check_array
 from solutions import recurrent as ref
 
 

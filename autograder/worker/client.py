@@ -68,6 +68,7 @@ from typing import Any
 import numpy as np
 
 from autograder.worker import protocol, sandbox
+from autograder.worker.processes import clean_environment, kill_group
 from autograder.worker.protocol import (
     FunctionRef,
     MessageTooLarge,
@@ -194,7 +195,8 @@ def stage_submission(submission_dir: Path, dest: Path) -> None:
     MAX_SOURCE_BYTES, and the provided helper modules (``_validate.py``) are taken from
     ``exercises/`` when the student's folder holds only the topic modules.
     """
-    from autograder.implementation import PROVIDED
+    from deepgrade.implementation import PROVIDED
+    from deepgrade.paths import EXERCISES_DIR
 
     dest.mkdir()
     for path in sorted(submission_dir.glob("*.py")):
@@ -206,10 +208,10 @@ def stage_submission(submission_dir: Path, dest: Path) -> None:
             )
             continue
         shutil.copyfile(path, dest / path.name)
-    exercises = HERE.parents[1] / "exercises"
     for helper in PROVIDED:
-        if not (dest / f"{helper}.py").exists() and (exercises / f"{helper}.py").is_file():
-            shutil.copyfile(exercises / f"{helper}.py", dest / f"{helper}.py")
+        provided = EXERCISES_DIR / f"{helper}.py"
+        if not (dest / f"{helper}.py").exists() and provided.is_file():
+            shutil.copyfile(provided, dest / f"{helper}.py")
 
 
 def build_launch(
@@ -224,17 +226,7 @@ def build_launch(
     installation and an empty /tmp; the protocol pipes are inherited fds.
     """
     stage_submission(submission_dir, workdir / "submission")
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        # one BLAS thread: cheap start, fair CPU accounting, parallel grading friendly
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    env = clean_environment(home=str(workdir), tmpdir=str(workdir))
     if isolation == "process":
         argv = [python, "-I", str(RUNNER), config]
         return Launch(argv, str(workdir / "submission"), str(workdir), env)
@@ -820,11 +812,11 @@ class Worker:
             os.close(self._fds.pop("request"))
             self._wait_exit(1.0)
         if not self._wait_exit(0):
-            _killpg(proc.pid, signal.SIGTERM)
+            kill_group(proc.pid, signal.SIGTERM)
             self._wait_exit(self.term_grace)
         # SIGKILL the whole group before reaping the leader, so its pid cannot be reused:
         # this also ends children that outlived it, or that ignore SIGTERM.
-        _killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc.pid, signal.SIGKILL)
         if self._tag:
             _kill_tagged(self._tag)
         try:
@@ -896,13 +888,6 @@ def _warn_again(warned: Any, label: str) -> None:
             raise ProtocolError(f"malformed warning from the worker after {label}")
         if item[0] in _WARNINGS:
             warnings.warn(f"{label}: {item[1]}", _WARNINGS[item[0]], stacklevel=3)
-
-
-def _killpg(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _grow_pipe(fd: int) -> None:

@@ -14,7 +14,7 @@ one frame each, until the request pipe closes:
 
 - ``{"op": "hello", "submission": "/path"}``: remember the submission folder; its topic
   modules are imported lazily, as a private package (``_deepgrade_submission``), so the
-  relative imports between them work, exactly as ``autograder/implementation.py`` does
+  relative imports between them work, exactly as ``deepgrade/implementation.py`` does
   in-process;
 - ``{"op": "call", "id": n, "module": m, "function": f, "args": [...], "kwargs": {...}}``;
   ``"op": "call_args"`` answers ``[result, args, kwargs]``, the arguments as the call
@@ -520,7 +520,7 @@ def load_protocol():
 # The grader's own packages. In the plain-process level they may be importable (an
 # editable install puts them on sys.path): refuse them by name. This stops the easy
 # route only; reading files by path is stopped by the bwrap level, not here.
-GRADER_PACKAGES = ("solutions", "autograder", "tests", "devtests", "datasets")
+GRADER_PACKAGES = ("solutions", "autograder", "deepgrade", "tests", "devtests", "datasets")
 
 
 class _RefuseGraderPackages:

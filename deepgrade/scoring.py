@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograder.catalog import EXERCISES, Exercise
+from deepgrade.catalog import EXERCISES, Exercise
 
 
 @dataclass
@@ -34,12 +34,14 @@ class ExerciseResult:
 
     @property
     def headline(self) -> str:
-        """The first line of the first failure; a stub's own NotImplementedError in 3 words."""
-        if not self.first_failure:
-            return ""
-        if self.first_failure.startswith(f"NotImplementedError: {self.exercise.label} is not"):
-            return "not implemented yet"
-        return self.first_failure.splitlines()[0]
+        return headline(self.first_failure, self.exercise)
+
+
+def headline(message: str, exercise: Exercise) -> str:
+    """A failure's first line; the exercise's own stub (NotImplementedError) in 3 words."""
+    if message == f"NotImplementedError: {exercise.not_implemented}":
+        return "not implemented yet"
+    return message.splitlines()[0] if message else ""
 
 
 def score(records: list[dict]) -> list[ExerciseResult]:

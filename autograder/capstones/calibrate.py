@@ -1,13 +1,14 @@
-"""Targets and floors for the capstones, calibrated from the reference solutions.
+"""Calibrate the capstones' targets and floors from the reference solutions.
 
-The numbers live in ``thresholds.json`` beside this file (with how they were measured);
-:func:`load` reads them. Recompute them with::
+The targets live in the kit's ``deepgrade/capstones/settings.json`` (students see what
+they aim at); the evidence (the reference's measurements per seed, when and how they were
+taken) in ``calibration.json`` beside this file. Recompute both with::
 
-    python -m autograder.capstones.thresholds --seeds 0 1 2 3 4 [--write]
+    python -m autograder.capstones.calibrate --seeds 0 1 2 3 4 [--write]
 
 which grades the reference (``solutions/``) through the real pipeline (worker, validation,
-clean training job on one core) once per seed, prints the accuracies, and with ``--write``
-stores them and the derived thresholds:
+clean training job on one core) once per seed, prints the measurements, and with
+``--write`` stores them and the derived thresholds:
 
 - ``target`` (full points) = the lowest accuracy the reference reached over the seeds,
   minus ``margin`` (0.03), rounded down to 0.01: a submission as good as the reference
@@ -28,13 +29,10 @@ import platform
 import sys
 from pathlib import Path
 
-PATH = Path(__file__).with_name("thresholds.json")
+from deepgrade.capstones import settings
+
+EVIDENCE = Path(__file__).with_name("calibration.json")
 MARGIN = 0.03
-
-
-def load(path: Path = PATH) -> dict:
-    """The thresholds data (one entry per capstone module)."""
-    return json.loads(Path(path).read_text())
 
 
 def derive(accuracies: list[float], num_classes: int, margin: float = MARGIN) -> dict:
@@ -45,25 +43,18 @@ def derive(accuracies: list[float], num_classes: int, margin: float = MARGIN) ->
     return {"target": round(target, 2), "floor": round(floor, 2)}
 
 
-def fraction(value: float, target: float, floor: float) -> float:
-    """1 at or above ``target``, 0 below ``floor``, linear in between."""
-    if not math.isfinite(value) or value < floor:
-        return 0.0
-    if value >= target:
-        return 1.0
-    return (value - floor) / (target - floor)
-
-
 def calibrate(seeds: list[int], *, capstones: list[str] | None = None, write: bool = False):
     """Grade the reference once per seed; return (and optionally store) the measurements."""
-    from autograder.capstones import grade
+    from autograder.capstones.grade import grade_capstones
+    from autograder.paths import SOLUTIONS_DIR
 
-    data = load()
+    data = settings.load()
+    evidence = json.loads(EVIDENCE.read_text(encoding="utf-8"))
     names = capstones or [n for n in data if not data[n].get("provisional")]
     measured: dict[str, dict[str, list[float]]] = {n: {} for n in names}
     for seed in seeds:
         for name in names:
-            outcome = grade.grade_capstones(grade.SOLUTIONS, capstones=[name], seed=seed)
+            outcome = grade_capstones(SOLUTIONS_DIR, capstones=[name], seed=seed)
             for key, value in outcome.measurements.get(name, {}).items():
                 measured[name].setdefault(key, []).append(value)
             print(f"seed {seed} {name}: {outcome.measurements.get(name)}", flush=True)
@@ -72,7 +63,7 @@ def calibrate(seeds: list[int], *, capstones: list[str] | None = None, write: bo
             "date": datetime.date.today().isoformat(),
             "seeds": list(seeds),
             "how": (
-                "python -m autograder.capstones.thresholds --seeds ... --write: the reference "
+                "python -m autograder.capstones.calibrate --seeds ... --write: the reference "
                 "solutions graded through the full pipeline (worker, validation, clean job with "
                 "one TensorFlow thread), once per seed"
             ),
@@ -80,16 +71,17 @@ def calibrate(seeds: list[int], *, capstones: list[str] | None = None, write: bo
             "machine": platform.machine(),
         }
         for name in names:
-            entry = data[name]
+            entry, proof = data[name], evidence.setdefault(name, {})
             for key, values in measured[name].items():
                 target = entry["scored"].get(key)
                 if target is None:
                     continue
                 classes = entry.get("scored_classes", {}).get(key, entry["num_classes"])
                 target.update(derive(values, classes))
-                target["reference"] = [round(v, 4) for v in values]
-            entry["calibration"] = stamp
-        PATH.write_text(json.dumps(data, indent=1) + "\n")
+                proof.setdefault("reference", {})[key] = [round(v, 4) for v in values]
+            proof["calibration"] = stamp
+        settings.PATH.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        EVIDENCE.write_text(json.dumps(evidence, indent=1) + "\n", encoding="utf-8")
     return measured
 
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import BY_NAME
-from autograder.implementation import Implementation, SubmissionError
-from autograder.worker.protocol import WorkerError
+from deepgrade.catalog import BY_NAME
+from deepgrade.implementation import Implementation, SubmissionError
 
 DEFAULT_IMPL = "exercises"
 # The grading engine passes pytest a plugin with this attribute set; its implementation()
-# (the submission behind its worker) replaces --impl.
+# (the submission behind its worker) replaces --impl, and its ``one_line_errors`` (the
+# worker's error types) are reported in one line like a stub's NotImplementedError.
 GRADING_PLUGIN = "supplies_deepgrade_impl"
 _IMPL = pytest.StashKey[Implementation]()
 
@@ -49,10 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "points(weight): the test's share of its exercise's points (default 1)"
     )
-    grading = next(
-        (p for p in config.pluginmanager.get_plugins() if getattr(p, GRADING_PLUGIN, False)),
-        None,
-    )
+    grading = _grading_plugin(config)
     try:  # a wrong --impl stops the run at once, before any test reports a confusing error
         config.stash[_IMPL] = (
             grading.implementation() if grading else Implementation(config.getoption("--impl"))
@@ -104,8 +101,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     err = call.excinfo.value
     if isinstance(err, NotImplementedError):
         report.longrepr = f"NotImplementedError: {err}"
-    elif isinstance(err, SubmissionError | WorkerError):
+    elif isinstance(err, (SubmissionError, *_one_line_errors(item.config))):
         report.longrepr = f"{type(err).__name__}: {err}"
+
+
+def _one_line_errors(config: pytest.Config) -> tuple[type, ...]:
+    """Exception types reported in one line: the grading plugin's (the worker's errors)."""
+    grading = _grading_plugin(config)
+    return tuple(getattr(grading, "one_line_errors", ())) if grading else ()
+
+
+def _grading_plugin(config: pytest.Config):
+    return next(
+        (p for p in config.pluginmanager.get_plugins() if getattr(p, GRADING_PLUGIN, False)),
+        None,
+    )
 
 
 def failure_message(report: pytest.TestReport) -> str:

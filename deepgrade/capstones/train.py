@@ -7,7 +7,7 @@
 
 The capstone module is imported in this process (your own code, on your own machine),
 the model built and trained with the same trainer as the grader
-(:func:`autograder.capstones.training.train`), evaluated on the test split, and PNGs
+(:func:`deepgrade.capstones.training.train`), evaluated on the test split, and PNGs
 written to ``--out`` (default ``./deepgrade-plots/<capstone>``): training curves, the
 first convolution's filters, one example's feature maps after each conv/pool layer and
 a confusion matrix. The score printed is only an indication: the grader trains again in
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.catalog import CAPSTONE_TOPICS, in_module
+from deepgrade.capstones import settings
+from deepgrade.catalog import CAPSTONE_TOPICS, in_module
 
 SHORT = {name.removeprefix("capstone_"): name for name in CAPSTONE_TOPICS}
 DEFAULT_DATASET = {
@@ -33,14 +34,6 @@ DEFAULT_DATASET = {
     "capstone_sentiment": "imdb",
 }
 OTHER_DATASETS = {"capstone_digits": ("mnist",)}  # also accepted by --dataset
-# used only if the grader's thresholds.json has no entry (it is the one source)
-FALLBACK_SEQUENCE_RECIPE = {
-    "optimizer": "adam",
-    "learning_rate": 0.003,
-    "epochs": 30,
-    "batch_size": 64,
-}
-FALLBACK_FINE_TUNE = {"pretrain_classes": [0, 1, 2, 3, 4], "shots": 20}
 
 
 class TrainError(Exception):
@@ -97,14 +90,14 @@ class _Run:
     """What one ``deepgrade train`` call needs: the module, the data, the trainer."""
 
     def __init__(self, name: str, args: argparse.Namespace, out: Path):
-        from autograder.capstones import training
+        from deepgrade.capstones import training
 
         training.quiet_tensorflow()  # before the capstone module imports keras
         self.name, self.args, self.out = name, args, out
         self.training = training
         self.verbose = 0 if args.quiet else 1
         self.module = _load_module(name, args.impl)
-        self.config = _thresholds().get(name, {})
+        self.config = settings.load()[name]
 
     def call(self, function: str, *args):
         """The student's function, with a clear message for a stub or a crash."""
@@ -115,7 +108,7 @@ class _Run:
         try:
             return found(*args)
         except NotImplementedError as err:
-            raise TrainError(f"{err or entry.label + ' is not implemented yet'}") from None
+            raise TrainError(str(err) or entry.not_implemented) from None
         except Exception as err:
             raise TrainError(f"{entry.label} raised {type(err).__name__}: {err}") from err
 
@@ -147,7 +140,7 @@ class _Run:
         return model
 
     def recipe(self, function: str, **rules) -> dict:
-        from autograder.capstones.validate import ValidationError, validate_recipe
+        from deepgrade.capstones.validate import ValidationError, validate_recipe
 
         recipe = self.call(function)
         try:
@@ -184,7 +177,7 @@ class _Run:
 
 
 def _load_module(name: str, spec: str):
-    from autograder.implementation import Implementation, SubmissionError
+    from deepgrade.implementation import Implementation, SubmissionError
 
     try:
         return Implementation(spec).module(name)
@@ -192,21 +185,10 @@ def _load_module(name: str, spec: str):
         raise TrainError(str(err)) from None
 
 
-def _thresholds() -> dict:
-    try:
-        from autograder.capstones import thresholds
-
-        return thresholds.load()
-    except (ImportError, OSError, ValueError):
-        return {}
-
-
 def _warn_if_refused(model, function: str) -> None:
     """Say now, before training, if the grader would refuse this architecture."""
-    try:
-        from autograder.capstones.validate import ValidationError, validate_model_json
-    except ImportError:
-        return
+    from deepgrade.capstones.validate import ValidationError, validate_model_json
+
     try:
         text = model.to_json()
     except Exception as err:
@@ -237,7 +219,7 @@ def _predict_classes(model, x) -> np.ndarray:
     scores = np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64)
     if scores.ndim == 2 and scores.shape[1] > 1:
         return scores.argmax(axis=1)
-    from autograder.capstones.training import output_activation
+    from deepgrade.capstones.training import output_activation
 
     threshold = 0.5 if output_activation(model) == "sigmoid" else 0.0
     return (scores.reshape(-1) > threshold).astype(np.int64)
@@ -254,7 +236,7 @@ def _vision_plots(
     class_names=None,
     title: str = "",
 ) -> list[Path]:
-    from autograder.capstones import plots
+    from deepgrade.capstones import plots
 
     written = [plots.plot_history(history, out / f"{prefix}history.png", title=title)]
     if plots.first_conv_layer(model) is not None:
@@ -300,7 +282,7 @@ def train_digits(run: _Run) -> list[Path]:
 
 def train_sequences(run: _Run) -> list[Path]:
     data = run.dataset()
-    recipe = dict(run.config.get("recipe") or FALLBACK_SEQUENCE_RECIPE)
+    recipe = dict(run.config["recipe"])
     written: list[Path] = []
     scores = {}
     for kind, function in (("cnn", "build_sequence_cnn"), ("lstm", "build_sequence_lstm")):
@@ -331,12 +313,11 @@ def train_sequences(run: _Run) -> list[Path]:
 
 
 def train_small_data(run: _Run) -> list[Path]:
-    from autograder.capstones import plots
+    from deepgrade.capstones import plots
 
     t = run.training
     digits = run.dataset("digits")  # augment is for the 8x8 digits
-    settings = {**FALLBACK_FINE_TUNE, **run.config}
-    shots, seed = int(settings["shots"]), run.args.seed
+    shots, seed = int(run.config["shots"]), run.args.seed
     written: list[Path] = []
 
     # the student's augment, on a few training digits
@@ -354,7 +335,7 @@ def train_small_data(run: _Run) -> list[Path]:
 
     # the fine-tuning experiment, on MNIST-1D (as the grader runs it, one draw)
     data = run.dataset()
-    pre_classes = [int(c) for c in settings["pretrain_classes"]]
+    pre_classes = [int(c) for c in run.config["pretrain_classes"]]
     new_classes = [c for c in range(data.num_classes) if c not in pre_classes]
 
     recipe = run.recipe("small_data_recipe", require_fine_tune=True)
@@ -445,7 +426,7 @@ def train_small_data(run: _Run) -> list[Path]:
 
 
 def train_sentiment(run: _Run) -> list[Path]:
-    from autograder.capstones import plots
+    from deepgrade.capstones import plots
 
     data = run.dataset()
     run.seed()

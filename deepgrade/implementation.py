@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.catalog import BY_NAME, TOPICS
+from deepgrade.catalog import BY_NAME, TOPICS
 
 PACKAGES = ("solutions", "exercises")
 # Provided helper modules the topic modules import; taken from exercises/ when a

@@ -21,6 +21,11 @@ class Exercise:
     def label(self) -> str:
         return f"Exercise {self.number} ({self.name})"
 
+    @property
+    def not_implemented(self) -> str:
+        """The message of this exercise's stub (its ``NotImplementedError``)."""
+        return f"{self.label} is not implemented yet: replace this raise with your code"
+
 
 # Topic modules in teaching order, with their titles.
 TOPICS: dict[str, str] = {

@@ -15,12 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from autograder.catalog import TOTAL_POINTS
-from autograder.implementation import Implementation, SubmissionError
-from autograder.scoring import ExerciseResult, total
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PUBLIC_TESTS = PROJECT_ROOT / "tests"
+from deepgrade.catalog import TOTAL_POINTS
+from deepgrade.implementation import Implementation, SubmissionError
+from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
+from deepgrade.scoring import ExerciseResult, total
 
 
 class CheckError(RuntimeError):

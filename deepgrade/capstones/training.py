@@ -2,7 +2,7 @@
 
 Used by the grader's clean training job (``job.py``) and by ``deepgrade train``::
 
-    from autograder.capstones.training import train
+    from deepgrade.capstones.training import train
     history = train(model, recipe, dataset, seed=0)       # {"loss": [...], "accuracy": [...],
                                                           #  "val_loss": [...], ...}
 

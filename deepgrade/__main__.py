@@ -1,0 +1,5 @@
+import sys
+
+from deepgrade.cli import main
+
+sys.exit(main())

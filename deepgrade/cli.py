@@ -1,0 +1,140 @@
+"""The ``deepgrade`` command of the student kit: ``check``, ``train``, ``points``.
+
+Commands are a registry (:class:`Command`); :func:`main` builds the parser from the
+commands it is given. A student release installs this module's :func:`main` as
+``deepgrade``; the instructors' repository installs ``autograder.cli.main``, which adds
+its own commands (grade, release, builders...) to the same registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from deepgrade.catalog import (
+    CAPSTONE_POINTS,
+    CAPSTONE_TOPICS,
+    CAPSTONES,
+    EXERCISES,
+    TOPICS,
+    TOTAL_POINTS,
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, its help line, its arguments and what runs it."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Console], int]
+
+
+def fail(console: Console, message: str) -> int:
+    """The command itself could not run: one line, exit code 2."""
+    console.print(f"deepgrade: {message}", style="red", markup=False, soft_wrap=True)
+    return 2
+
+
+# ------------------------------------------------------------------------- check
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "impl",
+        nargs="?",
+        default="exercises",
+        help="'exercises' (default), 'solutions', or a folder holding your exercise modules",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every failing test")
+
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    from deepgrade.check import CheckError, render, run_public_tests
+    from deepgrade.scoring import score
+
+    try:
+        results = score(run_public_tests(args.impl))
+    except CheckError as err:
+        console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
+        return 2
+    render(results, f"Public tests against '{args.impl}'", console)
+    if args.verbose:
+        for r in results:
+            for failure in r.failures:
+                console.print("FAILED", style="red", end=" ")
+                console.print(failure, markup=False, highlight=False, soft_wrap=True)
+    # like pytest: 0 only when every public test passes, so scripts and CI can rely on it
+    return 0 if all(r.passed == r.total for r in results) else 1
+
+
+# ------------------------------------------------------------------------- train
+
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+    from deepgrade.capstones.train import add_train_arguments
+
+    add_train_arguments(parser)
+
+
+def _train(args: argparse.Namespace, console: Console) -> int:
+    from deepgrade.capstones.train import main_train
+
+    return main_train(args)
+
+
+# ------------------------------------------------------------------------- points
+
+
+def points_markdown() -> str:
+    """The points tables as Markdown (the README's copy is checked against this)."""
+    rows = ["| exercise | function | topic | points |", "| --- | --- | --- | ---: |"]
+    for e in EXERCISES:
+        rows.append(f"| {e.number} | `{e.name}` | {TOPICS[e.module]} | {e.points} |")
+    rows.append(f"| | **total** | | **{TOTAL_POINTS}** |")
+    rows += ["", "Capstones (Keras; graded by `deepgrade grade-capstones`):", ""]
+    rows += ["| capstone | function | topic | points |", "| --- | --- | --- | ---: |"]
+    for e in CAPSTONES:
+        rows.append(f"| {e.number} | `{e.name}` | {CAPSTONE_TOPICS[e.module]} | {e.points} |")
+    rows.append(f"| | **total** | | **{CAPSTONE_POINTS}** |")
+    return "\n".join(rows)
+
+
+def _points(args: argparse.Namespace, console: Console) -> int:
+    print(points_markdown())
+    return 0
+
+
+KIT_COMMANDS: tuple[Command, ...] = (
+    Command("check", "run the public tests on your exercises, as a points table", _check_arguments,
+            _check),
+    Command("train", "train a capstone locally and save plots of what it learned",
+            _train_arguments, _train),
+    Command("points", "print the points tables as Markdown", lambda parser: None, _points),
+)  # fmt: skip
+
+
+def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deepgrade", description="Autograded deep-learning exercises: check, grade, build."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in commands:
+        child = sub.add_parser(command.name, help=command.help)
+        command.arguments(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, commands: Sequence[Command] = KIT_COMMANDS) -> int:
+    args = build_parser(commands).parse_args(argv)
+    return args.run(args, Console())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Where things are: the folder this kit belongs to (the instructors' repository or a
+student release) and its student-side folders. The one place a root is computed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_TESTS = PROJECT_ROOT / "tests"
+EXERCISES_DIR = PROJECT_ROOT / "exercises"
+DATASETS_DIR = PROJECT_ROOT / "datasets"
