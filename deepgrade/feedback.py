@@ -2,70 +2,110 @@
 
 Every public and hidden check of an array goes through :func:`check_array`, so a student
 always reads the same kind of message: what type or shape was expected, where the values
-first differ, how large the error is, and a small slice side by side. When the output
-equals what a catalogued mistake (:class:`Mistake`) would give on the same input, the
-message names the mistake in plain words.
+first differ, how large the error is, and a small slice of both arrays side by side (short
+enough that the ``expected`` half survives the report's line limit). A failed check also
+carries *evidence* (:mod:`deepgrade.evidence`): which catalogued :class:`Mistake` reproduce
+the output; the report names the one mistake the evidence of all checks singles out.
+
+A check tests the type and shape of a result (:func:`expect_array`, :func:`expect_items`)
+before it computes anything with it, so a wrong result is reported as such, never as the
+test's own crash.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from deepgrade.evidence import Mistake, attach, compared, finding, found
+
+__all__ = [
+    "RTOL",
+    "ATOL",
+    "Mistake",
+    "check_array",
+    "check_scalar",
+    "check_inputs_unchanged",
+    "call_without_warnings",
+    "expect_array",
+    "expect_items",
+]
 
 # float64 conventions, written once: relative error for normal values, absolute near zero.
 RTOL = 1e-7
 ATOL = 1e-9
 SLICE = 3  # at most SLICE x SLICE values of each side are shown around a mismatch
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A known mistake: what it is called, what to tell the student, what it would output.
-
-    ``output`` computes, on the trusted side and for the same inputs, what code with this
-    mistake returns (usually the reference called on altered inputs).
-    """
-
-    name: str
-    explanation: str
-    output: Callable[[], Any]
-
-    def matches(self, got: Any, rtol: float, atol: float) -> bool:
-        try:
-            wrong = np.asarray(self.output(), dtype=np.float64)
-            mine = np.asarray(got, dtype=np.float64)
-        except Exception:  # a mistake that cannot even be produced here matches nothing
-            return False
-        if wrong.shape != mine.shape:
-            return False
-        with np.errstate(invalid="ignore"):
-            return bool(np.isclose(mine, wrong, rtol=rtol, atol=atol, equal_nan=True).all())
-
-
-def diagnose(got: Any, mistakes: Iterable[Mistake], rtol: float = RTOL, atol: float = ATOL) -> str:
-    """'Likely mistake: ...' for the first catalogued mistake ``got`` equals, else ''."""
-    for mistake in mistakes:
-        if mistake.matches(got, rtol, atol):
-            return f"Likely mistake ({mistake.name}): {mistake.explanation}"
-    return ""
-
-
-def _fail(lines: list[str], got: Any, mistakes: Iterable[Mistake], rtol, atol) -> None:
-    """Raise with the summary line, then the diagnosis if any, then the details."""
-    diagnosis = diagnose(got, mistakes, rtol, atol)
-    if diagnosis:
-        lines.insert(1, diagnosis)
-    raise AssertionError("\n".join(lines))
+LOW_PRECISION = (np.float16, np.float32)
 
 
 def _type_name(value) -> str:
     if isinstance(value, np.ndarray):
         return f"numpy array of dtype {value.dtype}"
     return type(value).__name__
+
+
+def expect_array(got, *, what: str = "your output", shape: tuple | None = None) -> np.ndarray:
+    """``got`` if it is a numeric numpy array (of ``shape``, when given); else fail saying
+    what it is. Call it before computing anything with a result."""
+    if type(got) is not np.ndarray:
+        raise AssertionError(f"{what} should be a numpy array (np.ndarray), got {_type_name(got)}")
+    if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
+        raise AssertionError(f"{what} should hold numbers, got dtype {got.dtype}")
+    if shape is not None and got.shape != tuple(shape):
+        raise AssertionError(f"{what} has shape {got.shape}, expected {tuple(shape)}")
+    return got
+
+
+def expect_items(got, count: int, *, what: str = "your output", kind: str = "a tuple") -> tuple:
+    """``got`` as a tuple if it is a tuple or list of ``count`` items; else fail."""
+    if not isinstance(got, tuple | list) or len(got) != count:
+        size = f" of {len(got)}" if isinstance(got, tuple | list) else ""
+        raise AssertionError(
+            f"{what} should return {kind} of {count} values, got {type(got).__name__}{size}"
+        )
+    return tuple(got)
+
+
+def _number(value, other) -> str:
+    """``value`` with as many digits as it takes to tell it from ``other`` (at least 6)."""
+    if isinstance(value, bool | np.bool_ | numbers.Integral) or not np.isfinite(value):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    value, other = float(value), float(other)
+    text = repr(value)
+    for digits in range(6, 18):
+        if f"{value:.{digits}g}" != f"{other:.{digits}g}":
+            text = f"{value:.{digits}g}"
+            break
+    return text if any(c in text for c in ".en") else text + ".0"  # 9.0, not 9
+
+
+def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, *extra):
+    """Raise the message, with the evidence: what the catalogued mistakes would give."""
+    evidence = compared(got, expected, mistakes, rtol, atol, what)
+    raise attach(AssertionError("\n".join(lines)), evidence, *extra)
+
+
+def _float32_values(got: np.ndarray, expected: np.ndarray) -> dict | None:
+    """A finding when float64 values were all computed in float32 (and so are off by ~1e-7)."""
+    if not (np.issubdtype(got.dtype, np.floating) and np.isfinite(got).all()):
+        return None
+    with np.errstate(all="ignore"):
+        rounded = got.astype(np.float32).astype(np.float64)
+        exact = np.array_equal(rounded, got) and not np.array_equal(
+            expected.astype(np.float32).astype(np.float64), expected
+        )
+        if exact and np.allclose(got, expected, rtol=1e-4, atol=1e-6):
+            return found(
+                "float32 arithmetic",
+                "your values agree with the expected ones to about 7 digits only, the "
+                "precision of float32: compute in float64 (np.float64 arrays; no "
+                ".astype(np.float32) or dtype=np.float32 on the way)",
+            )
+    return None
 
 
 def check_array(
@@ -81,70 +121,101 @@ def check_array(
     """Raise AssertionError with an actionable message unless ``got`` matches ``expected``.
 
     ``shape_rule`` is shown with a shape mismatch, e.g. "(n - k + 2p) // s + 1 = 5";
-    ``mistakes`` are checked, in order, when the shape or the values are wrong.
+    ``mistakes`` are tried when the shape or the values are wrong, and the error carries
+    which of them reproduce ``got`` (its evidence).
     """
     expected = np.asarray(expected)
-    if not isinstance(got, np.ndarray) or type(got) is not np.ndarray:
-        raise AssertionError(f"{what} should be a numpy array (np.ndarray), got {_type_name(got)}")
-    if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
-        raise AssertionError(f"{what} should hold numbers, got dtype {got.dtype}")
-    if np.issubdtype(expected.dtype, np.floating) and not np.issubdtype(got.dtype, np.floating):
-        raise AssertionError(
-            f"{what} should be a float array (float64), got dtype {got.dtype}; "
-            "convert with .astype(np.float64) or compute in floats"
-        )
+    expect_array(got, what=what)
+    mistakes = list(mistakes)
+    if np.issubdtype(expected.dtype, np.floating):
+        if not np.issubdtype(got.dtype, np.floating):
+            raise AssertionError(
+                f"{what} should be a float array (float64), got dtype {got.dtype}; "
+                "convert with .astype(np.float64) or compute in floats"
+            )
+        if got.dtype in LOW_PRECISION and expected.dtype == np.float64:
+            raise finding(
+                "float32 arithmetic",
+                f"{what} has dtype {got.dtype}; the exercises compute in float64 (keep "
+                "np.float64 arrays; no dtype=np.float32 or .astype(np.float32))",
+            )
     if got.shape != expected.shape:
         rule = f"; the size rule gives {shape_rule}" if shape_rule else ""
         message = f"{what} has shape {got.shape}, expected {expected.shape}{rule}"
-        _fail([message], got, mistakes, rtol, atol)
-    close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+        _fail([message], got, expected, mistakes, rtol, atol, what)
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return
-    first = tuple(int(i) for i in np.argwhere(~close)[0])
-    diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    lines = _value_lines(got, expected, close, what, rtol, atol)
+    if expected.size > 1 and expected.any():  # tried on every output: ruled out where not 0
+        mistakes.append(only_zeros(expected.shape))
+    _fail(lines, got, expected, mistakes, rtol, atol, what, _float32_values(got, expected))
+
+
+def only_zeros(shape: tuple) -> Mistake:
+    """An unfinished function: the np.zeros result it started from, never filled in."""
+    return Mistake(
+        "only zeros",
+        "your output is all zeros where the expected values are not: is the result ever "
+        "filled in (an np.zeros array returned as it was created?)",
+        lambda: np.zeros(shape),
+    )
+
+
+def _value_lines(got, expected, close, what, rtol, atol) -> list[str]:
+    """Where the values first differ, by how much, and a slice of both arrays."""
+    wrong = ~close
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    with np.errstate(all="ignore"):
+        diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))[wrong]
+        rel = diff / np.abs(expected.astype(np.float64))[wrong]
     finite = np.isfinite(diff)
-    max_abs = diff[finite].max() if finite.any() else np.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = diff / np.abs(expected)
-    rel_ok = np.isfinite(rel)
-    max_rel = rel[rel_ok].max() if rel_ok.any() else np.inf
     lines = [
-        f"{what} differs from the expected values at {int((~close).sum())} of "
-        f"{close.size} positions; first at index {first}: got {got[first].item()!r}, "
-        f"expected {expected[first].item()!r}",
-        f"max absolute error {max_abs:.3g}, max relative error {max_rel:.3g} "
-        f"(tolerance rtol={rtol:g}, atol={atol:g})",
+        f"{what} differs from the expected values at {int(wrong.sum())} of {close.size} "
+        f"positions; first at index {first}: got {_number(got[first], expected[first])}, "
+        f"expected {_number(expected[first], got[first])}"
     ]
-    if not np.isfinite(got).all():
-        lines.append(f"your output contains {int((~np.isfinite(got)).sum())} NaN/inf values")
-    lines.append(_side_by_side(got, expected, first))
-    _fail(lines, got, mistakes, rtol, atol)
-
-
-def _side_by_side(got: np.ndarray, expected: np.ndarray, at: tuple[int, ...]) -> str:
-    """A small window of both arrays around index ``at`` (last two axes), printed together."""
-    if got.ndim == 0:
-        return f"got {got!r}, expected {expected!r}"
-    lead, rows_cols = at[:-2], at[-2:]
-    if got.ndim == 1:
-        lead, rows_cols = (), at
-    window = []
-    for axis_index, i in enumerate(rows_cols):
-        size = got.shape[len(lead) + axis_index]
-        start = max(0, min(i - SLICE // 2, size - SLICE))
-        window.append(slice(start, start + SLICE))
-    index = lead + tuple(window)
-    where = f" at leading index {lead}" if lead else ""
-    spans = ", ".join(f"{s.start}:{s.stop}" for s in window)
-    with np.printoptions(precision=4, suppress=True):
-        return (
-            f"slice [{spans}]{where}:\n"
-            f"  yours:\n{_indent(got[index])}\n  expected:\n{_indent(expected[index])}"
+    bad = int((~np.isfinite(got)).sum()) if np.issubdtype(got.dtype, np.floating) else 0
+    nan = f"; {bad} of your values are NaN or inf" if bad else ""
+    if finite.any():
+        max_rel = rel[np.isfinite(rel)].max() if np.isfinite(rel).any() else np.inf
+        lines.append(
+            f"max absolute error {diff[finite].max():.3g}, max relative error {max_rel:.3g} "
+            f"(tolerance rtol={rtol:g}, atol={atol:g}){nan}"
         )
+    else:
+        lines.append(f"every mismatch is a NaN or inf{nan}")
+    if got.ndim:
+        lines += _side_by_side(got, expected, first)
+    return lines
 
 
-def _indent(arr: np.ndarray) -> str:
-    return "\n".join("    " + line for line in str(arr).splitlines())
+def _window(shape: tuple[int, ...], at: tuple[int, ...]) -> tuple:
+    """The index of a small window around ``at``: over height and width of one channel for
+    (H, W, d) and (N, H, W, d), over the last two axes otherwise."""
+    ndim = len(shape)
+    axes = {1: (0,), 2: (0, 1), 3: (0, 1), 4: (1, 2)}.get(ndim, (ndim - 2, ndim - 1))
+    index: list = list(at)
+    for axis in axes:
+        start = max(0, min(at[axis] - SLICE // 2, shape[axis] - SLICE))
+        index[axis] = slice(start, start + SLICE)
+    return tuple(index)
+
+
+def _side_by_side(got: np.ndarray, expected: np.ndarray, at: tuple[int, ...]) -> list[str]:
+    """A header and at most SLICE lines: your values on the left, the expected on the right."""
+    index = _window(got.shape, at)
+    label = ", ".join(
+        f"{i.start}:{min(i.stop, n)}" if isinstance(i, slice) else str(i)
+        for i, n in zip(index, got.shape, strict=True)
+    )
+    with np.printoptions(precision=4, suppress=True, linewidth=1000):
+        mine = str(got[index]).splitlines()
+        theirs = str(expected[index]).splitlines()
+    width = max(len(line) for line in mine)
+    rows = [f"  {a.ljust(width)}  |  {b}" for a, b in zip(mine, theirs, strict=True)]
+    return [f"slice [{label}], yours | expected:", *rows]
 
 
 def check_scalar(
@@ -159,14 +230,14 @@ def check_scalar(
     """Like :func:`check_array` for a single number (Python or numpy scalar)."""
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
-    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+    if isinstance(got, bool | np.bool_) or not isinstance(got, numbers.Real):
         raise AssertionError(f"{what} should be a single number, got {_type_name(got)}")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
         message = (
-            f"{what} is {float(got)!r}, expected {expected!r} "
-            f"(absolute error {abs(float(got) - expected):.3g})"
+            f"{what} is {_number(float(got), expected)}, expected {_number(expected, float(got))}"
+            f" (absolute error {abs(float(got) - expected):.3g})"
         )
-        _fail([message], got, mistakes, rtol, atol)
+        _fail([message], got, expected, mistakes, rtol, atol, what)
 
 
 def _copy(value: Any) -> Any:
@@ -193,6 +264,9 @@ def _same(before: Any, after: Any) -> bool:
     return True  # numbers, strings, functions: cannot be changed in place
 
 
+IN_PLACE = "input modified in place"  # the name of the finding of every inputs-unchanged check
+
+
 def check_inputs_unchanged(impl, name: str, *args: Any, names: Iterable[str] = (), **kwargs: Any):
     """Call ``impl.<name>(*args, **kwargs)``; fail if it wrote into an input; return its result.
 
@@ -205,11 +279,39 @@ def check_inputs_unchanged(impl, name: str, *args: Any, names: Iterable[str] = (
     for i, (before, after) in enumerate(zip(before_args, after_args, strict=True)):
         if not _same(before, after):
             label = labels[i] if i < len(labels) else f"argument {i + 1}"
-            raise AssertionError(
+            raise finding(
+                IN_PLACE,
                 f"{name} modified its input {label} in place; never write into an input "
-                "(build a new array, e.g. with np.zeros_like, or work on x.copy())"
+                "(build a new array, e.g. with np.zeros_like, or work on x.copy())",
             )
     for key, before in before_kwargs.items():
         if not _same(before, after_kwargs.get(key)):
-            raise AssertionError(f"{name} modified its input {key} in place; never write into it")
+            raise finding(
+                IN_PLACE, f"{name} modified its input {key} in place; never write into it"
+            )
+    return result
+
+
+NO_OVERFLOW = (
+    "compute it without overflow: exp only of numbers <= 0, e.g. exp(-|x|), or subtract the "
+    "maximum first"
+)
+
+
+def call_without_warnings(
+    function: Callable, *args: Any, what: str, advice: str = NO_OVERFLOW, **kwargs: Any
+) -> Any:
+    """``function(*args, **kwargs)``; fail if it raised a warning (numpy's overflow in exp,
+    0/0...). The grader's worker raises the warnings of a call again on the grader's side,
+    so the check says the same in-process and through the worker."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    if caught:
+        first = caught[0]
+        raise finding(
+            "numpy warning",
+            f"{what} raised a warning ({first.category.__name__}: {first.message}); the "
+            f"docstring asks for none: {advice}",
+        )
     return result

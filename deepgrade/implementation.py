@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from deepgrade.catalog import BY_NAME, TOPICS
+from deepgrade.hints import annotate, frames_of
 
 PACKAGES = ("solutions", "exercises")
 # Provided helper modules the topic modules import; taken from exercises/ when a
@@ -34,9 +35,10 @@ PROVIDED = ("_validate",)
 
 
 def _fresh(value: Any) -> Any:
-    """Arrays, also inside lists, tuples and dicts, as new writable copies."""
+    """Arrays, also inside lists, tuples and dicts, as new writable C-ordered copies (as the
+    worker decodes them: the same memory layout gives the same last bits of a sum)."""
     if isinstance(value, np.ndarray):
-        return np.array(value)
+        return np.array(value, order="C")
     if isinstance(value, list | tuple):
         return type(value)(_fresh(v) for v in value)
     if isinstance(value, dict):
@@ -44,14 +46,19 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-def _on_copies(function: Callable) -> Callable:
+def _on_copies(function: Callable, name: str, folder: Path) -> Callable:
     """``function`` called on fresh copies of its array arguments, as the grader's worker
     receives them: a submission that writes into its inputs then behaves the same in both
-    modes, and never changes a test's own arrays."""
+    modes, and never changes a test's own arrays. An error it raises gets the hint the
+    worker's proxy gives too (:func:`deepgrade.hints.annotate`)."""
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return function(*_fresh(args), **_fresh(kwargs))
+        try:
+            return function(*_fresh(args), **_fresh(kwargs))
+        except Exception as err:
+            annotate(err, name, frames_of(err, folder), args, kwargs)
+            raise
 
     return call
 
@@ -153,7 +160,7 @@ class Implementation:
             module = self.module(topic) if entry else self._try_module(topic)
             if module is not None and hasattr(module, name):
                 found = getattr(module, name)
-                return _on_copies(found) if callable(found) else found
+                return _on_copies(found, name, self.origin) if callable(found) else found
         if entry:
             raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
         broken = "; ".join(self._errors.values())
@@ -167,8 +174,12 @@ class Implementation:
         function = getattr(self, name).__wrapped__
 
         def call(*args, **kwargs) -> tuple:
-            args, kwargs = _fresh(args), _fresh(kwargs)
-            return function(*args, **kwargs), args, kwargs
+            copies, copied = _fresh(args), _fresh(kwargs)
+            try:
+                return function(*copies, **copied), copies, copied
+            except Exception as err:
+                annotate(err, name, frames_of(err, self.origin), args, kwargs)
+                raise
 
         return call
 

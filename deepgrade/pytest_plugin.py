@@ -6,7 +6,11 @@
 - ``--deepgrade-report FILE`` writes each test's exercise, outcome and first failure
   message as JSON (what ``deepgrade check`` reads).
 - A stub's ``NotImplementedError`` and a submission's missing module or function are
-  reported in one line naming the exercise, not as a traceback through the test code.
+  reported in one line naming the exercise, not as a traceback through the test code; an
+  error raised inside the submission comes with its hint (:mod:`deepgrade.hints`): the
+  student's line, the call's arguments and what the docstring asks for.
+- A failed check's evidence (:mod:`deepgrade.evidence`) goes into its test record, from
+  which a report names the exercise's likely mistake.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from deepgrade.catalog import BY_NAME
+from deepgrade.evidence import evidence_of
+from deepgrade.hints import HINT
 from deepgrade.implementation import Implementation, SubmissionError
 
 DEFAULT_IMPL = "exercises"
@@ -26,6 +32,7 @@ DEFAULT_IMPL = "exercises"
 # worker's error types) are reported in one line like a stub's NotImplementedError.
 GRADING_PLUGIN = "supplies_deepgrade_impl"
 _IMPL = pytest.StashKey[Implementation]()
+EVIDENCE_PROPERTY = "deepgrade_evidence"  # a failed test's evidence, in its user_properties
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,8 +106,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is None or report.passed:
         return
     err = call.excinfo.value
+    evidence = evidence_of(err)
+    if evidence:
+        report.user_properties.append((EVIDENCE_PROPERTY, evidence))
     if isinstance(err, NotImplementedError):
         report.longrepr = f"NotImplementedError: {err}"
+    elif getattr(err, HINT, None):
+        report.longrepr = f"{type(err).__name__}: {err}\n{getattr(err, HINT)}"
     elif isinstance(err, (SubmissionError, *_one_line_errors(item.config))):
         report.longrepr = f"{type(err).__name__}: {err}"
 
@@ -130,7 +142,8 @@ def failure_message(report: pytest.TestReport) -> str:
 
 
 class ResultCollector:
-    """One record per test (its worst phase): nodeid, exercise, weight, outcome, message."""
+    """One record per test (its worst phase): nodeid, exercise, weight, outcome, message,
+    and the evidence its failure carried."""
 
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
@@ -151,6 +164,7 @@ class ResultCollector:
                 "outcome": "passed",
                 "seconds": 0.0,
                 "message": "",
+                "evidence": [],
             },
         )
         record["seconds"] += report.duration
@@ -158,6 +172,9 @@ class ResultCollector:
             record["outcome"] = "failed" if report.failed else "skipped"
             if not record["message"]:
                 record["message"] = failure_message(report)
+            for name, value in report.user_properties:
+                if name == EVIDENCE_PROPERTY:
+                    record["evidence"].extend(value)
 
 
 class _JsonReport(ResultCollector):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deepgrade.catalog import EXERCISES, Exercise
+from deepgrade.evidence import likely_mistake
 
 
 @dataclass
@@ -21,6 +22,7 @@ class ExerciseResult:
     total_weight: float = 0.0
     first_failure: str = ""
     failures: list[str] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -33,8 +35,13 @@ class ExerciseResult:
         return self.exercise.points
 
     @property
+    def likely_mistake(self) -> str:
+        """The one mistake the evidence of the failed tests singles out, or ''."""
+        return likely_mistake(self.evidence)
+
+    @property
     def headline(self) -> str:
-        return headline(self.first_failure, self.exercise)
+        return self.likely_mistake or headline(self.first_failure, self.exercise)
 
 
 def headline(message: str, exercise: Exercise) -> str:
@@ -60,6 +67,7 @@ def score(records: list[dict]) -> list[ExerciseResult]:
         else:
             result.failures.append(f"{record['nodeid']}: {record['message']}")
             result.first_failure = result.first_failure or record["message"]
+            result.evidence.extend(record.get("evidence", []))
     return list(results.values())
 
 

@@ -44,15 +44,19 @@ def pytest_runtest_logreport(report) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The mutant catalogue's detection and diagnosis rates, when its tests ran."""
+    """The mutant catalogue's rates, as a student sees them through the worker."""
     if not _MUTANTS:
         return
     outcomes = list(_MUTANTS.values())
     detected = sum(o["detected"] for o in outcomes)
     catalogued = [o for o in outcomes if o["catalogued"]]
     diagnosed = sum(o["diagnosed"] for o in catalogued)
+    named = sum(o["named"] for o in catalogued)
+    parity = sum(o["parity"] for o in outcomes)
     terminalreporter.write_sep("=", "mutant catalogue")
     terminalreporter.write_line(
         f"detected {detected}/{len(outcomes)} mutants (each loses points in its exercise); "
-        f"diagnosed {diagnosed}/{len(catalogued)} by name in the feedback"
+        f"diagnosed {diagnosed}/{len(catalogued)} in the Gradescope output a student sees "
+        f"through the worker, {named} of them named on its first line; the same feedback "
+        f"in-process for {parity}/{len(outcomes)}"
     )

@@ -43,19 +43,84 @@ def test_value_mismatch_locates_the_first_difference():
     assert "conv2d(x, k) differs" in message
     assert "at 2 of 16 positions; first at index (2, 1): got 9.5, expected 9.0" in message
     assert "max absolute error 0.5" in message
-    assert "1 NaN/inf" in message
-    assert "yours:" in message and "expected:" in message
+    assert "1 of your values are NaN or inf" in message
+    assert "yours | expected" in message
 
 
-def test_scalar_checks():
-    check_scalar(np.float64(2.0), 2.0)
-    with pytest.raises(AssertionError, match="single number, got numpy array"):
-        check_scalar(np.array([2.0]), 2.0)
-    with pytest.raises(AssertionError, match="is 3.0, expected 2.0"):
-        check_scalar(3.0, 2.0)
+def test_numbers_get_the_digits_that_tell_them_apart():
+    with pytest.raises(AssertionError, match=r"x is 1\.0000001, expected 1\.0 "):
+        check_scalar(1.0000001, 1.0, rtol=1e-9, atol=0, what="x")
+    with pytest.raises(
+        AssertionError, match=r"first at index \(0,\): got 0\.333333, expected 0\.5"
+    ):
+        check_array(np.array([1 / 3]), np.array([0.5]))
 
 
-def test_a_catalogued_mistake_is_named_after_the_summary_line():
+def test_only_nan_mismatches_say_so_instead_of_an_error_of_zero():
+    with pytest.raises(AssertionError) as info:
+        check_array(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    assert "every mismatch is a NaN or inf" in str(info.value)
+    assert "max absolute error 0" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "at", "label"),
+    [
+        ((7, 9), (5, 8), "[4:7, 6:9]"),  # (H, W): around the mismatch, clipped at the edges
+        ((6, 5, 3), (2, 3, 1), "[1:4, 2:5, 1]"),  # (H, W, d): height and width of channel d
+        ((2, 6, 5, 4), (1, 0, 4, 2), "[1, 0:3, 2:5, 2]"),  # (N, H, W, d): image n, channel d
+        ((5,), (0,), "[0:3]"),
+        ((2, 2), (1, 1), "[0:2, 0:2]"),  # the bounds of what is shown, not of the window
+    ],
+)
+def test_the_slice_runs_over_height_and_width_of_one_channel(shape, at, label):
+    expected = np.arange(float(np.prod(shape))).reshape(shape)
+    got = expected.copy()
+    got[at] += 100.0
+    with pytest.raises(AssertionError) as info:
+        check_array(got, expected)
+    lines = str(info.value).splitlines()
+    assert lines[2] == f"slice {label}, yours | expected:"
+    rows = min(3, shape[0] if len(shape) < 4 else shape[1]) if len(shape) > 1 else 1
+    assert len(lines) == 3 + rows
+    for line in lines[3:]:  # both halves on every line: a line limit cannot cut one off
+        left, right = line.split("  |  ")
+        assert left.strip() and right.strip()
+    assert f"{got[at]:.0f}." in "\n".join(lines[3:])
+
+
+def test_the_whole_message_fits_the_reports_line_limit():
+    from autograder.grading.reports import MAX_FEEDBACK_LINES
+
+    expected = np.arange(60.0).reshape(3, 4, 5)
+    with pytest.raises(AssertionError) as info:
+        check_array(expected + np.nan, expected)
+    assert len(str(info.value).splitlines()) <= MAX_FEEDBACK_LINES
+
+
+def test_float32_results_are_named():
+    from deepgrade.evidence import evidence_of
+
+    expected = np.linspace(0.1, 2.0, 7)
+    with pytest.raises(AssertionError, match="has dtype float32") as info:
+        check_array(expected.astype(np.float32), expected)
+    assert evidence_of(info.value)[0]["name"] == "float32 arithmetic"
+    x = np.linspace(0.1, 2.0, 2000)  # summed in float32, returned as float64
+    with pytest.raises(AssertionError) as info:
+        check_array(np.cumsum(x.astype(np.float32)).astype(np.float64), np.cumsum(x))
+    assert any(e.get("name") == "float32 arithmetic" for e in evidence_of(info.value))
+
+
+def _evidence(got, expected, mistakes, what="x"):
+    from deepgrade.evidence import evidence_of
+
+    with pytest.raises(AssertionError) as info:
+        check_array(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), what=what,
+                    mistakes=mistakes)  # fmt: skip
+    return evidence_of(info.value)
+
+
+def test_a_failed_check_carries_which_mistakes_reproduce_its_output():
     from deepgrade.feedback import Mistake
 
     expected = np.arange(9.0).reshape(3, 3)
@@ -63,29 +128,92 @@ def test_a_catalogued_mistake_is_named_after_the_summary_line():
     mistakes = [
         Mistake("transposed", "you swapped rows and columns", lambda: expected.T),
         Mistake("flipped kernel", "your kernel is flipped", lambda: flipped),
+        Mistake("broken", "cannot be produced here", lambda: 1 / 0),
     ]
+    (item,) = _evidence(flipped, expected, mistakes)
+    assert item["matched"] == [["flipped kernel", "your kernel is flipped"]]
+    assert item["ruled_out"] == ["transposed", "only zeros"]  # "broken" was not tried
     with pytest.raises(AssertionError) as info:
         check_array(flipped, expected, mistakes=mistakes)
-    lines = str(info.value).splitlines()
-    assert lines[0].startswith("your output differs")
-    assert lines[1] == "Likely mistake (flipped kernel): your kernel is flipped"
-    with pytest.raises(AssertionError) as info:
-        check_array(expected + 1, expected, mistakes=mistakes)
-    assert "Likely mistake" not in str(info.value)
+    assert "Likely mistake" not in str(info.value)  # names come from all checks together
 
 
-def test_mistakes_are_named_for_wrong_shapes_and_scalars_too():
+def test_a_name_needs_several_inputs_and_nothing_against_it():
+    from deepgrade.evidence import likely_mistake
     from deepgrade.feedback import Mistake
 
-    crash = Mistake("broken", "never shown", lambda: 1 / 0)
+    def flip(x):
+        return [
+            Mistake("flipped", "flipped!", lambda: x[::-1]),
+            Mistake("zero", "0", lambda: 0 * x),
+        ]
+
+    a, b, c = np.array([1.0, 2.0, 3.0]), np.array([4.0, 6.0, 5.0]), np.array([7.0, 9.0, 8.0])
+    one = _evidence(a[::-1], a, flip(a), "f(a)")
+    assert likely_mistake(one) == ""  # one input: a coincidence is possible
+    assert likely_mistake(one + one) == ""  # the same input twice is still one
+    two = one + _evidence(b[::-1], b, flip(b), "f(b)")
+    assert likely_mistake(two) == "Likely mistake (flipped): flipped!"
+    against = two + _evidence(c + 1, c, flip(c), "f(c)")  # tried on c, and wrong there
+    assert likely_mistake(against) == ""
+    # two catalogued mistakes that give the same output on an input: no vote for either
+    same = [Mistake("flipped", "flipped!", lambda: a[::-1]), Mistake("other", "?", lambda: a[::-1])]
+    assert likely_mistake(one + _evidence(a[::-1], a, same, "g(a)")) == ""
+
+
+def test_an_observation_is_named_when_no_catalogued_mistake_is():
+    from deepgrade.evidence import finding, found, likely_mistake
+
+    items = [found("numpy warning", "overflow"), found("input modified in place", "x changed")]
+    items.append(found("input modified in place", "x changed, in words of the hidden check"))
+    assert likely_mistake(items) == (
+        "Mistake (input modified in place): x changed, in words of the hidden check"
+    )
+    assert str(finding("numpy warning", "it warned")) == "it warned"
+
+
+def test_shape_and_scalar_failures_carry_evidence_too():
+    from deepgrade.evidence import evidence_of
+    from deepgrade.feedback import Mistake
+
     wrong_axis = Mistake("wrong axis", "you pooled over the channels", lambda: np.zeros((2, 2)))
-    with pytest.raises(
-        AssertionError, match=r"shape \(2, 2\)[^\n]*\nLikely mistake \(wrong axis\)"
-    ):
-        check_array(np.zeros((2, 2)), np.zeros((2, 2, 3)), mistakes=[crash, wrong_axis])
+    with pytest.raises(AssertionError, match=r"shape \(2, 2\), expected \(2, 2, 3\)") as info:
+        check_array(np.zeros((2, 2)), np.zeros((2, 2, 3)), mistakes=[wrong_axis])
+    assert evidence_of(info.value)[0]["matched"][0][0] == "wrong axis"
     summed = Mistake("summed", "the loss must be averaged", lambda: 6.0)
-    with pytest.raises(AssertionError, match="Likely mistake \\(summed\\)"):
+    with pytest.raises(AssertionError, match="is 6.0, expected 2.0") as info:
         check_scalar(6.0, 2.0, mistakes=[summed])
+    assert evidence_of(info.value)[0]["matched"][0][0] == "summed"
+
+
+def test_expect_array_and_items_check_before_anything_is_computed():
+    from deepgrade.feedback import expect_array, expect_items
+
+    with pytest.raises(AssertionError, match=r"path has shape \(\), expected \(8,\)"):
+        expect_array(np.array(3.0), what="path", shape=(8,))
+    with pytest.raises(AssertionError, match="should be a numpy array"):
+        expect_array(3.0, what="path")
+    with pytest.raises(
+        AssertionError, match="should return a pair \\(h, c\\) of 2 values, got list of 3"
+    ):
+        expect_items([1, 2, 3], 2, what="lstm_cell", kind="a pair (h, c)")
+    assert expect_items((1, 2), 2) == (1, 2)
+
+
+def test_call_without_warnings_names_the_warning():
+    import warnings
+
+    from deepgrade.evidence import evidence_of
+    from deepgrade.feedback import call_without_warnings
+
+    def noisy(x):
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        return x
+
+    with pytest.raises(AssertionError, match="RuntimeWarning: overflow encountered in exp") as info:
+        call_without_warnings(noisy, 1.0, what="sigmoid(x)")
+    assert evidence_of(info.value)[0]["name"] == "numpy warning"
+    assert call_without_warnings(lambda x: 2 * x, 1.0, what="twice") == 2.0
 
 
 def test_check_inputs_unchanged_names_the_modified_argument():

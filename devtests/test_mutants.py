@@ -1,27 +1,49 @@
-"""The mutant catalogue: realistic buggy submissions, each the reference with a small patch.
+"""The mutant catalogue: realistic buggy submissions, graded the way a student's submission is.
 
-Every mutant must lose points in its own exercise, and only in exercises whose code runs
-the mutated function; its catalogued diagnosis must reach the student. The catalogue
-lives in ``devtests/mutants/mutants_<topic>.py`` as ``MUTANTS = [dict(...), ...]`` with
-keys ``id``, ``exercise``, ``old`` (text of solutions/<module>.py that occurs exactly once),
-``new`` and ``diagnosis`` (words the feedback must contain; ``None`` when no diagnosis is
-catalogued for it).
+Each mutant is the reference with a small patch, catalogued in
+``devtests/mutants/mutants_<topic>.py`` as ``MUTANTS = [dict(...), ...]`` with keys ``id``,
+``exercise``, ``old`` (text of solutions/<module>.py that occurs exactly once), ``new``
+and ``diagnosis`` (words the student's feedback for that exercise must contain; ``None``
+when nothing is catalogued for it). Every mutant is graded through the worker, and what
+is checked is what a student reads: the Gradescope ``output`` of each exercise. It must
+
+- lose points in its own exercise, and only in exercises whose code runs the mutated
+  function;
+- show its diagnosis in that output, and never a wrong name: a "Likely mistake" line is
+  allowed only when it holds the mutant's own diagnosis;
+- read exactly the same in-process (``--in-process``, for debugging) as through the worker.
+
+Speed: a mutant changes one topic module, and a topic's suites reach only the names of
+its own module and of the modules it imports (:func:`test_suites_reach_only_their_topic`),
+so a mutant is graded with the suites of its topic and of the topics that import it
+(backprop imports activations, gradient_descent imports backprop), not all twelve;
+:func:`test_topic_suites_give_what_the_full_grading_gives` checks on one mutant per topic
+that the full ``deepgrade grade``, at the isolation ``auto`` picks, gives the same output.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import runpy
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from autograder.grading.engine import default_suites, grade
-from deepgrade.catalog import BY_NAME, TOPICS
+from autograder.grading.engine import grade
+from autograder.grading.reports import gradescope
+from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
+from deepgrade.catalog import BY_NAME, EXERCISES, TOPICS
+from devtests.commands import DEEPGRADE
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOLUTIONS = PROJECT / "solutions"
+LABELS = {e.label: e.name for e in EXERCISES}
+# the line under "N/M checks passed" that names an exercise's mistake: inferred from the
+# catalogue ("Likely mistake (...)") or observed by a check ("Mistake (...)")
+INFERRED, OBSERVED = "Likely mistake (", "Mistake ("
 
 
 def load_catalogue() -> list[dict]:
@@ -78,6 +100,62 @@ def apply(mutant: dict, folder: Path) -> None:
     path.write_text(source.replace(mutant["old"], mutant["new"]))
 
 
+def submission(mutant: dict, root: Path) -> Path:
+    folder = root / mutant["id"]
+    shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    apply(mutant, folder)
+    return folder
+
+
+def imports(topic: str) -> set[str]:
+    """The topic modules solutions/<topic>.py imports (relative imports, nested ones too)."""
+    tree = ast.parse((SOLUTIONS / f"{topic}.py").read_text())
+    found = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level > 0 and node.module in TOPICS
+    }
+    for module in set(found):
+        found |= imports(module)
+    return found
+
+
+def affected(topic: str) -> list[str]:
+    """The topics whose code runs ``topic``'s: itself and the topics importing it."""
+    return [t for t in TOPICS if t == topic or topic in imports(t)]
+
+
+def topic_suites(topic: str) -> list[Path]:
+    """The suites that can reach a mutant of ``topic``."""
+    return [
+        suite
+        for t in affected(topic)
+        for suite in (PUBLIC_TESTS / f"test_{t}.py", HIDDEN_SUITES / f"test_{t}_hidden.py")
+    ]
+
+
+def student_view(results: dict, topic: str | None = None) -> dict[str, dict]:
+    """What a student reads in a Gradescope results.json, by exercise name (of the topics
+    a mutant of ``topic`` can affect)."""
+    topics = TOPICS if topic is None else affected(topic)
+    return {
+        LABELS[test["name"]]: {k: test[k] for k in ("score", "max_score", "output")}
+        for test in results["tests"]
+        if BY_NAME[LABELS[test["name"]]].module in topics
+    }
+
+
+def summary_of(output: str) -> str:
+    """The exercise's named mistake (the line after 'N/M checks passed'), or ''."""
+    lines = output.splitlines()
+    return lines[1] if len(lines) > 1 and lines[1].startswith((INFERRED, OBSERVED)) else ""
+
+
+def wrong_name(summary: str, diagnosis: str | None) -> bool:
+    """A catalogued name that is not the mutant's own (an observation is never wrong)."""
+    return summary.startswith(INFERRED) and (diagnosis is None or diagnosis not in summary)
+
+
 def test_catalogue_is_large_and_well_formed():
     ids = [m["id"] for m in MUTANTS]
     assert len(ids) == len(set(ids)), "mutant ids must be unique"
@@ -88,27 +166,97 @@ def test_catalogue_is_large_and_well_formed():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m["id"] for m in MUTANTS])
-def test_mutant_loses_points_only_where_it_is_broken(mutant, tmp_path, record_property):
-    folder = tmp_path / mutant["id"]
-    shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    apply(mutant, folder)
-    report = grade(folder, suites=default_suites(), mode="in-process")
-    rows = {row["name"]: row for row in report.exercises}
-    lost = {name for name, row in rows.items() if row["score"] < row["max_score"]}
-    own = rows[mutant["exercise"]]
-    feedback = "\n".join(own["failures"])
-    diagnosed = mutant["diagnosis"] is not None and mutant["diagnosis"] in feedback
-    outcome = {
-        "id": mutant["id"],
-        "detected": mutant["exercise"] in lost,
-        "diagnosed": diagnosed,
-        "catalogued": mutant["diagnosis"] is not None,
-    }
-    record_property("mutant", outcome)  # summarised by conftest.py at the end of the run
+def test_mutant_is_told_what_it_did(mutant, tmp_path, record_property):
+    folder = submission(mutant, tmp_path)
+    topic = BY_NAME[mutant["exercise"]].module
+    suites = topic_suites(topic)
+    seen = student_view(gradescope(grade(folder, suites=suites, isolation="process")), topic)
+    debug = student_view(gradescope(grade(folder, suites=suites, mode="in-process")), topic)
+    lost = {name for name, row in seen.items() if row["score"] < row["max_score"]}
+    own = seen[mutant["exercise"]]["output"]
+    named = summary_of(own)
+    diagnosis = mutant["diagnosis"]
+    record_property(
+        "mutant",
+        {
+            "id": mutant["id"],
+            "detected": mutant["exercise"] in lost,
+            "catalogued": diagnosis is not None,
+            "diagnosed": diagnosis is not None and diagnosis in own,
+            "named": diagnosis is not None and diagnosis in named,
+            "parity": seen == debug,
+        },
+    )  # summarised by conftest.py at the end of the run
     assert mutant["exercise"] in lost, f"{mutant['id']} keeps full marks in {mutant['exercise']}"
     allowed = {mutant["exercise"]} | CALLERS[mutant["exercise"]]
     assert lost <= allowed, f"{mutant['id']} also loses points in {sorted(lost - allowed)}"
-    if mutant["diagnosis"] is not None:
-        assert diagnosed, (
-            f"{mutant['id']}: feedback lacks {mutant['diagnosis']!r}; it says:\n{feedback[:2000]}"
-        )
+    assert not wrong_name(named, diagnosis), (
+        f"{mutant['id']} is told a wrong name: {named!r} (its diagnosis: {diagnosis!r})"
+    )
+    if diagnosis is not None:
+        assert diagnosis in own, f"{mutant['id']}: the output lacks {diagnosis!r}; it says:\n{own}"
+    for name in lost - {mutant["exercise"]}:  # a caller's name must be this mutant's too
+        other = summary_of(seen[name]["output"])
+        assert not wrong_name(other, diagnosis), f"{mutant['id']}: {name} is told {other!r}"
+    assert seen == debug, f"{mutant['id']}: in-process feedback differs from the worker's"
+
+
+@pytest.mark.parametrize("implementation", ["solutions", "exercises"])
+def test_no_mistake_is_named_for_the_reference_or_the_stubs(implementation):
+    results = gradescope(grade(PROJECT / implementation, isolation="process"))
+    for name, row in student_view(results).items():
+        assert not summary_of(row["output"]), f"{implementation}: {name}: {row['output']}"
+        if implementation == "solutions":
+            assert row["score"] == row["max_score"], f"{name}: {row['output']}"
+
+
+def _impl_names(path: Path) -> set[str]:
+    """The submission's names a test file reaches: impl.<name>, with_inputs("<name>")..."""
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "impl" and node.attr != "with_inputs":
+                names.add(node.attr)
+        if isinstance(node, ast.Constant) and node.value in BY_NAME:
+            names.add(node.value)
+    return names
+
+
+def _defined(topic: str) -> set[str]:
+    module = ast.parse((SOLUTIONS / f"{topic}.py").read_text())
+    names = {n.name for n in module.body if isinstance(n, ast.FunctionDef)}
+    for node in module.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_suites_reach_only_their_topic(topic):
+    """What lets a mutant be graded with the suites of the topics it can affect only."""
+    reachable = set().union(*(_defined(t) for t in {topic} | imports(topic)))
+    for suite in (PUBLIC_TESTS / f"test_{topic}.py", HIDDEN_SUITES / f"test_{topic}_hidden.py"):
+        foreign = _impl_names(suite) - reachable
+        assert not foreign, f"{suite.name} reaches {sorted(foreign)}, not in {topic}'s modules"
+
+
+def _first_mutant_per_topic() -> list[dict]:
+    firsts: dict[str, dict] = {}
+    for mutant in MUTANTS:
+        firsts.setdefault(BY_NAME[mutant["exercise"]].module, mutant)
+    return list(firsts.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutant", _first_mutant_per_topic(), ids=lambda m: m["id"])
+def test_topic_suites_give_what_the_full_grading_gives(mutant, tmp_path):
+    folder = submission(mutant, tmp_path)
+    output = tmp_path / "results.json"
+    cli = [*DEEPGRADE, "grade", str(folder), "--isolation", "auto", "--format", "gradescope"]
+    subprocess.run([*cli, "--output", str(output)], check=True, capture_output=True, cwd=tmp_path)
+    topic = BY_NAME[mutant["exercise"]].module
+    full = student_view(json.loads(output.read_text()), topic)
+    alone = student_view(gradescope(grade(folder, suites=topic_suites(topic))), topic)
+    for name, row in alone.items():
+        assert full[name] == row, f"{name}: the full grading says\n{full[name]['output']}"

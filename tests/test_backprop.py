@@ -8,12 +8,19 @@ pass written out in the test, so each backward exercise is checked on its own.
 
 from __future__ import annotations
 
-import warnings
+import numbers
 
 import numpy as np
 import pytest
 
-from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.feedback import (
+    call_without_warnings,
+    check_array,
+    check_inputs_unchanged,
+    check_scalar,
+    expect_array,
+    expect_items,
+)
 from deepgrade.slides import RELU_EDGES, SLIDE_IMAGE
 
 # Not on the slides: the slides' horizontal-edge map after ReLU (RELU_EDGES) is the input of
@@ -76,12 +83,31 @@ def check_gradient(got, f, x, *, what: str) -> None:
 
 def check_loss(got, expected: float, n: int, *, what: str) -> None:
     """check_scalar, naming the common mistake of summing the loss over examples."""
-    if n > 1 and np.isclose(float(got), n * expected, rtol=1e-7):
+    if isinstance(got, numbers.Real) and n > 1 and np.isclose(float(got), n * expected, rtol=1e-7):
         raise AssertionError(
             f"{what} is {float(got)!r}, {n} times the expected {expected!r}: the loss looks "
             "summed over the examples; the slides average it (divide by N)"
         )
     check_scalar(got, expected, what=what)
+
+
+def check_grads(grads, params: dict) -> None:
+    """grads: a dict with the keys of params, each array of its parameter's shape."""
+    keys = sorted(params)
+    if not isinstance(grads, dict) or sorted(grads) != keys:
+        got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise AssertionError(f"digit_network's grads should be a dict with keys {keys}, got {got}")
+    for name, p in params.items():
+        expect_array(grads[name], what=f"grads[{name!r}]", shape=p.shape)
+
+
+def impl_free_loss(params: dict, x: np.ndarray, labels: np.ndarray) -> float:
+    """The digit network's mean cross entropy, written out: dense, ReLU, dense, softmax."""
+    hidden = np.maximum(x.reshape(len(x), -1) @ params["W1"] + params["b1"], 0.0)
+    scores = hidden @ params["W2"] + params["b2"]
+    top = scores.max(axis=1, keepdims=True)
+    log_probs = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(x)), labels].mean())
 
 
 # ---------------------------------------------------------------- 4.1 numerical_gradient
@@ -166,13 +192,18 @@ def test_dense_backward_reshapes_dx_like_x(impl):
 @pytest.mark.exercise("dense_backward")
 def test_dense_backward_leaves_its_inputs_unchanged(impl):
     dout = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 1.0]])
-    _, _, db = check_inputs_unchanged(
-        impl,
-        "dense_backward",
-        dout,
-        np.array(X, dtype=float),
-        np.array(W, dtype=float),
-        names=("dout", "x", "W"),
+    _, _, db = expect_items(
+        check_inputs_unchanged(
+            impl,
+            "dense_backward",
+            dout,
+            np.array(X, dtype=float),
+            np.array(W, dtype=float),
+            names=("dout", "x", "W"),
+        ),
+        3,
+        what="dense_backward",
+        kind="a tuple (dx, dW, db)",
     )
     check_array(db, np.array([1.0, -1.0, 3.0]), what="db (= dout summed over the batch)")
 
@@ -220,7 +251,12 @@ def test_softmax_cross_entropy_slide_digit_six(impl):
     # Training label 6; the net says Pr(digit 6) = 0.5: the error is log(1 / 0.5).
     probs = np.full(10, 0.5 / 9)
     probs[6] = 0.5
-    loss, dlogits = impl.softmax_cross_entropy(np.log(probs)[None, :], np.array([6]))
+    loss, dlogits = expect_items(
+        impl.softmax_cross_entropy(np.log(probs)[None, :], np.array([6])),
+        2,
+        what="softmax_cross_entropy",
+        kind="a pair (loss, dlogits)",
+    )
     check_loss(loss, np.log(2.0), 1, what="loss for Pr(digit 6) = 0.5")
     expected = probs.copy()
     expected[6] -= 1.0
@@ -229,7 +265,12 @@ def test_softmax_cross_entropy_slide_digit_six(impl):
 
 @pytest.mark.exercise("softmax_cross_entropy")
 def test_softmax_cross_entropy_uniform_logits_give_log_c(impl):
-    loss, dlogits = impl.softmax_cross_entropy(np.zeros((4, 5)), np.array([0, 1, 2, 4]))
+    loss, dlogits = expect_items(
+        impl.softmax_cross_entropy(np.zeros((4, 5)), np.array([0, 1, 2, 4])),
+        2,
+        what="softmax_cross_entropy",
+        kind="a pair (loss, dlogits)",
+    )
     check_loss(loss, np.log(5.0), 4, what="loss of 4 examples with equal logits over 5 classes")
     expected = np.full((4, 5), 0.2)
     expected[[0, 1, 2, 3], [0, 1, 2, 4]] -= 1.0
@@ -239,16 +280,26 @@ def test_softmax_cross_entropy_uniform_logits_give_log_c(impl):
 @pytest.mark.exercise("softmax_cross_entropy")
 def test_softmax_cross_entropy_is_averaged_over_examples(impl):
     logits = np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]]))
-    loss, _ = impl.softmax_cross_entropy(logits, np.array([0, 2]))
+    loss, _ = expect_items(
+        impl.softmax_cross_entropy(logits, np.array([0, 2])),
+        2,
+        what="softmax_cross_entropy",
+        kind="a pair (loss, dlogits)",
+    )
     check_loss(loss, (np.log(2.0) + np.log(1.25)) / 2, 2, what="mean loss of 2 examples")
 
 
 @pytest.mark.exercise("softmax_cross_entropy")
 def test_softmax_cross_entropy_is_stable_for_large_logits(impl):
     logits = np.array([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        loss, dlogits = impl.softmax_cross_entropy(logits, np.array([0, 2]))
+    loss, dlogits = expect_items(
+        call_without_warnings(
+            impl.softmax_cross_entropy, logits, np.array([0, 2]), what="the loss with logits ±1000"
+        ),
+        2,
+        what="softmax_cross_entropy",
+        kind="a pair (loss, dlogits)",
+    )
     check_loss(loss, 1000.0, 2, what="loss with logits ±1000 (use log-sum-exp)")
     expected = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -1.0]]) / 2
     check_array(dlogits, expected, what="dlogits with logits ±1000")
@@ -258,7 +309,12 @@ def test_softmax_cross_entropy_is_stable_for_large_logits(impl):
 def test_softmax_cross_entropy_gradient_matches_numerical_gradient(impl):
     logits = np.array([[0.2, -1.0, 0.5, 2.0], [1.0, 1.0, -0.3, 0.0], [-2.0, 0.1, 0.4, 0.3]])
     labels = np.array([3, 0, 2])
-    _, dlogits = impl.softmax_cross_entropy(logits, labels)
+    _, dlogits = expect_items(
+        impl.softmax_cross_entropy(logits, labels),
+        2,
+        what="softmax_cross_entropy",
+        kind="a pair (loss, dlogits)",
+    )
     check_gradient(
         dlogits,
         lambda v: impl.softmax_cross_entropy(v, labels)[0],
@@ -273,8 +329,13 @@ def test_softmax_cross_entropy_gradient_matches_numerical_gradient(impl):
 @pytest.mark.exercise("conv_layer_backward")
 def test_conv_layer_backward_slide_image_box_filter(impl):
     # The slides' 7x7 image and 3x3 all-ones filter; dout all ones on the 5x5 output.
-    dx, dk, db = impl.conv_layer_backward(
-        np.ones((5, 5, 1)), SLIDE_IMAGE[:, :, None], np.ones((3, 3, 1, 1))
+    dx, dk, db = expect_items(
+        impl.conv_layer_backward(
+            np.ones((5, 5, 1)), SLIDE_IMAGE[:, :, None], np.ones((3, 3, 1, 1))
+        ),
+        3,
+        what="conv_layer_backward",
+        kind="a tuple (dx, dkernels, dbias)",
     )
     coverage = np.array([1.0, 2.0, 3.0, 3.0, 3.0, 2.0, 1.0])  # windows covering each row/col
     check_array(dx, np.outer(coverage, coverage)[:, :, None], what="dx (sum over the windows)")
@@ -288,7 +349,12 @@ def test_conv_layer_backward_stride_two_with_padding(impl):
     x = np.arange(1.0, 10.0).reshape(3, 3, 1)
     kernel = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1, 1)
     dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(2, 2, 1)  # (3 + 2 - 2) // 2 + 1 = 2
-    dx, dk, db = impl.conv_layer_backward(dout, x, kernel, padding=1, stride=2)
+    dx, dk, db = expect_items(
+        impl.conv_layer_backward(dout, x, kernel, padding=1, stride=2),
+        3,
+        what="conv_layer_backward",
+        kind="a tuple (dx, dkernels, dbias)",
+    )
     expected_dx = np.array([[-1.0, 0.0, -2.0], [0.0, 4.0, 0.0], [-3.0, 0.0, -4.0]])
     check_array(dx, expected_dx[:, :, None], what="dx (padding 1, stride 2)")
     check_array(dk, np.array([[20.0, 36.0], [36.0, 64.0]])[:, :, None, None], what="dkernels")
@@ -303,7 +369,12 @@ def test_conv_layer_backward_batch_with_padding_pairs_matches_numerical_gradient
     pads = ((1, 0), (2, 1))  # ((top, bottom), (left, right)), stride 2:
     # H' = (5 + 1 - 3) // 2 + 1 = 2, W' = (4 + 3 - 2) // 2 + 1 = 3
     dout = rng.normal(size=(2, 2, 3, 3))
-    dx, dk, db = impl.conv_layer_backward(dout, x, kernels, padding=pads, stride=2)
+    dx, dk, db = expect_items(
+        impl.conv_layer_backward(dout, x, kernels, padding=pads, stride=2),
+        3,
+        what="conv_layer_backward",
+        kind="a tuple (dx, dkernels, dbias)",
+    )
 
     def loss(x_, k_):
         return np.sum(direct_conv(x_, k_, pads, 2) * dout)
@@ -323,7 +394,14 @@ def test_conv_layer_backward_dx_and_dkernels_agree(impl):
     x = rng.normal(size=(2, 5, 6, 2))
     kernels = rng.normal(size=(2, 3, 2, 3))
     dout = rng.normal(size=(2, 3, 3, 3))  # padding 1, stride 2: (5+2-2)//2+1, (6+2-3)//2+1
-    dx, dk, _ = impl.conv_layer_backward(dout, x, kernels, padding=1, stride=2)
+    dx, dk, _ = expect_items(
+        impl.conv_layer_backward(dout, x, kernels, padding=1, stride=2),
+        3,
+        what="conv_layer_backward",
+        kind="a tuple (dx, dkernels, dbias)",
+    )
+    expect_array(dx, what="dx", shape=x.shape)
+    expect_array(dk, what="dkernels", shape=kernels.shape)
     y = direct_conv(x, kernels, ((1, 1), (1, 1)), 2)
     expected = float(np.sum(dout * y))
     check_scalar(float(np.sum(dx * x)), expected,
@@ -338,15 +416,21 @@ def test_conv_layer_backward_leaves_its_inputs_unchanged(impl):
     x, kernels = rng.normal(size=(2, 4, 4, 1)), rng.normal(size=(2, 2, 1, 2))
     dout = rng.normal(size=(2, 4, 4, 2))  # (4 + 1 - 2) // 1 + 1 = 4 rows and columns
     pads = ((1, 0), (0, 1))
-    dx, _, db = check_inputs_unchanged(
-        impl,
-        "conv_layer_backward",
-        dout.copy(),
-        x.copy(),
-        kernels.copy(),
-        padding=pads,
-        names=("dout", "x", "kernels"),
+    dx, _, db = expect_items(
+        check_inputs_unchanged(
+            impl,
+            "conv_layer_backward",
+            dout.copy(),
+            x.copy(),
+            kernels.copy(),
+            padding=pads,
+            names=("dout", "x", "kernels"),
+        ),
+        3,
+        what="conv_layer_backward",
+        kind="a tuple (dx, dkernels, dbias)",
     )
+    expect_array(dx, what="dx", shape=x.shape)
     check_scalar(float(np.sum(dx * x)), float(np.sum(dout * direct_conv(x, kernels, pads, 1))),
                  what="sum(dx * x) (must equal sum(dout * y) for a layer linear in x)")  # fmt: skip
     check_array(db, dout.sum(axis=(0, 1, 2)), what="dbias (= dout summed over N, H', W')")
@@ -379,6 +463,7 @@ def test_max_pool2d_backward_routes_to_the_maximum(impl):
 def test_max_pool2d_backward_ties_go_to_the_first_maximum(impl):
     got = impl.max_pool2d_backward(np.array([[5.0]]), np.zeros((2, 2)))
     expected = np.array([[5.0, 0.0], [0.0, 0.0]])
+    expect_array(got, what="max_pool2d_backward of a 2x2 window", shape=(2, 2))
     if np.isclose(np.sum(got), 4 * 5.0):
         raise AssertionError("every tied maximum got the gradient; send it to the first one only")
     check_array(got, expected, what="max_pool2d_backward of a window of equal values")
@@ -422,7 +507,7 @@ def test_max_pool2d_backward_channels_and_batch(impl):
     x = np.stack([RELU_EDGES, -RELU_EDGES], axis=-1)[None].repeat(2, axis=0)
     dout = np.ones((2, 2, 2, 2))
     got = impl.max_pool2d_backward(dout, x)
-    assert np.shape(got) == x.shape, f"dx must have x's shape {x.shape}, got {np.shape(got)}"
+    expect_array(got, what="max_pool2d_backward's dx (it has x's shape)", shape=x.shape)
     check_array(got[1, :, :, 0], (POOL_ROUTED > 0).astype(float), what="dx[1, :, :, channel 0]")
     second = np.zeros((5, 5))
     second[[0, 0, 2, 2], [0, 3, 0, 2]] = 1.0  # first minimum of each window of the map
@@ -437,13 +522,11 @@ def test_digit_network_zero_weights_give_log_10(impl):
     params = {name: np.zeros_like(p) for name, p in impl.init_digit_network().items()}
     x = np.linspace(0.0, 1.0, 3 * 28 * 28).reshape(3, 28, 28)
     labels = np.array([6, 6, 1])
-    loss, grads = impl.digit_network(params, x, labels)
+    loss, grads = expect_items(
+        impl.digit_network(params, x, labels), 2, what="digit_network", kind="a pair (loss, grads)"
+    )
     check_loss(loss, np.log(10.0), 3, what="loss with all-zero parameters (Pr = 1/10 each)")
-    assert set(grads) == {"W1", "b1", "W2", "b2"}, f"grads keys: {sorted(grads)}"
-    for name, p in params.items():
-        assert np.shape(grads[name]) == p.shape, (
-            f"grads[{name!r}] must have shape {p.shape}, got {np.shape(grads[name])}"
-        )
+    check_grads(grads, params)
     expected_db2 = np.full(10, 0.1)
     expected_db2[6] -= 2 / 3
     expected_db2[1] -= 1 / 3
@@ -463,7 +546,12 @@ def test_digit_network_small_net_loss_and_gradient(impl):
         "b2": np.array([0.2, -0.1]),
     }
     x = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, -1.0]])
-    loss, grads = impl.digit_network(params, x, np.array([0, 1, 1]))
+    loss, grads = expect_items(
+        impl.digit_network(params, x, np.array([0, 1, 1])),
+        2,
+        what="digit_network",
+        kind="a pair (loss, grads)",
+    )
     check_loss(loss, 2.46495308766846, 3, what="loss of the 2-3-2 net (ReLU after the first layer)")
     check_array(grads["b2"], [0.12079131, -0.12079131], what="grads['b2'] of the 2-3-2 net",
                 rtol=1e-6)  # fmt: skip
@@ -482,8 +570,11 @@ def test_digit_network_matches_numerical_gradient(impl):
     }
     x = rng.normal(size=(5, 2, 3))
     labels = np.array([0, 2, 1, 1, 0])
-    loss, grads = impl.digit_network(params, x, labels)
-    assert np.isfinite(loss) and loss > 0, f"the loss must be a positive number, got {loss!r}"
+    loss, grads = expect_items(
+        impl.digit_network(params, x, labels), 2, what="digit_network", kind="a pair (loss, grads)"
+    )
+    check_grads(grads, params)
+    check_loss(loss, impl_free_loss(params, x, labels), 5, what="loss of the 6-4-3 net")
     for name in params:
 
         def loss_of(value, name=name):

@@ -145,16 +145,23 @@ def test_conv_output_size(impl, n, k, padding, stride, expected):
 def test_same_padding(impl, n, k, stride, expected):
     # two fixed cases first, so that no constant answer passes any case
     for args, anchor in (((7, 3, 1), (1, 1)), ((7, 4, 1), (1, 2))):
-        pair = impl.same_padding(*args[:2], stride=args[2])
-        assert tuple(np.ravel(pair).tolist()) == anchor, (
-            f"same_padding({args[0]}, {args[1]}, stride=1) is {pair}, expected {anchor}"
-        )
-    got = impl.same_padding(n, k, stride=stride)
+        what = f"same_padding({args[0]}, {args[1]}, stride=1)"
+        pair = two_ints(impl.same_padding(*args[:2], stride=args[2]), what)
+        assert pair == anchor, f"{what} is {pair}, expected {anchor}"
     what = f"same_padding({n}, {k}, stride={stride})"
+    got = two_ints(impl.same_padding(n, k, stride=stride), what)
+    assert got == expected, f"{what} is {got}, expected {expected}"
+
+
+def two_ints(got, what: str) -> tuple[int, int]:
+    """``got`` if it is a pair of ints, as the docstring promises (2.0 is not an int)."""
     assert isinstance(got, tuple) and len(got) == 2, (
         f"{what} should return a pair (before, after), got {got!r}"
     )
-    assert tuple(int(v) for v in got) == expected, f"{what} is {got}, expected {expected}"
+    assert all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in got), (
+        f"{what} should return two ints, got {got!r}; use // and int(...), not / on floats"
+    )
+    return int(got[0]), int(got[1])
 
 
 # ---------------------------------------------------------------- 1.3 zero_pad

@@ -8,12 +8,17 @@ written out with ``math`` so you can follow them by hand.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 
-from deepgrade.feedback import check_array, check_inputs_unchanged
+from deepgrade.feedback import (
+    call_without_warnings,
+    check_array,
+    check_inputs_unchanged,
+    expect_array,
+    expect_items,
+)
 
 
 def sig(z: float) -> float:
@@ -218,6 +223,7 @@ def test_simple_rnn_last_of_the_sequence_is_the_return_last_result(impl):
     rng = np.random.default_rng(5)
     x, kernel, rec, bias = (rng.normal(size=s) for s in [(3, 4, 2), (2, 5), (5, 5), (5,)])
     hs = impl.simple_rnn(x, kernel, rec, bias, return_sequences=True)
+    expect_array(hs, what="simple_rnn(return_sequences=True) for N=3, T=4, H=5", shape=(3, 4, 5))
     h = impl.simple_rnn(x, kernel, rec, bias, return_sequences=False)
     check_array(hs[:, -1], h, what="simple_rnn(return_sequences=True)[:, -1]")
     # computed once with the reference solution (solutions.recurrent.simple_rnn)
@@ -264,8 +270,14 @@ def test_simple_rnn_initial_state_by_hand(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_one_unit_by_hand(impl):
     # Only the candidate column of the kernel is 1: z = [0, 0, 1, 0], so i = f = o = 0.5.
-    h, c = impl.lstm_cell([[1.0]], [[0.0]], [[1.0]], [[0.0, 0.0, 1.0, 0.0]],
-                          np.zeros((1, 4)), np.zeros(4))  # fmt: skip
+    h, c = expect_items(
+        impl.lstm_cell(
+            [[1.0]], [[0.0]], [[1.0]], [[0.0, 0.0, 1.0, 0.0]], np.zeros((1, 4)), np.zeros(4)
+        ),
+        2,
+        what="lstm_cell",
+        kind="a pair (h, c)",
+    )
     c_expected = 0.5 * 1.0 + 0.5 * math.tanh(1.0)
     check_array(c, [[c_expected]], what="lstm_cell's c (one unit, by hand)")
     check_array(h, [[0.5 * math.tanh(c_expected)]], what="lstm_cell's h (one unit, by hand)")
@@ -274,8 +286,14 @@ def test_lstm_cell_one_unit_by_hand(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_gate_order_is_i_f_c_o(impl):
     # Zero weights, a different bias per gate: i = sig(1), f = sig(-1), g = tanh(0.5), o = sig(2).
-    h, c = impl.lstm_cell([[3.0]], [[-2.0]], [[0.3]], np.zeros((1, 4)), np.zeros((1, 4)),
-                          [1.0, -1.0, 0.5, 2.0])  # fmt: skip
+    h, c = expect_items(
+        impl.lstm_cell(
+            [[3.0]], [[-2.0]], [[0.3]], np.zeros((1, 4)), np.zeros((1, 4)), [1.0, -1.0, 0.5, 2.0]
+        ),
+        2,
+        what="lstm_cell",
+        kind="a pair (h, c)",
+    )
     bias = np.array([1.0, -1.0, 0.5, 2.0])
     c_expected = sig(-1.0) * 0.3 + sig(1.0) * math.tanh(0.5)
     check_lstm_h(h, [[sig(2.0) * math.tanh(c_expected)]],
@@ -287,8 +305,14 @@ def test_lstm_cell_gate_order_is_i_f_c_o(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_uses_h_prev_through_the_recurrent_kernel(impl):
     # Only the recurrent kernel's forget column is nonzero: f = sig(2 * h_prev) = sig(1).
-    h, c = impl.lstm_cell([[0.0]], [[0.5]], [[2.0]], np.zeros((1, 4)), [[0.0, 2.0, 0.0, 0.0]],
-                          np.zeros(4))  # fmt: skip
+    h, c = expect_items(
+        impl.lstm_cell(
+            [[0.0]], [[0.5]], [[2.0]], np.zeros((1, 4)), [[0.0, 2.0, 0.0, 0.0]], np.zeros(4)
+        ),
+        2,
+        what="lstm_cell",
+        kind="a pair (h, c)",
+    )
     c_expected = sig(1.0) * 2.0
     check_array(c, [[c_expected]], what="lstm_cell's c (forget gate from h_prev)")
     check_array(h, [[0.5 * math.tanh(c_expected)]], what="lstm_cell's h (forget gate from h_prev)")
@@ -297,7 +321,7 @@ def test_lstm_cell_uses_h_prev_through_the_recurrent_kernel(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_first_step_of_the_keras_example(impl):
     args = (X[:, 0], H0, C0, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
-    h, c = impl.lstm_cell(*args)
+    h, c = expect_items(impl.lstm_cell(*args), 2, what="lstm_cell", kind="a pair (h, c)")
     check_lstm_h(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], args,
                  what="lstm_cell(x[:, 0], h0, c0, ...)'s h")  # fmt: skip
     assert isinstance(c, np.ndarray) and c.shape == (2, 2), "lstm_cell must return (h, c)"
@@ -306,11 +330,16 @@ def test_lstm_cell_first_step_of_the_keras_example(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_leaves_its_inputs_unchanged(impl):
     args = (X[:, 0], H0, C0, LSTM_KERNEL, LSTM_RECURRENT, LSTM_BIAS)
-    h, _ = check_inputs_unchanged(
-        impl,
-        "lstm_cell",
-        *(np.array(a, dtype=float) for a in args),
-        names=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
+    h, _ = expect_items(
+        check_inputs_unchanged(
+            impl,
+            "lstm_cell",
+            *(np.array(a, dtype=float) for a in args),
+            names=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
+        ),
+        2,
+        what="lstm_cell",
+        kind="a pair (h, c)",
     )
     check_array(h, LSTM_SEQUENCES_FROM_H0_C0[:, 0], what="lstm_cell(x[:, 0], h0, c0, ...)'s h")
 
@@ -331,10 +360,11 @@ def test_lstm_cell_returns_h_and_c_of_shape_n_by_h(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_saturated_gates_without_overflow(impl):
     # Huge pre-activations: i = 1, f = 0, g = 1, o = 1 exactly, so c = 1 and h = tanh(1).
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # an overflow in exp would be a RuntimeWarning
-        h, c = impl.lstm_cell([[0.0]], [[0.0]], [[5.0]], np.zeros((1, 4)), np.zeros((1, 4)),
-                              [1000.0, -1000.0, 1000.0, 1000.0])  # fmt: skip
+    out = call_without_warnings(  # an overflow in exp would be a RuntimeWarning
+        impl.lstm_cell, [[0.0]], [[0.0]], [[5.0]], np.zeros((1, 4)), np.zeros((1, 4)),
+        [1000.0, -1000.0, 1000.0, 1000.0], what="lstm_cell with pre-activations of ±1000",
+    )  # fmt: skip
+    h, c = expect_items(out, 2, what="lstm_cell", kind="a pair (h, c)")
     check_array(c, [[1.0]], what="lstm_cell's c with saturated gates")
     check_array(h, [[math.tanh(1.0)]], what="lstm_cell's h with saturated gates")
 
@@ -393,6 +423,7 @@ def test_lstm_last_of_the_sequence_is_the_return_last_result(impl):
     rng = np.random.default_rng(6)
     x, kernel, rec, bias = (rng.normal(size=s) for s in [(3, 4, 2), (2, 12), (3, 12), (12,)])
     hs = impl.lstm(x, kernel, rec, bias, return_sequences=True)
+    expect_array(hs, what="lstm(return_sequences=True) for N=3, T=4, H=3", shape=(3, 4, 3))
     h = impl.lstm(x, kernel, rec, bias, return_sequences=False)
     check_array(hs[:, -1], h, what="lstm(return_sequences=True)[:, -1]")
     # computed once with the reference solution (solutions.recurrent.lstm)

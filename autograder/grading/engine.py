@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy
 import pytest
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
@@ -68,6 +70,7 @@ class SubmissionReport:
     exercises: list[dict] = field(default_factory=list)
     tests: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    numpy: str = ""  # the version the submission ran with (the worker's, in worker mode)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +109,20 @@ class _GradingSession(ResultCollector):
             close(self.impl)
 
 
+@contextlib.contextmanager
+def _hypothesis_storage():
+    """Hypothesis's storage folder (by default ``.hypothesis/`` in the current directory) in
+    a temporary folder for the run: grading leaves nothing behind outside its output."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="deepgrade-hypothesis-") as folder:
+        set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
+
+
 def grade(
     submission: str | Path,
     *,
@@ -131,7 +148,11 @@ def grade(
     ]  # fmt: skip
     started = time.monotonic()
     console = io.StringIO()  # pytest's own terminal output is not part of any report
-    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
+    with (
+        _hypothesis_storage(),
+        contextlib.redirect_stdout(console),
+        contextlib.redirect_stderr(console),
+    ):
         exit_code = pytest.main(args, plugins=[session])
     elapsed = time.monotonic() - started
     records = list(session.records.values())
@@ -154,7 +175,10 @@ def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport
     if not records:
         status = "crashed"
         notes.append("no test ran")
+    worker = getattr(impl, "worker", None)
+    info = getattr(worker, "info", None) or {}
     return SubmissionReport(
+        numpy=str(info.get("numpy", numpy.__version__)),
         student=student,
         status=status,
         isolation=impl.isolation if impl is not None else "none",
@@ -172,6 +196,7 @@ def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport
                 "passed": r.passed,
                 "total": r.total,
                 "failures": r.failures,
+                "likely_mistake": r.likely_mistake,
             }
             for r in results
         ],

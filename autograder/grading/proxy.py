@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from autograder.worker import (
 )
 from autograder.worker.protocol import SubmissionRef
 from deepgrade.catalog import BY_NAME, TOPICS
+from deepgrade.hints import annotate
 from deepgrade.implementation import SubmissionError
 
 
@@ -35,10 +37,12 @@ def as_trusted_exception(err: StudentException) -> BaseException:
     """
     kind = getattr(builtins, err.type, None)
     if isinstance(kind, type) and issubclass(kind, Exception) and not issubclass(kind, OSError):
-        trusted = kind(err.message)
-        if err.where:
-            trusted.add_note(f"raised at {err.where}")
-        return trusted
+        if issubclass(kind, KeyError):  # str(KeyError(k)) is repr(k): rebuild k itself
+            try:
+                return kind(ast.literal_eval(err.message))
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                pass
+        return kind(err.message)
     return err
 
 
@@ -85,7 +89,10 @@ class WorkerImplementation:
         try:
             return call(*args, **kwargs)
         except StudentException as err:
-            raise as_trusted_exception(err) from None
+            trusted = as_trusted_exception(err)
+            if call in (self.worker.call, self.worker.call_args):  # args: module, name, ...
+                annotate(trusted, args[1], err.traceback, args[2:], kwargs)
+            raise trusted from None
         except ImportFailed as err:
             self.failed_imports[err.module] = str(err)
             raise SubmissionError(str(err)) from None

@@ -1,7 +1,9 @@
 """Reports written from a SubmissionReport: Gradescope results.json, JUnit XML, a table.
 
 Everything a student sees comes from the report's exercise rows: their score, the
-number of checks passed and the first lines of each failed check's message.
+number of checks passed, the exercise's likely mistake (the one the evidence of all its
+failed checks, public and hidden, singles out) and the first lines of each failed check's
+message, public checks first.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def _exercise_output(row: dict) -> str:
     if row["total"] == 0:
         return "no checks for this exercise ran"
     head = f"{row['passed']}/{row['total']} checks passed"
+    if row.get("likely_mistake"):
+        head += "\n" + row["likely_mistake"]
     shown = [_failure_text(f) for f in row["failures"][:MAX_FAILURES_SHOWN]]
     more = len(row["failures"]) - len(shown)
     tail = [f"... and {more} more failed check(s)"] if more > 0 else []
@@ -42,7 +46,8 @@ def _exercise_output(row: dict) -> str:
 def summary(report: SubmissionReport) -> str:
     lines = [
         f"deepgrade: {report.student}: {report.score:g}/{report.max_score} ({report.status})",
-        f"isolation: {report.isolation}; mode: {report.mode}; {report.execution_time:.1f} s",
+        f"isolation: {report.isolation}; mode: {report.mode}; numpy {report.numpy}; "
+        f"{report.execution_time:.1f} s",
     ]
     return "\n".join(lines + report.notes)
 
@@ -124,6 +129,7 @@ def table(report: SubmissionReport, console: Console) -> None:
         style = "green" if ok else ("red" if not row["passed"] else "yellow")
         first = row["failures"][0].split(": ", 1)[-1] if row["failures"] else ""
         first = headline(first, BY_NAME[row["name"]]) if row["name"] in BY_NAME else first
+        first = row.get("likely_mistake") or first
         grid.add_row(
             row["label"],
             f"[{style}]{row['passed']}/{row['total']}[/{style}]",

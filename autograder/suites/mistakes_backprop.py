@@ -234,19 +234,16 @@ def relu_backward_mistakes(dout, x) -> list[Mistake]:
 
 
 def relu_backward_inplace_hint(dout_after, result) -> str:
-    """The diagnosis for a dout that was changed by relu_backward."""
+    """How relu_backward probably changed its dout (words inserted in the check's message)."""
     after = np.asarray(dout_after, dtype=np.float64)
     if isinstance(result, np.ndarray) and result.shape == after.shape:
         if np.array_equal(after, np.asarray(result, dtype=np.float64), equal_nan=True):
             return (
-                "Likely mistake (upstream gradient modified in place): dout now holds "
-                "your result, as after dout[x <= 0] = 0 (dout is the float64 array the "
-                "caller passed, not a copy); build a new array, e.g. "
-                "np.where(x > 0, dout, 0.0)"
+                " (upstream gradient modified in place: dout now holds your result, as "
+                "after dout[x <= 0] = 0; build a new array, e.g. np.where(x > 0, dout, 0.0))"
             )
     return (
-        "Likely mistake (upstream gradient modified in place): never write into dout; "
-        "the caller may use it again (build a new array, e.g. np.where(x > 0, dout, 0.0))"
+        " (upstream gradient modified in place: build a new array, e.g. np.where(x > 0, dout, 0.0))"
     )
 
 
@@ -652,7 +649,7 @@ def _digit(params, x, labels, how: str = "") -> tuple[float, dict[str, np.ndarra
     labels = np.asarray(labels, dtype=np.int64)
     n = x.shape[0]
     h_pre = x @ p["W1"] + p["b1"]
-    h = h_pre if how == "no-relu" else np.maximum(h_pre, 0.0)
+    h = h_pre if how in ("no-relu", "no-relu-forward") else np.maximum(h_pre, 0.0)
     scores = h @ p["W2"] + p["b2"]
     loss, probs, onehot = _sce(scores, labels, shift=how != "no-shift")
     dscores = (probs - onehot) / n
@@ -666,8 +663,8 @@ def _digit(params, x, labels, how: str = "") -> tuple[float, dict[str, np.ndarra
     else:
         dh_pre = np.where(h_pre > 0, dh, 0.0)
     grads = {"W1": x.T @ dh_pre, "b1": dh_pre.sum(axis=0), "W2": dW2, "b2": db2}
-    if how == "summed":
-        return n * loss, {k: n * v for k, v in grads.items()}
+    if how in ("summed", "grads-summed"):
+        return (n if how == "summed" else 1) * loss, {k: n * v for k, v in grads.items()}
     if how == "sign":
         return loss, {k: -v for k, v in grads.items()}
     if how == "db-one-row":
@@ -675,47 +672,76 @@ def _digit(params, x, labels, how: str = "") -> tuple[float, dict[str, np.ndarra
     return loss, grads
 
 
+_GRADS_SUMMED = (
+    "gradients N times too large",
+    "your gradients are N times the expected ones: the loss is the mean over the N "
+    "examples, so its gradients are divided by N too ((softmax - onehot) / N)",
+)
+_NO_RELU = (
+    "ReLU missing",
+    "your network has no ReLU after the first dense layer; the slides' hidden layer has "
+    "ReLU activation: h = relu(dense_forward(x, W1, b1)), and relu_backward on the way back",
+)
+_NO_SHIFT = (
+    "no max shift",
+    "your loss or gradients have NaN/inf for large scores: exp of a large logit overflows; "
+    "subtract each row's maximum (or call softmax_cross_entropy)",
+)
+# how -> (the loss's mistake, or None where the loss is right; the gradients' mistake):
+# each part is named by what it shows
 _DIGIT = {
     "summed": (
-        "loss summed instead of averaged",
-        "your loss and gradients are N times the expected ones: the error must be "
-        "averaged over the examples (divide by N)",
+        (
+            "loss summed instead of averaged",
+            "your loss is N times the expected one: the error must be averaged over the "
+            "examples (divide by N)",
+        ),
+        _GRADS_SUMMED,
     ),
+    "grads-summed": (None, _GRADS_SUMMED),
     "no-relu-backward": (
-        "gradient not passed through ReLU",
-        "your gradients of W1 and b1 skip the ReLU: pass the hidden layer's gradient "
-        "through relu_backward with the hidden pre-activation before the first dense "
-        "layer's backward pass",
+        None,
+        (
+            "gradient not passed through ReLU",
+            "your gradients of W1 and b1 skip the ReLU: pass the hidden layer's gradient "
+            "through relu_backward with the hidden pre-activation before the first dense "
+            "layer's backward pass",
+        ),
     ),
     "mask-upstream": (
-        "ReLU backward masked on the upstream gradient",
-        "your gradients of W1 and b1 mask the hidden gradient where it is positive; the "
-        "mask must come from the forward input of the ReLU (pre-activation > 0)",
+        None,
+        (
+            "ReLU backward masked on the upstream gradient",
+            "your gradients of W1 and b1 mask the hidden gradient where it is positive; the "
+            "mask must come from the forward input of the ReLU (pre-activation > 0)",
+        ),
     ),
     "dW2-from-pre": (
-        "dW2 from the pre-activation",
-        "your grads['W2'] uses the hidden layer's input before ReLU; the second dense "
-        "layer saw relu(h_pre), so dense_backward needs that as its x",
+        None,
+        (
+            "dW2 from the pre-activation",
+            "your grads['W2'] uses the hidden layer's input before ReLU; the second dense "
+            "layer saw relu(h_pre), so dense_backward needs that as its x",
+        ),
     ),
-    "no-relu": (
-        "ReLU missing",
-        "your network has no ReLU after the first dense layer; the slides' hidden layer "
-        "has ReLU activation (forward and backward)",
-    ),
+    "no-relu": (_NO_RELU, _NO_RELU),
+    "no-relu-forward": (_NO_RELU, _NO_RELU),  # the forward without ReLU, its backward kept
     "sign": (
-        "gradient sign flipped",
-        "your gradients have the wrong sign: return dL/d(params); the minus sign belongs "
-        "to the gradient descent update",
+        None,
+        (
+            "gradient sign flipped",
+            "your gradients have the wrong sign: return dL/d(params); the minus sign belongs "
+            "to the gradient descent update",
+        ),
     ),
     "db-one-row": (
-        "db from one row",
-        "your bias gradients come from the first example only; sum over the batch",
+        None,
+        (
+            "db from one row",
+            "your bias gradients come from the first example only; sum over the batch",
+        ),
     ),
-    "no-shift": (
-        "no max shift",
-        "your loss or gradients have NaN/inf for large scores: exp of a large logit "
-        "overflows; subtract each row's maximum (or call softmax_cross_entropy)",
-    ),
+    "no-shift": (_NO_SHIFT, _NO_SHIFT),
 }
 
 
@@ -733,9 +759,10 @@ def _once(fn):
 
 def digit_network_mistakes(params, x, labels) -> dict[str, list[Mistake]]:
     found: dict[str, list[Mistake]] = {k: [] for k in ("loss", *ref.PARAM_NAMES)}
-    for how, (name, explanation) in _DIGIT.items():
+    for how, (of_loss, of_grads) in _DIGIT.items():
         run = _once(quiet(lambda how=how: _digit(params, x, labels, how)))
-        found["loss"].append(Mistake(name, explanation, lambda run=run: run()[0]))
+        if of_loss:
+            found["loss"].append(Mistake(*of_loss, lambda run=run: run()[0]))
         for key in ref.PARAM_NAMES:
-            found[key].append(Mistake(name, explanation, lambda run=run, key=key: run()[1][key]))
+            found[key].append(Mistake(*of_grads, lambda run=run, key=key: run()[1][key]))
     return found

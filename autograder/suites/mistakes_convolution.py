@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from deepgrade.feedback import ATOL, RTOL, Mistake, diagnose
+from deepgrade.evidence import attach, compared
+from deepgrade.feedback import ATOL, RTOL, Mistake
 from solutions import convolution as ref
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -59,62 +60,24 @@ def swap_sides(pads: Pads) -> Pads:
     return tuple((after, before) for before, after in pads)
 
 
-def exclusive(mistakes: list[Mistake]) -> list[Mistake]:
-    """The mistakes, each matching only where no differently named one gives the same output.
-
-    On some inputs two mistakes produce the same numbers (padding counted once and the
-    missing '+ 1' both give 6 for n=7, k=3, p=1); naming either would mislead, so neither
-    is named there. Outputs are computed lazily (only for a failed check) and once.
-    """
-    cache: dict[int, np.ndarray | None] = {}
-
-    def value(i: int) -> np.ndarray | None:
-        if i not in cache:
-            try:
-                with np.errstate(all="ignore"):
-                    cache[i] = np.asarray(mistakes[i].output(), dtype=np.float64)
-            except Exception:
-                cache[i] = None
-        return cache[i]
-
-    def only(i: int):
-        def output():
-            mine = value(i)
-            if mine is None:
-                raise ValueError("this mistake cannot be produced on these inputs")
-            for j, other in enumerate(mistakes):
-                if other.name == mistakes[i].name:
-                    continue
-                theirs = value(j)
-                if (
-                    theirs is not None
-                    and theirs.shape == mine.shape
-                    and np.allclose(theirs, mine, rtol=RTOL, atol=ATOL, equal_nan=True)
-                ):
-                    raise ValueError(f"indistinguishable from {other.name!r} on these inputs")
-            return mine
-
-        return output
-
-    return [Mistake(m.name, m.explanation, only(i)) for i, m in enumerate(mistakes)]
-
-
 def check_pair(got, expected: tuple[int, int], *, what: str, mistakes: Iterable[Mistake] = ()):
-    """Like check_array for a (before, after) pair of ints, naming a catalogued mistake."""
+    """Like check_array for a (before, after) pair of ints; the error carries the evidence.
+
+    The docstring promises ints, so whole-number floats (2.0) fail here, in same_padding's
+    own checks, rather than later in conv2d or conv_layer.
+    """
     if not isinstance(got, tuple) or len(got) != 2:
         raise AssertionError(f"{what} should return a tuple (before, after), got {got!r}")
-    try:
-        values = tuple(int(v) for v in got)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{what} should hold two ints, got {got!r}") from None
-    if any(float(v) != float(g) for v, g in zip(values, got, strict=True)):
-        raise AssertionError(f"{what} should hold two ints, got {got!r}")
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in got):
+        kinds = ", ".join(type(v).__name__ for v in got)
+        raise AssertionError(
+            f"{what} should return two ints, got {kinds} ({got!r}); np.pad and slicing need "
+            "ints: use // and int(...), not / or math.ceil on floats"
+        )
+    values = tuple(int(v) for v in got)
     if values != tuple(expected):
-        lines = [f"{what} is {values}, expected {tuple(expected)}"]
-        diagnosis = diagnose(np.array(values, dtype=np.float64), mistakes)
-        if diagnosis:
-            lines.append(diagnosis)
-        raise AssertionError("\n".join(lines))
+        error = AssertionError(f"{what} is {values}, expected {tuple(expected)}")
+        raise attach(error, compared(values, expected, mistakes, RTOL, ATOL, what))
 
 
 def _pair_mistake(name: str, explanation: str, before: int, after: int) -> Mistake:
@@ -126,44 +89,42 @@ def _pair_mistake(name: str, explanation: str, before: int, after: int) -> Mista
 
 def conv_output_size_mistakes(n: int, k: int, padding: int = 0, stride: int = 1) -> list[Mistake]:
     p, s = padding, stride
-    return exclusive(
-        [
-            Mistake(
-                "output size off by one",
-                "your size is one less than the slides' rule (n - k + 2p) // s + 1: the first "
-                "position of the filter counts too (the '+ 1')",
-                lambda: (n - k + 2 * p) // s,
-            ),
-            Mistake(
-                "padding counted on one side only",
-                "your size uses n + p instead of n + 2p: the padding p is added on *each* side",
-                lambda: (n - k + p) // s + 1,
-            ),
-            Mistake(
-                "padding ignored",
-                "your size ignores the padding: the padded input has n + 2p pixels",
-                lambda: (n - k) // s + 1,
-            ),
-            Mistake(
-                "stride ignored",
-                "your size ignores the stride: with stride s only every s-th position is used, "
-                "(n - k + 2p) // s + 1",
-                lambda: n - k + 2 * p + 1,
-            ),
-            Mistake(
-                "rounded up instead of down",
-                "your size rounds (n - k + 2p) / s up; a position whose filter would run past the "
-                "padded input is dropped, so the division rounds down (//)",
-                lambda: math.ceil((n - k + 2 * p) / s) + 1,
-            ),
-            Mistake(
-                "positions divided by the stride",
-                "your size is (n - k + 2p + 1) // s: divide the distance the filter can move, "
-                "n - k + 2p, by the stride, then add 1 for the first position",
-                lambda: (n - k + 2 * p + 1) // s,
-            ),
-        ]
-    )
+    return [
+        Mistake(
+            "output size off by one",
+            "your size is one less than the slides' rule (n - k + 2p) // s + 1: the first "
+            "position of the filter counts too (the '+ 1')",
+            lambda: (n - k + 2 * p) // s,
+        ),
+        Mistake(
+            "padding counted on one side only",
+            "your size uses n + p instead of n + 2p: the padding p is added on *each* side",
+            lambda: (n - k + p) // s + 1,
+        ),
+        Mistake(
+            "padding ignored",
+            "your size ignores the padding: the padded input has n + 2p pixels",
+            lambda: (n - k) // s + 1,
+        ),
+        Mistake(
+            "stride ignored",
+            "your size ignores the stride: with stride s only every s-th position is used, "
+            "(n - k + 2p) // s + 1",
+            lambda: n - k + 2 * p + 1,
+        ),
+        Mistake(
+            "rounded up instead of down",
+            "your size rounds (n - k + 2p) / s up; a position whose filter would run past the "
+            "padded input is dropped, so the division rounds down (//)",
+            lambda: math.ceil((n - k + 2 * p) / s) + 1,
+        ),
+        Mistake(
+            "positions divided by the stride",
+            "your size is (n - k + 2p + 1) // s: divide the distance the filter can move, "
+            "n - k + 2p, by the stride, then add 1 for the first position",
+            lambda: (n - k + 2 * p + 1) // s,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- 1.2 same_padding
@@ -225,7 +186,7 @@ def same_padding_mistakes(n: int, k: int, stride: int = 1) -> list[Mistake]:
             floor_total - floor_total // 2,
         )
     )
-    return exclusive(mistakes)
+    return mistakes
 
 
 # ---------------------------------------------------------------- 1.3 zero_pad
@@ -289,7 +250,7 @@ def zero_pad_mistakes(x, padding) -> list[Mistake]:
             lambda: _pad_axes(x, spatial, swap_sides(pads)),
         ),
     ]
-    return exclusive(mistakes)
+    return mistakes
 
 
 # ---------------------------------------------------------------- 1.4 conv2d
@@ -401,7 +362,7 @@ def conv2d_mistakes(image, kernel, padding=0, stride: int = 1) -> list[Mistake]:
         Mistake("output size off by one", OFF_BY_ONE, lambda: right()[:-1, :-1]),
     ]
     mistakes += _ignored(stride, pads, right, window_no_stride)
-    return exclusive(mistakes)
+    return mistakes
 
 
 # ---------------------------------------------------------------- 1.5 conv_layer
@@ -517,25 +478,4 @@ def conv_layer_mistakes(x, kernels, bias, padding="valid", stride: int = 1) -> l
                 lambda: right(x=x[0]),
             )
         )
-    return exclusive(mistakes)
-
-
-class Cases:
-    """Several checks in one test: all run, and the test fails with the first failure that
-    names a likely mistake (else the first failure), so an input on which two mistakes
-    look alike does not hide the diagnosis another input gives."""
-
-    def __init__(self) -> None:
-        self.failures: list[AssertionError] = []
-
-    def check(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AssertionError as err:
-            self.failures.append(err)
-            return None
-
-    def done(self) -> None:
-        if self.failures:
-            named = [e for e in self.failures if "Likely mistake" in str(e)]
-            raise (named or self.failures)[0]
+    return mistakes

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.suites.mistakes_convolution import exclusive
 from deepgrade.feedback import Mistake
 
 
@@ -143,7 +142,7 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
                 window_no_stride,
             )
         )
-    return exclusive(mistakes)
+    return mistakes
 
 
 # ---------------------------------------------------------------- 2.2 receptive_field
@@ -167,43 +166,41 @@ def receptive_field_mistakes(layers) -> list[Mistake]:
                 jump *= s
         return r
 
-    return exclusive(
-        [
-            Mistake(
-                "jump never updated",
-                "your receptive field adds k - 1 per layer as if every stride were 1: after a "
-                "layer with stride s one step in its output moves s times as far in the input, so "
-                "keep jump *= s and add (k - 1) * jump",
-                lambda: 1 + sum(k - 1 for _, k, _ in layers),
-            ),
-            Mistake(
-                "jump updated too early",
-                "your receptive field multiplies the jump by a layer's stride before adding that "
-                "layer's (k - 1) * jump; a layer's own stride only affects the layers after it",
-                lambda: run(order_swapped=True),
-            ),
-            Mistake(
-                "pooling layers skipped",
-                "your receptive field ignores the pooling layers; a pooling window widens the "
-                "receptive field like a kernel does",
-                lambda: run(skip="pool"),
-            ),
-            Mistake(
-                "strides of conv layers ignored",
-                "your receptive field ignores the stride of the conv layers; every layer's stride "
-                "multiplies the jump",
-                lambda: run(ignore_stride_of="conv"),
-            ),
-            Mistake(
-                "kernel sizes multiplied",
-                "your receptive field multiplies the kernel sizes; it grows by (k - 1) * jump per "
-                "layer",
-                lambda: int(np.prod([k for _, k, _ in layers])) if layers else 1,
-            ),
-            Mistake(
-                "kernel sizes added",
-                "your receptive field adds the kernel sizes; each layer adds (k - 1) * jump to it",
-                lambda: sum(k for _, k, _ in layers) if layers else 1,
-            ),
-        ]
-    )
+    return [
+        Mistake(
+            "jump never updated",
+            "your receptive field adds k - 1 per layer as if every stride were 1: after a "
+            "layer with stride s one step in its output moves s times as far in the input, so "
+            "keep jump *= s and add (k - 1) * jump",
+            lambda: 1 + sum(k - 1 for _, k, _ in layers),
+        ),
+        Mistake(
+            "jump updated too early",
+            "your receptive field multiplies the jump by a layer's stride before adding that "
+            "layer's (k - 1) * jump; a layer's own stride only affects the layers after it",
+            lambda: run(order_swapped=True),
+        ),
+        Mistake(
+            "pooling layers skipped",
+            "your receptive field ignores the pooling layers; a pooling window widens the "
+            "receptive field like a kernel does",
+            lambda: run(skip="pool"),
+        ),
+        Mistake(
+            "strides of conv layers ignored",
+            "your receptive field ignores the stride of the conv layers; every layer's stride "
+            "multiplies the jump",
+            lambda: run(ignore_stride_of="conv"),
+        ),
+        Mistake(
+            "kernel sizes multiplied",
+            "your receptive field multiplies the kernel sizes; it grows by (k - 1) * jump per "
+            "layer",
+            lambda: int(np.prod([k for _, k, _ in layers])) if layers else 1,
+        ),
+        Mistake(
+            "kernel sizes added",
+            "your receptive field adds the kernel sizes; each layer adds (k - 1) * jump to it",
+            lambda: sum(k for _, k, _ in layers) if layers else 1,
+        ),
+    ]

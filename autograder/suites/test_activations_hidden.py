@@ -1,9 +1,10 @@
 """Hidden suite for topic 3 (activations): ReLU, sigmoid and softmax.
 
 Expected values come from the reference (``solutions.activations``) on the trusted side;
-``mistakes_activations`` names the catalogued mistakes. Only numbers are compared: numpy
-warnings raised inside the worker do not reach the grader, so stability is checked by
-the values at logits like +-1000 (NaN/inf where a formula overflows).
+``mistakes_activations`` names the catalogued mistakes. Stability is checked twice: by the
+values at logits like +-1000 (NaN/inf where a formula overflows), and by a check that no
+warning is raised, as the docstrings ask (the worker raises the call's numpy warnings
+again on the grader's side, so the check works through the worker too).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.suites import mistakes_activations as mk
+from autograder.suites import support
 from autograder.suites.support import DETERMINISTIC as FAST
-from autograder.suites.support import modified
-from deepgrade.feedback import check_array
+from autograder.suites.support import Cases
+from deepgrade.feedback import call_without_warnings, check_array
 from solutions import activations as ref
 
 
@@ -28,12 +30,11 @@ def _shape(a) -> str:
 def check_unchanged(name: str, sent: dict, after: tuple, hint: str) -> None:
     """Fail if the call changed an array argument: ``sent`` maps argument position to
     (argument name, original array); ``after`` are the arguments as the call left them."""
-    for position, (arg, original) in sent.items():
-        if modified(after[position], original, equal_nan=True):
-            raise AssertionError(
-                f"{name} modified its input {arg} in place (shape {original.shape}){hint}; "
-                f"compute a new array and leave {arg} as it was"
-            )
+    positions = list(sent)
+    support.check_unchanged(
+        [after[p] for p in positions], [sent[p][1] for p in positions],
+        [sent[p][0] for p in positions], name, hint,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- 3.1 relu
@@ -77,22 +78,16 @@ def test_relu_any_shape(impl):
 @pytest.mark.exercise("relu")
 @pytest.mark.points(1)
 def test_relu_extreme_values_and_integers(impl):
+    cases = Cases()
     x = np.array([[-1000.0, 1000.0, -1e-300, 1e-300], [0.0, -0.0, 1e300, -1e300]])
-    check_array(
-        impl.relu(x.copy()),
-        ref.relu(x),
-        what="relu of values from -1e300 to 1e300",
-        mistakes=mk.relu_mistakes(x),
-    )
+    what = "relu of values from -1e300 to 1e300"
+    cases.check(check_array, impl.relu(x.copy()), ref.relu(x), what=what,
+                mistakes=mk.relu_mistakes(x))  # fmt: skip
     ints = np.arange(-6, 6, dtype=np.int32).reshape(3, 4)
-    got = impl.relu(ints.copy())
-    check_array(
-        got,
-        ref.relu(ints),
-        what="relu of an int32 array of shape (3, 4)",
-        mistakes=mk.relu_mistakes(ints),
-    )
-    assert got.dtype == np.float64, f"relu of an int32 array should be float64, got {got.dtype}"
+    what = "relu of an int32 array of shape (3, 4)"
+    cases.check(check_array, impl.relu(ints.copy()), ref.relu(ints), what=what,
+                mistakes=mk.relu_mistakes(ints))  # fmt: skip
+    cases.done()
 
 
 @pytest.mark.exercise("relu")
@@ -132,6 +127,14 @@ def test_sigmoid_extreme_values_are_finite_and_exact(impl):
         what="sigmoid of values between -1000 and 1000",
         mistakes=mk.sigmoid_mistakes(x),
     )
+
+
+@pytest.mark.exercise("sigmoid")
+@pytest.mark.points(1)
+def test_sigmoid_raises_no_warning(impl):
+    # the docstring: "no warning may be raised", also where exp(-x) would overflow
+    x = np.array([[-800.0, -50.0, 0.0], [50.0, 800.0, 1e308]])
+    call_without_warnings(impl.sigmoid, x, what="sigmoid of values between -800 and 1e308")
 
 
 @pytest.mark.exercise("sigmoid")
@@ -251,14 +254,25 @@ def test_softmax_rows_sum_to_one(impl):
 @pytest.mark.points(1)
 def test_softmax_along_a_given_axis_of_3d_logits(impl):
     logits = np.random.default_rng(323).normal(scale=3.0, size=(2, 5, 3))
+    cases = Cases()
     for axis in (1, -3, 2):
         got = call_softmax(impl, logits, axis=axis)
-        check_array(
+        cases.check(
+            check_array,
             got,
             ref.softmax(logits, axis=axis),
             what=f"softmax(logits of shape (2, 5, 3), axis={axis})",
             mistakes=mk.softmax_mistakes(logits, axis),
         )
+    cases.done()
+
+
+@pytest.mark.exercise("softmax")
+@pytest.mark.points(1)
+def test_softmax_raises_no_warning(impl):
+    # the docstring: logits like 1000 must not overflow, and no warning may be raised
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1e4, 1e4, 5.0], [-800.0, -801.0, -799.0]])
+    call_without_warnings(impl.softmax, logits, what="softmax of logits between -1e4 and 1e4")
 
 
 @pytest.mark.exercise("softmax")

@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.suites.mistakes_convolution import (
-    Cases,
     check_pair,
     conv2d_mistakes,
     conv_layer_mistakes,
@@ -27,6 +26,7 @@ from autograder.suites.mistakes_convolution import (
 )
 from autograder.suites.support import DETERMINISTIC as SEARCH
 from autograder.suites.support import (
+    Cases,
     call_unchanged,
     check_int,
     run_search,
@@ -88,6 +88,16 @@ def test_conv_output_size_stride_padding_and_even_kernels(impl):
         (17, 4, 3, 5),
     ]
     for args in sizes:
+        cases.check(_check_size, impl, *args)
+    cases.done()
+
+
+@pytest.mark.exercise("conv_output_size")
+@pytest.mark.points(1)
+def test_conv_output_size_padding_on_both_sides(impl):
+    cases = Cases()
+    # padding of 2 or more at stride 1: n + 2p, n + p and the missing + 1 all differ
+    for args in ((9, 3, 2, 1), (12, 5, 3, 1), (6, 2, 4, 1), (4, 4, 2, 1)):
         cases.check(_check_size, impl, *args)
     cases.done()
 
@@ -160,6 +170,8 @@ def test_same_padding_strides(impl):
         (6, 3, 4),
         (11, 6, 3),
         (9, 4, 3),
+        (7, 1, 4),  # stride larger than the kernel: max(..., 0) matters
+        (10, 2, 6),
     ):
         cases.check(_check_same, impl, *args)
     cases.done()
@@ -611,6 +623,19 @@ def test_conv_layer_same_padding_even_kernels(impl):
     cases.check(
         _check_layer, impl, *_unbiased(10, (7, 5, 1), (4, 2, 1, 2)), padding="same", stride=2
     )
+    cases.done()
+
+
+@pytest.mark.exercise("conv_layer")
+@pytest.mark.points(1)
+def test_conv_layer_same_padding_depends_on_the_stride(impl):
+    cases = Cases()
+    # "same" zeros give ceil(n / s) outputs: with these strides they differ from the
+    # stride-1 zeros (8 with a 3x3 kernel at stride 2 needs (0, 1), not (1, 1))
+    cases.check(_check_layer, impl, *_unbiased(15, (8, 6, 2), (3, 4, 2, 2)), padding="same",
+                stride=2)  # fmt: skip
+    cases.check(_check_layer, impl, *_unbiased(16, (2, 9, 10, 1), (4, 3, 1, 3)), padding="same",
+                stride=3)  # fmt: skip
     cases.done()
 
 

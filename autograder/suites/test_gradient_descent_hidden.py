@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from autograder.suites import mistakes_gradient_descent as mis
 from autograder.suites.support import DETERMINISTIC as FAST
-from autograder.suites.support import check_unchanged, fresh
+from autograder.suites.support import Cases, check_unchanged, fresh
+from deepgrade.evidence import finding
 from deepgrade.feedback import check_array
 from solutions import gradient_descent as ref
 
@@ -111,11 +112,13 @@ def check_sgd(new, params, grads, lr, *, what: str) -> None:
         f"{sorted(params)}; got {sorted(new)}"
     )
     expected = ref.sgd_step(params, grads, lr)
+    cases = Cases()
     for key in params:
-        check_array(
-            new[key], expected[key], what=f"{what}: the new {key!r}",
+        cases.check(
+            check_array, new[key], expected[key], what=f"{what}: the new {key!r}",
             mistakes=mis.sgd_step_mistakes(params, grads, lr, key),
         )  # fmt: skip
+    cases.done()
 
 
 @pytest.mark.exercise("sgd_step")
@@ -134,6 +137,18 @@ def test_sgd_step_any_keys_and_shapes(impl):
     new = impl.sgd_step(fresh(params), fresh(grads), 0.3)
     what = "sgd_step on keys 'kernel' (2, 2, 3), 'bias' (3,), 'gamma' (1,) and 'z' (6,)"
     check_sgd(new, params, grads, 0.3, what=what)
+
+
+@pytest.mark.exercise("sgd_step")
+@pytest.mark.points(1)
+def test_sgd_step_matches_gradients_by_key_not_by_order(impl):
+    # grads lists the keys in another order than params: zip(params.values(), grads.values())
+    # would subtract the wrong gradient (where the shapes agree, silently)
+    params, grads = random_params(6205, {"W1": (3, 3), "b1": (3,), "W2": (3, 3), "b2": (3,)})
+    shuffled = {key: grads[key] for key in ("b2", "W2", "b1", "W1")}
+    new = impl.sgd_step(fresh(params), fresh(shuffled), 0.1)
+    what = "sgd_step with grads whose keys come in another order than params'"
+    check_sgd(new, params, grads, 0.1, what=what)
 
 
 @pytest.mark.exercise("sgd_step")
@@ -229,6 +244,13 @@ def test_minibatches_follow_the_recipe(impl, n, batch_size, seed):
     rng, ref_rng = np.random.default_rng(seed), np.random.default_rng(seed)
     what = f"minibatches(n={n}, batch_size={batch_size}) concatenated"
     order = concatenated(impl.minibatches(n, batch_size, rng), what)
+    again = concatenated(impl.minibatches(n, batch_size, np.random.default_rng(seed)), what)
+    if not np.array_equal(order, again):  # its numbers would differ from run to run
+        raise finding(
+            "a random source other than rng",
+            f"{what}: two generators of the same seed gave different orders: draw only from "
+            "the rng argument (not np.random's global state), so a seed reproduces the batches",
+        )
     expected = ref.minibatches(n, batch_size, ref_rng)
     check_array(
         order, np.concatenate(expected), what=f"{what} (with order = rng.permutation(n))",
@@ -246,19 +268,25 @@ def test_minibatches_draw_from_the_given_generator(impl):
     rng = np.random.default_rng(61)
     first = concatenated(impl.minibatches(30, 7, rng), "minibatches(30, 7)")
     second = concatenated(impl.minibatches(30, 7, rng), "minibatches(30, 7)")
-    assert not np.array_equal(first, np.arange(30)), (
-        "minibatches(30, 7): the examples are not shuffled; shuffle with rng.permutation(n)"
-    )
-    assert not np.array_equal(first, second), (
-        "two calls of minibatches(30, 7) with the same generator gave the same order: draw "
-        "from the rng you are given (it advances), not from a generator you create yourself"
-    )
+    if np.array_equal(first, np.arange(30)):
+        raise finding(
+            "not shuffled",
+            "minibatches(30, 7): the examples are not shuffled; shuffle with rng.permutation(n)",
+        )
+    if np.array_equal(first, second):
+        raise finding(
+            "a generator of your own",
+            "two calls of minibatches(30, 7) with the same generator gave the same order: draw "
+            "from the rng you are given (it advances), not from a generator you create yourself",
+        )
     again = concatenated(impl.minibatches(30, 7, np.random.default_rng(61)), "minibatches(30, 7)")
-    assert np.array_equal(first, again), (
-        "minibatches(30, 7) with two generators of the same seed gave different orders: draw "
-        "only from the rng argument (not np.random's global state), so a seed reproduces "
-        "the batches"
-    )
+    if not np.array_equal(first, again):
+        raise finding(
+            "a random source other than rng",
+            "minibatches(30, 7) with two generators of the same seed gave different orders: "
+            "draw only from the rng argument (not np.random's global state), so a seed "
+            "reproduces the batches",
+        )
 
 
 # ---------------------------------------------------------------- 6.4 train_digit_network
@@ -297,6 +325,15 @@ def unpack(out, what: str):
 def test_training_losses_follow_the_recipe(impl):
     args = train_case()
     _, losses = unpack(impl.train_digit_network(*fresh(args)), "training")
+    _, again = unpack(impl.train_digit_network(*fresh(args)), "training")
+    if not (isinstance(losses, np.ndarray) and isinstance(again, np.ndarray)
+            and losses.shape == again.shape and np.array_equal(losses, again)):  # fmt: skip
+        raise finding(
+            "a random source other than the seed",
+            "two trainings with the same seed gave different losses: draw every random "
+            "number from the seed (init_digit_network(..., seed) and rng = "
+            "np.random.default_rng(seed)), never from np.random's global state",
+        )
     check_array(
         losses, ref.train_digit_network(*args)[1],
         what="the mean minibatch loss of each epoch (60 examples of dimension 16, 4 classes, "
@@ -312,13 +349,15 @@ def test_trained_parameters_follow_the_recipe(impl):
     args = train_case()
     params, _ = unpack(impl.train_digit_network(*fresh(args)), "training")
     expected = ref.train_digit_network(*args)[0]
+    cases = Cases()
     for key in ("b1", "b2", "W1", "W2"):
-        check_array(
-            params[key], expected[key],
+        cases.check(
+            check_array, params[key], expected[key],
             what=f"the trained {key} (60 examples of dimension 16, 4 classes, hidden=8, "
             "3 epochs, batch_size=16, seed=7)",
             mistakes=mis.training_mistakes(args, {}, key),
         )  # fmt: skip
+    cases.done()
 
 
 @pytest.mark.exercise("train_digit_network")

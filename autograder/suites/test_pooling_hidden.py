@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.suites.mistakes_convolution import Cases
 from autograder.suites.mistakes_pooling import max_pool2d_mistakes, receptive_field_mistakes
 from autograder.suites.support import DETERMINISTIC as SEARCH
 from autograder.suites.support import (
+    Cases,
     call_unchanged,
     check_int,
     distinct,

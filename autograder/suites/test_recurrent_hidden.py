@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from autograder.suites import mistakes_recurrent as mis
-from autograder.suites.support import check_unchanged, fresh
-from deepgrade.feedback import check_array
+from autograder.suites.support import Cases, check_unchanged, fresh
+from deepgrade.feedback import call_without_warnings, check_array
 from solutions import recurrent as ref
 
 
@@ -68,6 +68,22 @@ def test_simple_rnn_cell_other_shapes(impl, n, d, units):
         h, ref.simple_rnn_cell(x, h_prev, *weights),
         what=f"simple_rnn_cell with N={n}, D={d}, H={units}",
         shape_rule=f"(N, H) = {(n, units)}",
+        mistakes=mis.rnn_cell_mistakes(x, h_prev, *weights),
+    )  # fmt: skip
+
+
+@pytest.mark.exercise("simple_rnn_cell")
+@pytest.mark.points(1)
+def test_simple_rnn_cell_large_pre_activations(impl):
+    # Weights scaled up: pre-activations of several hundred, where a tanh written with exp
+    # overflows (NaN past |z| of about 710); np.tanh saturates at -1 and 1.
+    rng = np.random.default_rng(5104)
+    x, h_prev = rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
+    weights = rnn_weights(rng, 4, 2, scale=800.0)
+    h = impl.simple_rnn_cell(*fresh((x, h_prev, *weights)))
+    check_array(
+        h, ref.simple_rnn_cell(x, h_prev, *weights),
+        what="simple_rnn_cell with pre-activations of several hundred, N=3, D=4, H=2",
         mistakes=mis.rnn_cell_mistakes(x, h_prev, *weights),
     )  # fmt: skip
 
@@ -179,13 +195,15 @@ def check_lstm_cell(out, args, *, what: str, parts=(0, 1)) -> None:
         f"got {type(out).__name__}"
     )
     expected = ref.lstm_cell(*args)
+    cases = Cases()
     for part in parts:
         name = ("h", "c")[part]
-        check_array(
-            out[part], expected[part], what=f"{what}: {name}_t",
+        cases.check(
+            check_array, out[part], expected[part], what=f"{what}: {name}_t",
             shape_rule=f"(N, H) = {(n, units)}",
             mistakes=mis.lstm_cell_mistakes(*args, part=part),
         )  # fmt: skip
+    cases.done()
 
 
 @pytest.mark.exercise("lstm_cell")
@@ -222,6 +240,16 @@ def test_lstm_cell_large_pre_activations(impl):
     out = impl.lstm_cell(*fresh(args))
     check_lstm_cell(out, args, what="lstm_cell with pre-activations of several hundred, N=3, "
                     "D=3, H=2")  # fmt: skip
+
+
+@pytest.mark.exercise("lstm_cell")
+@pytest.mark.points(1)
+def test_lstm_cell_raises_no_warning(impl):
+    # the docstring: the gates' sigmoid must not overflow for pre-activations like ±1000
+    args = lstm_cell_case(5306, n=2, d=3, units=2, scale=600.0)
+    call_without_warnings(
+        impl.lstm_cell, *fresh(args), what="lstm_cell with pre-activations of several hundred"
+    )
 
 
 @pytest.mark.exercise("lstm_cell")

@@ -886,8 +886,8 @@ def _warn_again(warned: Any, label: str) -> None:
     for item in warned[:20]:
         if type(item) is not list or len(item) != 2 or not all(type(x) is str for x in item):
             raise ProtocolError(f"malformed warning from the worker after {label}")
-        if item[0] in _WARNINGS:
-            warnings.warn(f"{label}: {item[1]}", _WARNINGS[item[0]], stacklevel=3)
+        if item[0] in _WARNINGS:  # the worker's own words: the same text as in-process
+            warnings.warn(item[1], _WARNINGS[item[0]], stacklevel=3)
 
 
 def _grow_pipe(fd: int) -> None:
