@@ -7,7 +7,9 @@ travel in test records and reports):
   be produced on that input: which ones reproduce it (``matched``) and which do not
   (``ruled_out``);
 - ``found``: something a check observed directly (an input written in place, a numpy
-  warning, float32 values), not inferred from the numbers.
+  warning, float32 values), not inferred from the numbers;
+- ``observed``: what a wrong output shows by itself (minus the expected one, transposed...,
+  see :mod:`deepgrade.observations`): true, but less specific than a check's finding.
 
 :func:`likely_mistake` turns the evidence of an exercise's failed checks into the single
 line a student reads first. A catalogued mistake is named only when the evidence singles it
@@ -111,9 +113,14 @@ def fingerprint(what: str, *arrays: np.ndarray | None) -> str:
     return digest.hexdigest()[:16]
 
 
-def found(name: str, explanation: str) -> dict:
+def found(name: str, explanation: str, kind: str = "found") -> dict:
     """Evidence a check observed directly: certain, so one check is enough to name it."""
-    return {"kind": "found", "name": name, "explanation": explanation}
+    return {"kind": kind, "name": name, "explanation": explanation}
+
+
+def observed(name: str, explanation: str) -> dict:
+    """What a wrong output shows by itself: shown when nothing more specific is known."""
+    return found(name, explanation, kind="observed")
 
 
 def attach(error: BaseException, *items: dict | None) -> BaseException:
@@ -138,21 +145,22 @@ def likely_mistake(items: Iterable[dict]) -> str:
     """The line a student reads first for an exercise: its one singled-out mistake, or ''.
 
     A catalogued mistake first (see the module's docstring), else the most frequent thing a
-    check observed directly (ties go to the one met first), in the words of its last check.
+    check found directly, else the most frequent thing the wrong outputs showed (ties go to
+    the one met first), in the words of the last check that said it.
     """
     votes: Counter[str] = Counter()
     against: Counter[str] = Counter()
     words: dict[str, str] = {}
     seen_inputs: set[str] = set()
-    observed: Counter[str] = Counter()
-    observed_words: dict[str, str] = {}
+    tiers: dict[str, Counter[str]] = {"found": Counter(), "observed": Counter()}
+    tier_words: dict[str, str] = {}
     for item in items:
         if not isinstance(item, dict):
             continue
-        if item.get("kind") == "found":
+        if item.get("kind") in tiers:
             name = str(item.get("name", ""))
-            observed[name] += 1  # the last words win: hidden checks, after public ones, say more
-            observed_words[name] = str(item.get("explanation", ""))
+            tiers[item["kind"]][name] += 1  # the last words win: hidden checks say more
+            tier_words[name] = str(item.get("explanation", ""))
             continue
         if item.get("kind") != "compared" or item.get("input") in seen_inputs:
             continue
@@ -168,7 +176,8 @@ def likely_mistake(items: Iterable[dict]) -> str:
     if named:
         best = max(named, key=lambda n: votes[n])  # max keeps the first of equals
         return f"Likely mistake ({best}): {words[best]}"
-    if observed:
-        name = max(observed, key=lambda n: observed[n])
-        return f"Mistake ({name}): {observed_words[name]}"
+    for counts in tiers.values():
+        if counts:
+            name = max(counts, key=lambda n: counts[n])
+            return f"Mistake ({name}): {tier_words[name]}"
     return ""

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from deepgrade.evidence import Mistake, attach, compared, finding, found
+from deepgrade.evidence import Mistake, attach, compared, finding
+from deepgrade.observations import float32_values, of_number, of_shape, of_values
 
 __all__ = [
     "RTOL",
@@ -89,25 +90,6 @@ def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, *ext
     raise attach(AssertionError("\n".join(lines)), evidence, *extra)
 
 
-def _float32_values(got: np.ndarray, expected: np.ndarray) -> dict | None:
-    """A finding when float64 values were all computed in float32 (and so are off by ~1e-7)."""
-    if not (np.issubdtype(got.dtype, np.floating) and np.isfinite(got).all()):
-        return None
-    with np.errstate(all="ignore"):
-        rounded = got.astype(np.float32).astype(np.float64)
-        exact = np.array_equal(rounded, got) and not np.array_equal(
-            expected.astype(np.float32).astype(np.float64), expected
-        )
-        if exact and np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-            return found(
-                "float32 arithmetic",
-                "your values agree with the expected ones to about 7 digits only, the "
-                "precision of float32: compute in float64 (np.float64 arrays; no "
-                ".astype(np.float32) or dtype=np.float32 on the way)",
-            )
-    return None
-
-
 def check_array(
     got,
     expected,
@@ -142,7 +124,16 @@ def check_array(
     if got.shape != expected.shape:
         rule = f"; the size rule gives {shape_rule}" if shape_rule else ""
         message = f"{what} has shape {got.shape}, expected {expected.shape}{rule}"
-        _fail([message], got, expected, mistakes, rtol, atol, what)
+        _fail(
+            [message],
+            got,
+            expected,
+            mistakes,
+            rtol,
+            atol,
+            what,
+            of_shape(got.shape, expected.shape),
+        )
     with np.errstate(invalid="ignore"):
         close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
@@ -150,7 +141,8 @@ def check_array(
     lines = _value_lines(got, expected, close, what, rtol, atol)
     if expected.size > 1 and expected.any():  # tried on every output: ruled out where not 0
         mistakes.append(only_zeros(expected.shape))
-    _fail(lines, got, expected, mistakes, rtol, atol, what, _float32_values(got, expected))
+    seen = float32_values(got, expected) or of_values(got, expected, ~close)
+    _fail(lines, got, expected, mistakes, rtol, atol, what, seen)
 
 
 def only_zeros(shape: tuple) -> Mistake:
@@ -237,7 +229,8 @@ def check_scalar(
             f"{what} is {_number(float(got), expected)}, expected {_number(expected, float(got))}"
             f" (absolute error {abs(float(got) - expected):.3g})"
         )
-        _fail([message], got, expected, mistakes, rtol, atol, what)
+        seen = of_number(float(got), float(expected))
+        _fail([message], got, expected, mistakes, rtol, atol, what, seen)
 
 
 def _copy(value: Any) -> Any:

@@ -117,6 +117,15 @@ def _broadcast(message: str) -> str:
     shapes = _shapes(message.split("shapes", 1)[-1])
     for a in shapes:
         for b in shapes:
+            if len(a) == len(b) and a != b and all(m <= n for m, n in zip(a, b, strict=True)):
+                return (
+                    f"a {a} array met a {b} one: where one of them is a slice, slicing past "
+                    "the end of an array cuts it short (x[i:i + k] near the edge has fewer "
+                    "than k rows); check the loop bounds, and that windows come from the "
+                    "padded array"
+                )
+    for a in shapes:
+        for b in shapes:
             if len(a) == len(b) + 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a))):
                 return (
                     f"a reduction such as .sum(axis=...) or .max(axis=...) turned {a} into {b}, "
@@ -138,8 +147,8 @@ EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
         r"\(.*\) not aligned",
         lambda m, msg: (
             "in A @ B (or np.dot) the last axis of A must have the size of B's first (its "
-            "second to last): (N, D) @ (D, M) gives (N, M); a transposed weight matrix or an "
-            "input that was not flattened to (N, D) is the usual cause"
+            "second to last): (N, D) @ (D, M) gives (N, M); the usual cause is a matrix that "
+            "needs transposing (W.T) or an input that was not flattened to (N, D)"
         ),
     ),
     (
@@ -181,10 +190,15 @@ EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
         ),
     ),
     (
-        r"could not broadcast input array from shape",
+        r"could not broadcast input array from shape \(([\d, ]*)\) into shape \(([\d, ]*)\)",
         lambda m, msg: (
-            "an assignment into a slice (out[...] = value) got a value of another shape: "
-            "check the slice bounds against the output size rule"
+            f"an assignment into a slice of shape ({m.group(2)}) got a value of shape "
+            f"({m.group(1)}): "
+            + (
+                "a slice such as x[p:-p] is empty when p is 0 (-0 is 0): write x[p:p + n]"
+                if re.search(r"(^|[ ,])0(,|$)", m.group(2))
+                else "check the slice bounds against the output size rule"
+            )
         ),
     ),
     (

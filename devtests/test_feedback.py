@@ -112,12 +112,13 @@ def test_float32_results_are_named():
 
 
 def _evidence(got, expected, mistakes, what="x"):
+    """The evidence of the catalogue (not the generic observations) of a failed check."""
     from deepgrade.evidence import evidence_of
 
     with pytest.raises(AssertionError) as info:
         check_array(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), what=what,
                     mistakes=mistakes)  # fmt: skip
-    return evidence_of(info.value)
+    return [e for e in evidence_of(info.value) if e["kind"] == "compared"]
 
 
 def test_a_failed_check_carries_which_mistakes_reproduce_its_output():
@@ -162,13 +163,15 @@ def test_a_name_needs_several_inputs_and_nothing_against_it():
 
 
 def test_an_observation_is_named_when_no_catalogued_mistake_is():
-    from deepgrade.evidence import finding, found, likely_mistake
+    from deepgrade.evidence import finding, found, likely_mistake, observed
 
     items = [found("numpy warning", "overflow"), found("input modified in place", "x changed")]
     items.append(found("input modified in place", "x changed, in words of the hidden check"))
-    assert likely_mistake(items) == (
+    general = [observed("transposed", "rows and columns swapped")] * 5
+    assert likely_mistake(general + items) == (  # a check's own finding says more
         "Mistake (input modified in place): x changed, in words of the hidden check"
     )
+    assert likely_mistake(general) == "Mistake (transposed): rows and columns swapped"
     assert str(finding("numpy warning", "it warned")) == "it warned"
 
 
@@ -238,3 +241,47 @@ def test_check_inputs_unchanged_names_the_modified_argument():
     params = {"w": np.array([2.0])}
     out = check_inputs_unchanged(Honest(), "double", np.array([1.0]), params)
     np.testing.assert_array_equal(out, [2.0])
+
+
+@pytest.mark.parametrize(
+    ("got", "name", "words"),
+    [
+        (lambda e: -e, "sign flipped", "minus the expected"),
+        (lambda e: 0.25 * e, "scaled by a constant", "0.25 times the expected one (1/4 of it)"),
+        (lambda e: e + 1.5, "off by a constant", "off by the same 1.5"),
+        (lambda e: e.T, "transposed", "rows and columns swapped"),
+        (lambda e: e[::-1, ::-1], "rotated by 180 degrees", "rotated by 180"),
+        (lambda e: e[::-1], "reversed along an axis", "reversed along axis 0"),
+        (lambda e: np.roll(e, 1), "values in the wrong places", "exactly the expected values"),
+        (lambda e: np.where(e > 10, 0.0, e), "positions left at 0", "where it is 0"),
+        (lambda e: np.where(e % 4 == 0, np.nan, e), "NaN or inf", "NaN or inf at"),
+    ],
+)
+def test_a_wrong_output_says_what_it_shows_without_a_catalogue(got, name, words):
+    from deepgrade.evidence import evidence_of
+
+    expected = np.arange(1.0, 17.0).reshape(4, 4)
+    with pytest.raises(AssertionError) as info:
+        check_array(got(expected), expected)
+    (seen,) = [e for e in evidence_of(info.value) if e["kind"] == "observed"]
+    assert seen["name"] == name and words in seen["explanation"]
+
+
+def test_a_wrong_edge_and_a_wrong_shape_are_observed():
+    from deepgrade.evidence import evidence_of
+
+    expected = np.arange(25.0).reshape(5, 5)
+    edged = expected.copy()
+    edged[0, 2] = edged[4, 4] = -1.0
+    for got, name in (
+        (edged, "wrong at the edges only"),
+        (np.zeros((5, 5, 1)), "axis of size 1"),
+        (np.zeros((4, 4)), "one too few or too many"),
+        (np.zeros((25,)), "the right values count in another shape"),
+    ):
+        with pytest.raises(AssertionError) as info:
+            check_array(got, expected)
+        assert evidence_of(info.value)[-1]["name"] == name
+    with pytest.raises(AssertionError) as info:
+        check_scalar(6.0, 2.0)
+    assert "3 times the expected" in evidence_of(info.value)[-1]["explanation"]

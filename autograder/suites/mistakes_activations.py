@@ -38,6 +38,15 @@ def relu_mistakes(x) -> list[Mistake]:
             "positive ones, max(0, x)",
             lambda: np.minimum(x, 0.0),
         ),
+        *(
+            Mistake(
+                "leaky ReLU",
+                f"your output is {slope:g} x for negative x (a leaky ReLU); ReLU sets every "
+                "negative input to 0: max(0, x)",
+                lambda slope=slope: np.where(x > 0, x, slope * x),
+            )
+            for slope in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+        ),
     ]
 
 
@@ -72,6 +81,24 @@ def sigmoid_mistakes(x) -> list[Mistake]:
             lambda: np.tanh(x),
         ),
         Mistake(
+            "1 - exp(-x) in the denominator",
+            "your output is 1 / (1 - exp(-x)): the denominator is 1 + exp(-x), so that "
+            "sigmoid stays between 0 and 1",
+            quiet(lambda: 1.0 / (1.0 - np.exp(-x))),
+        ),
+        Mistake(
+            "1 - exp(-x) in the denominator",
+            "your output uses 1 - exp(-|x|) where the stable form has 1 + exp(-|x|): "
+            "sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, with e = exp(-|x|)",
+            quiet(lambda: np.where(x >= 0, 1.0, np.exp(-np.abs(x))) / (1.0 - np.exp(-np.abs(x)))),
+        ),
+        Mistake(
+            "tanh(x) instead of tanh(x / 2)",
+            "your output is (1 + tanh(x)) / 2; the identity is sigmoid(x) = (1 + tanh(x / 2)) "
+            "/ 2, with half of x inside the tanh",
+            lambda: 0.5 * (1.0 + np.tanh(x)),
+        ),
+        Mistake(
             "hard sigmoid",
             "your output is the 'hard sigmoid' clip(0.2 x + 0.5, 0, 1), a piecewise-linear "
             "approximation; compute the logistic sigmoid 1 / (1 + exp(-x)) itself",
@@ -82,6 +109,11 @@ def sigmoid_mistakes(x) -> list[Mistake]:
 
 def _naive_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _normalised(shifted: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -104,15 +136,25 @@ def softmax_mistakes(logits, axis: int = -1) -> list[Mistake]:
     ]
     for other in range(z.ndim):
         if other != axis:
-            found.append(
+            wrong_axis = (
+                f"your output is normalised along axis {other}, but softmax is taken along "
+                f"axis {axis} (the classes), so that each row of probabilities sums to 1 "
+                "there; pass axis to both max and sum (with keepdims=True)"
+            )
+            found += [
                 Mistake(
                     "softmax over the wrong axis",
-                    f"your output is the softmax along axis {other}, but it must be taken "
-                    f"along axis {axis} (the classes), so that each row of probabilities "
-                    "sums to 1 there; pass axis to both max and sum",
+                    wrong_axis,
                     lambda other=other: ref.softmax(z, axis=other),
-                )
-            )
+                ),
+                Mistake(  # shifted along the right axis, summed along another
+                    "softmax over the wrong axis",
+                    wrong_axis,
+                    quiet(
+                        lambda other=other: _normalised(z - z.max(axis=axis, keepdims=True), other)
+                    ),
+                ),
+            ]
     found += [
         Mistake(
             "normalised over the whole array",
@@ -134,6 +176,20 @@ def softmax_mistakes(logits, axis: int = -1) -> list[Mistake]:
             "the class axis: rows whose logits all lie far below it underflow to 0 / 0 = "
             "NaN; use z.max(axis=axis, keepdims=True)",
             quiet(lambda: _naive_softmax(z - z.max(), axis)),
+        ),
+        Mistake(
+            "not divided by the sum",
+            "your output is exp(z - max), not divided by the sum of the exps along the axis "
+            "(or divided by their largest, which is 1): softmax divides by "
+            "e.sum(axis=axis, keepdims=True), so that each row sums to 1",
+            quiet(lambda: np.exp(z - z.max(axis=axis, keepdims=True))),
+        ),
+        Mistake(
+            "shifted by the minimum",
+            "you subtracted the minimum instead of the maximum: exp of the largest logits "
+            "still overflows (NaN/inf); subtract z.max(axis=axis, keepdims=True), so every "
+            "exp is at most 1",
+            quiet(lambda: _naive_softmax(z - z.min(axis=axis, keepdims=True), axis)),
         ),
         Mistake(
             "log-probabilities",

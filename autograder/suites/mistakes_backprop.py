@@ -81,6 +81,19 @@ def numerical_gradient_mistakes(f, x, eps: float = 1e-6) -> list[Mistake]:
             lambda: -centred(),
         ),
         Mistake(
+            "every element perturbed at once",
+            "every element of your gradient is (f(x + eps) - f(x - eps)) / (2 eps) with eps "
+            "added to *all* of x at once; perturb one element at a time: x[i] +/- eps, the "
+            "others unchanged",
+            lambda: np.full(x.shape, (float(f(x + eps)) - float(f(x - eps))) / (2 * eps)),
+        ),
+        Mistake(
+            "/ 2 * eps",
+            "your gradient is the centred difference times eps**2: (a - b) / 2 * eps "
+            "multiplies by eps (Python reads it left to right); write (a - b) / (2 * eps)",
+            lambda: centred() * eps**2,
+        ),
+        Mistake(
             "eps ignored",
             f"your gradient is the centred difference with step 1e-6, not with the given "
             f"eps = {eps:g}: use the eps argument",
@@ -111,6 +124,25 @@ def dense_forward_mistakes(x, W, b) -> list[Mistake]:
             "bias subtracted",
             "your output is x_flat @ W - b; the layer adds its bias",
             lambda: flat @ W - b,
+        ),
+        Mistake(
+            "activation applied",
+            "your output is relu(x_flat @ W + b): dense_forward is the affine part only; the "
+            "activation is a layer of its own (relu, softmax), applied by the caller",
+            lambda: np.maximum(flat @ W + b, 0.0),
+        ),
+        Mistake(
+            "flattened in the wrong order",
+            "your output flattens x to (N, D) in another order (x.reshape(D, N).T or "
+            "order='F'); each example is one row: x.reshape(N, -1), the pixels of example n "
+            "in row n, as the digit network flattens a 28x28 image to 784 values",
+            lambda: x.reshape(flat.shape[1], x.shape[0]).T @ W + b,
+        ),
+        Mistake(
+            "flattened in the wrong order",
+            "your output flattens each example in column-major order (order='F'); the layer "
+            "reads x.reshape(N, -1), row by row",
+            lambda: x.reshape(x.shape[0], -1, order="F") @ W + b,
         ),
     ]
 
@@ -183,6 +215,12 @@ def dense_backward_mistakes(dout, x, W) -> dict[str, list[Mistake]]:
                 lambda: dout.sum(axis=1),
             ),
             Mistake(
+                "db summed with keepdims",
+                "your db has shape (1, M): sum over the examples without keepdims, "
+                "dout.sum(axis=0), so that db has the bias's shape (M,)",
+                lambda: dout.sum(axis=0, keepdims=True),
+            ),
+            Mistake(
                 "db summed over everything",
                 "your db is the sum of all of dout, a single number; sum over axis 0 only, "
                 "to get one number per neuron",
@@ -212,6 +250,12 @@ def relu_backward_mistakes(dout, x) -> list[Mistake]:
             "your result passes dout through where x = 0 exactly (x >= 0); the slides' "
             "ReLU (like TensorFlow) uses slope 0 at 0: keep dout only where x > 0",
             lambda: np.where(x >= 0, dout, 0.0),
+        ),
+        Mistake(
+            "slope 1/2 at x = 0",
+            "your result passes dout / 2 where x = 0 exactly (np.heaviside(x, 0.5)); the "
+            "slides' ReLU (like TensorFlow) uses slope 0 at 0: keep dout only where x > 0",
+            lambda: np.where(x > 0, dout, np.where(x == 0, 0.5 * dout, 0.0)),
         ),
         Mistake(
             "the mask without dout",
@@ -262,6 +306,16 @@ def _sce(logits, labels, *, axis=1, shift=True):
     return -log_probs[rows, labels].mean(), probs, onehot
 
 
+def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def softmax_cross_entropy_mistakes(logits, labels) -> dict[str, list[Mistake]]:
     logits = np.asarray(logits, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
@@ -283,8 +337,39 @@ def softmax_cross_entropy_mistakes(logits, labels) -> dict[str, list[Mistake]]:
         "you took the softmax along axis 0 (over the examples); each example's "
         "probabilities are a softmax over its row, axis 1 (the classes)"
     )
+    rows = np.arange(n)
+    twice = quiet(lambda: _sce(_softmax_rows(logits), labels))
+    no_softmax = (
+        "your loss takes the log of the logits themselves: the logits are scores, not "
+        "probabilities; take the softmax first (log-softmax: z - max - log(sum(exp(z - max))))"
+    )
+    softmax_twice = (
+        "your result is the cross entropy of softmax(softmax(logits)): the logits went "
+        "through a softmax before this function's own; softmax_cross_entropy takes the raw "
+        "scores (logits) and applies the softmax itself"
+    )
     return {
         "loss": [
+            Mistake(
+                "every example's row indexed with all labels",
+                "your loss averages log p over an N x N block: log_probs[:, labels] takes "
+                "every label's column in every row; each example's own label is "
+                "log_probs[np.arange(N), labels]",
+                lambda: -_log_softmax_rows(logits)[:, labels].mean(),
+            ),
+            *(
+                Mistake(
+                    "epsilon added inside the log",
+                    f"your loss is -log(p + {eps:g}): the epsilon changes the loss; with "
+                    "log-sum-exp (log-softmax) no epsilon is needed, and log p is exact",
+                    lambda eps=eps: -np.log(probs[rows, labels] + eps).mean(),
+                )
+                for eps in (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+            ),
+            Mistake(
+                "softmax missing", no_softmax, quiet(lambda: -np.log(logits[rows, labels]).mean())
+            ),
+            Mistake("softmax applied twice", softmax_twice, lambda: twice()[0]),
             Mistake(
                 "loss summed instead of averaged",
                 f"your loss is {n} times the expected one: it is summed over the {n} "
@@ -328,6 +413,16 @@ def softmax_cross_entropy_mistakes(logits, labels) -> dict[str, list[Mistake]]:
                 lambda: every_column(probs),
             ),
             Mistake("no max shift", no_shift, lambda: (naive()[1] - onehot) / n),
+            *(
+                Mistake(
+                    "softmax missing",
+                    "your dlogits is (logits - onehot) / N: the logits are scores; the "
+                    "gradient is (softmax(logits) - onehot) / N",
+                    quiet(lambda take=take: (take(logits) - onehot) / n),
+                )
+                for take in (np.asarray, lambda z: np.exp(np.log(z)))  # the second: NaN below 0
+            ),
+            Mistake("softmax applied twice", softmax_twice, lambda: (twice()[1] - onehot) / n),
             Mistake("softmax over the wrong axis", axis0, lambda: (wrong_axis()[1] - onehot) / n),
         ],
     }
@@ -385,6 +480,19 @@ def _crop(dxp, x, padding, where: str = "centre"):
     return dx if x.ndim == 4 else dx[0]
 
 
+def _minus_crop(dxp, x, padding):
+    """The crop dxp[top:-bottom, left:-right]: empty where bottom or right is 0."""
+    (top, bottom), (left, right) = pads_of(padding)
+    dx = dxp[:, top:-bottom, left:-right, :]
+    return dx if np.ndim(x) == 4 else dx[0]
+
+
+def _channels_swapped(kernels: np.ndarray) -> np.ndarray:
+    if kernels.shape[2] != kernels.shape[3]:
+        raise ValueError("kernels[i, j] is not square: the product would not run")
+    return kernels.swapaxes(2, 3)
+
+
 def conv_backward_mistakes(dout, x, kernels, padding=0, stride=1) -> dict[str, list[Mistake]]:
     dout, x, kernels = (np.asarray(a, dtype=np.float64) for a in (dout, x, kernels))
     g4 = dout if dout.ndim == 4 else dout[None]
@@ -425,6 +533,24 @@ def conv_backward_mistakes(dout, x, kernels, padding=0, stride=1) -> dict[str, l
                 "your dx is the gradient of the padded input; crop the padding off "
                 "(rows top..top+H, columns left..left+W) so dx has x's shape",
                 lambda: grads()[0] if x.ndim == 4 else grads()[0][0],
+            ),
+            Mistake(
+                "cropped with [p:-p]",
+                "your dx is empty (or too small) along an axis whose padding at the end is 0: "
+                "dxp[p:-p] with p = 0 is dxp[0:0], since -0 is 0; crop with "
+                "dxp[top:top + H, left:left + W]",
+                lambda: _minus_crop(grads()[0], x, padding),
+            ),
+            Mistake(
+                "kernels not transposed",
+                "your dx sends dout back through kernels[i, j] instead of kernels[i, j].T: "
+                "the forward pass maps d input channels to k filters with x @ kernels[i, j] "
+                "((d, k)), so the way back is dout @ kernels[i, j].T ((k, d))",
+                lambda: _crop(
+                    _conv_grads(dout, x, _channels_swapped(kernels), padding, stride)[0],
+                    x,
+                    padding,
+                ),
             ),
             Mistake(
                 "padding cropped from the wrong side",
@@ -573,8 +699,21 @@ def _pool_grad(dout, x, size, stride, how: str) -> np.ndarray:
 
 
 def max_pool_backward_mistakes(dout, x, size=2, stride=None) -> list[Mistake]:
-    def make(how):
+    def make(how, stride=stride):
         return lambda: _pool_grad(dout, x, size, stride, how)
+
+    ignored = []
+    for step, words in ((size, "as if the stride were the window size"), (1, "one pixel apart")):
+        if step != (size if stride is None else stride):
+            ignored.append(
+                Mistake(
+                    "stride ignored",
+                    f"your dx routes each window's gradient as if the windows were {words}: "
+                    "window (r, c) of the forward pass starts at (r * sh, c * sw), with the "
+                    "stride given",
+                    make("", step),
+                )
+            )
 
     overwrite = (
         "windows overlap here, and your dx keeps only the last gradient written to a "
@@ -629,6 +768,7 @@ def max_pool_backward_mistakes(dout, x, size=2, stride=None) -> list[Mistake]:
             overwrite,
             make("overwrite-max"),
         ),
+        *ignored,
         Mistake(
             "mask without dout",
             "your dx marks each window's maximum with 1 (how often it was the maximum); "
@@ -650,9 +790,14 @@ def _digit(params, x, labels, how: str = "") -> tuple[float, dict[str, np.ndarra
     n = x.shape[0]
     h_pre = x @ p["W1"] + p["b1"]
     h = h_pre if how in ("no-relu", "no-relu-forward") else np.maximum(h_pre, 0.0)
-    scores = h @ p["W2"] + p["b2"]
+    scores_pre = h @ p["W2"] + p["b2"]
+    scores = np.maximum(scores_pre, 0.0) if how == "relu-scores" else scores_pre
+    if how == "softmax-twice":
+        scores = _softmax_rows(scores)
     loss, probs, onehot = _sce(scores, labels, shift=how != "no-shift")
     dscores = (probs - onehot) / n
+    if how == "relu-scores":
+        dscores = np.where(scores_pre > 0, dscores, 0.0)
     dW2 = (h_pre if how == "dW2-from-pre" else h).T @ dscores
     db2 = dscores.sum(axis=0)
     dh = dscores @ p["W2"].T
@@ -660,6 +805,8 @@ def _digit(params, x, labels, how: str = "") -> tuple[float, dict[str, np.ndarra
         dh_pre = dh
     elif how == "mask-upstream":
         dh_pre = np.where(dh > 0, dh, 0.0)
+    elif how == "times-h":
+        dh_pre = np.where(h_pre > 0, dh, 0.0) * h
     else:
         dh_pre = np.where(h_pre > 0, dh, 0.0)
     grads = {"W1": x.T @ dh_pre, "b1": dh_pre.sum(axis=0), "W2": dW2, "b2": db2}
@@ -722,6 +869,39 @@ _DIGIT = {
             "dW2 from the pre-activation",
             "your grads['W2'] uses the hidden layer's input before ReLU; the second dense "
             "layer saw relu(h_pre), so dense_backward needs that as its x",
+        ),
+    ),
+    "times-h": (
+        None,
+        (
+            "ReLU backward multiplied by the activations",
+            "your gradients of W1 and b1 multiply the hidden gradient by relu(h_pre) as well "
+            "as masking it: ReLU's slope is 1 where h_pre > 0, so dh_pre = dh where h_pre > 0 "
+            "and 0 elsewhere (relu_backward(dh, h_pre))",
+        ),
+    ),
+    "relu-scores": (
+        (
+            "ReLU on the class scores",
+            "your loss is that of relu(scores): the output layer has no ReLU, its scores go "
+            "straight into softmax_cross_entropy (negative scores are fine)",
+        ),
+        (
+            "ReLU on the class scores",
+            "your gradients are those of a network with ReLU on the class scores: the "
+            "output layer has no ReLU, its scores go straight into softmax_cross_entropy",
+        ),
+    ),
+    "softmax-twice": (
+        (
+            "softmax applied twice",
+            "your loss is the cross entropy of softmax(softmax(scores)): "
+            "softmax_cross_entropy takes the raw scores and applies the softmax itself",
+        ),
+        (
+            "softmax applied twice",
+            "your gradients go through a softmax of the scores before softmax_cross_entropy, "
+            "which applies the softmax itself: pass it the raw scores",
         ),
     ),
     "no-relu": (_NO_RELU, _NO_RELU),

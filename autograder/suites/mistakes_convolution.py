@@ -113,10 +113,24 @@ def conv_output_size_mistakes(n: int, k: int, padding: int = 0, stride: int = 1)
             lambda: n - k + 2 * p + 1,
         ),
         Mistake(
-            "rounded up instead of down",
-            "your size rounds (n - k + 2p) / s up; a position whose filter would run past the "
-            "padded input is dropped, so the division rounds down (//)",
+            "rounded instead of rounded down",
+            "your size rounds (n - k + 2p) / s up (ceil, or round to the nearest); a position "
+            "whose filter would run past the padded input is dropped, so the division rounds "
+            "down: (n - k + 2p) // s + 1",
             lambda: math.ceil((n - k + 2 * p) / s) + 1,
+        ),
+        Mistake(
+            "rounded instead of rounded down",
+            "your size rounds (n - k + 2p) / s to the nearest integer; a position whose filter "
+            "would run past the padded input is dropped, so the division rounds down: "
+            "(n - k + 2p) // s + 1",
+            lambda: round((n - k + 2 * p) / s) + 1,
+        ),
+        Mistake(
+            "padding added after dividing by the stride",
+            "your size is (n - k) // s + 1 + 2p: the padding widens the input before the "
+            "filter slides over it, so it goes inside: (n - k + 2p) // s + 1",
+            lambda: (n - k) // s + 1 + 2 * p,
         ),
         Mistake(
             "positions divided by the stride",
@@ -165,6 +179,15 @@ def same_padding_mistakes(n: int, k: int, stride: int = 1) -> list[Mistake]:
             k // 2,
         ),
     ]
+    mistakes.append(
+        _pair_mistake(
+            "extra zero dropped",
+            "your padding puts total // 2 zeros on each side, dropping one zero when the total "
+            "is odd; put the extra one after: (total // 2, total - total // 2)",
+            before,
+            before,
+        )
+    )
     raw = (out - 1) * stride + k - n
     if raw < 0:
         mistakes.append(
@@ -244,6 +267,12 @@ def zero_pad_mistakes(x, padding) -> list[Mistake]:
             lambda: _pad_axes(x, spatial, (pads[1], pads[0])),
         ),
         Mistake(
+            "bottom and right zeros missing",
+            "your output has the top zeros at the bottom too and the left zeros at the "
+            "right, ((top, top), (left, left)); padding is ((top, bottom), (left, right))",
+            lambda: _pad_axes(x, spatial, ((pads[0][0],) * 2, (pads[1][0],) * 2)),
+        ),
+        Mistake(
             "before and after swapped",
             "your output has the 'top' zeros at the bottom and the 'left' zeros at the right; "
             "padding is ((top, bottom), (left, right))",
@@ -283,6 +312,47 @@ TRANSPOSED = (
     "padded[i*s + a, j*s + b]"
 )
 NO_PADDING = "your output ignores the padding: the image must first be padded with zeros"
+LAST_ROW = (
+    "your output's last row and last column are 0: the loops stop one step early "
+    "(range(out_h - 1)); output (i, j) runs over range(out_h) and range(out_w)"
+)
+
+
+def _last_zeroed(out: np.ndarray, first_spatial: int) -> np.ndarray:
+    zeroed = np.array(out)
+    for axis in (first_spatial, first_spatial + 1):
+        cut = [slice(None)] * zeroed.ndim
+        cut[axis] = -1
+        zeroed[tuple(cut)] = 0.0
+    return zeroed
+
+
+def _windows_dot(image, kernel, pads: Pads, stride: int) -> np.ndarray:
+    """Each output the sum of window @ kernel (a matrix product): square kernels only."""
+    if kernel.shape[0] != kernel.shape[1]:
+        raise ValueError("window @ kernel would not run")
+    padded = np.pad(image, pads)
+    windows = sliding_window_view(padded, kernel.shape)[::stride, ::stride]
+    return (windows @ kernel).sum(axis=(-2, -1))
+
+
+def _without_padding(pads: Pads, right, channels: int = 0) -> list[Mistake]:
+    """The output sized as if there were no padding: its top-left part (``channels``: the
+    number of axes after height and width)."""
+    if pads == ((0, 0), (0, 0)):
+        return []
+
+    def output():
+        good = right()
+        small = right(pads=((0, 0), (0, 0)))
+        h, w = small.shape[good.ndim - 2 - channels : good.ndim - channels]
+        return good[(Ellipsis, slice(h), slice(w)) + (slice(None),) * channels]
+
+    words = (
+        "your output is sized without the padding ((H - kh) // s + 1 rows), so its last rows "
+        "and columns are missing: the padded image has H + top + bottom rows"
+    )
+    return [Mistake("output size without the padding", words, output)]
 
 
 def _same_variants(padding, hw, khw, stride, compute, prefix=""):
@@ -360,6 +430,15 @@ def conv2d_mistakes(image, kernel, padding=0, stride: int = 1) -> list[Mistake]:
             ),
         ),
         Mistake("output size off by one", OFF_BY_ONE, lambda: right()[:-1, :-1]),
+        Mistake("last row and column left at 0", LAST_ROW, lambda: _last_zeroed(right(), 0)),
+        Mistake(
+            "matrix product instead of elementwise",
+            "each of your outputs is np.sum(np.dot(window, kernel)), a matrix product; "
+            "the convolution multiplies the window and the kernel elementwise and sums: "
+            "np.sum(window * kernel)",
+            lambda: _windows_dot(image, kernel, pads, stride),
+        ),
+        *_without_padding(pads, right),
     ]
     mistakes += _ignored(stride, pads, right, window_no_stride)
     return mistakes
@@ -466,6 +545,37 @@ def conv_layer_mistakes(x, kernels, bias, padding="valid", stride: int = 1) -> l
             padding, hw, kernels.shape[:2], stride, lambda p, s: right(pads=p, stride=s)
         ),
         Mistake("output size off by one", OFF_BY_ONE, lambda: right()[..., :-1, :-1, :]),
+        Mistake(
+            "last row and column left at 0",
+            LAST_ROW,
+            lambda: _last_zeroed(right(), x.ndim - 3),
+        ),
+        Mistake(
+            "bias added kh * kw times",
+            f"your output adds the bias kh * kw = {kernels.shape[0] * kernels.shape[1]} times "
+            "(inside the loop over kernel offsets): add bias[f] once per output pixel, after "
+            "the sums",
+            lambda: right() + (kernels.shape[0] * kernels.shape[1] - 1) * bias,
+        ),
+        Mistake(
+            "ReLU applied",
+            "your output is relu(conv_layer(...)): this layer has no activation (the slides "
+            "apply ReLU as a layer of its own, after it); return the convolution plus bias",
+            lambda: np.maximum(right(), 0.0),
+        ),
+        Mistake(
+            "first filter for every output channel",
+            "every channel of your output uses the first filter kernels[:, :, :, 0] (plus its "
+            "own bias): output channel f uses filter kernels[:, :, :, f]",
+            lambda: right(kernels=np.repeat(kernels[..., :1], kernels.shape[3], axis=3)),
+        ),
+        Mistake(
+            "average instead of sum",
+            "your output is the average over each window (divided by kh * kw * d) instead of "
+            "the sum: out = bias[f] + the sum over a, b, c of padded * kernels",
+            lambda: right(bias=zero) / np.prod(kernels.shape[:3]) + bias,
+        ),
+        *_without_padding(pads, right, channels=1),
     ]
     mistakes += _ignored(stride, pads, right, window_no_stride)
     if x.ndim == 4 and x.shape[0] > 1:

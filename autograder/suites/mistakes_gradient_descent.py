@@ -17,7 +17,7 @@ from solutions import gradient_descent as ref
 
 
 def descent_path(gradient, w0, learning_rate, steps, *, sign=-1.0, use_lr=True, with_w0=True,
-                 at_start=False, in_place=False, extra_steps=0):  # fmt: skip
+                 at_start=False, in_place=False, extra_steps=0, moves=True):  # fmt: skip
     """The path of gradient descent with the given deviations (``gradient`` is trusted)."""
     w0 = np.asarray(w0, dtype=np.float64)
     lr = learning_rate if use_lr else 1.0
@@ -25,7 +25,7 @@ def descent_path(gradient, w0, learning_rate, steps, *, sign=-1.0, use_lr=True, 
     with np.errstate(all="ignore"):
         for _ in range(steps + extra_steps):
             g = np.asarray(gradient(w0 if at_start else w), dtype=np.float64)
-            w = w + sign * lr * g
+            w = w + sign * lr * g if moves else w
             path.append(w)
     if in_place:  # every entry of the list is the one array, left at the last point
         path = [w] * len(path)
@@ -79,6 +79,12 @@ def gradient_descent_mistakes(gradient, w0, learning_rate, steps) -> list[Mistak
             path(in_place=True),
         ),
         Mistake(
+            "w never updated",
+            "every point of your path is w0: the step w - learning_rate * gradient(w) is "
+            "computed but never stored; write w = w - learning_rate * gradient(w)",
+            path(moves=False),
+        ),
+        Mistake(
             "only the final point",
             "you return only where the skier ends up; return the whole path, shape "
             "(steps + 1, *w0.shape)",
@@ -105,8 +111,9 @@ def _is_bias(key: str) -> bool:
 
 
 def sgd_step_mistakes(params, grads, learning_rate, key) -> list[Mistake]:
-    """For ``sgd_step(params, grads, learning_rate)[key]``."""
+    """For ``sgd_step(params, grads, learning_rate)[key]``, ``grads`` in the order sent."""
     p, g = np.asarray(params[key], np.float64), np.asarray(grads[key], np.float64)
+    by_position = list(grads.values())[list(params).index(key)]
     not_updated = (
         ("biases not updated", f"your {key!r} came back unchanged: sgd_step must update every "
          "parameter, the biases as well as the weights")
@@ -127,6 +134,14 @@ def sgd_step_mistakes(params, grads, learning_rate, key) -> list[Mistake]:
             "your update subtracts the whole gradient, as if the learning rate were 1; "
             "it is params[k] - learning_rate * grads[k]",
             lambda: p - g,
+        ),
+        Mistake(
+            "gradients matched by position",
+            f"your new {key!r} subtracts the gradient at the same position in grads, not "
+            f"grads[{key!r}]: the two dicts need not list their keys in the same order "
+            "(zip(params.values(), grads.values()) pairs them by position); look each "
+            "gradient up by key: params[k] - learning_rate * grads[k]",
+            lambda: p - learning_rate * np.asarray(by_position, np.float64),
         ),
         Mistake(
             "learning rate divides",
@@ -181,7 +196,7 @@ def minibatch_order_mistakes(n: int, seed: int) -> list[Mistake]:
 
 def train(x, labels, hidden, epochs, learning_rate, batch_size, seed, num_classes=None, *,
           record="mean", reseed_each_epoch=False, update_biases=True, init_seed=None,
-          update=True, shuffle_seed=None):  # fmt: skip
+          update=True, shuffle_seed=None, default_rate=False):  # fmt: skip
     """The reference recipe with one deviation; returns ``(params, losses)``."""
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     labels = np.asarray(labels)
@@ -190,6 +205,8 @@ def train(x, labels, hidden, epochs, learning_rate, batch_size, seed, num_classe
         (x.shape[1], hidden, classes), seed if init_seed is None else init_seed
     )
     rng_seed = seed if shuffle_seed is None else shuffle_seed
+    if default_rate:  # the function's default, whatever the caller passed
+        learning_rate = 0.1
     rng = np.random.default_rng(rng_seed)
     losses = []
     for _ in range(epochs):
@@ -251,6 +268,12 @@ TRAINING_VARIANTS: list[tuple[str, str, dict]] = [
         "you create the random generator again each epoch, so every epoch has the same "
         "minibatches; create rng = np.random.default_rng(seed) once, before the epochs",
         {"reseed_each_epoch": True},
+    ),
+    (
+        "learning rate ignored",
+        "your training uses the default learning rate 0.1, not the learning_rate passed: "
+        "pass it on, sgd_step(params, grads, learning_rate)",
+        {"default_rate": True},
     ),
     (
         "initial weights ignore the seed",

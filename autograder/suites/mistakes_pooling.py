@@ -66,11 +66,12 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
     def right(**kw):
         return pool(x, (ph, pw), (sh, sw), **kw)
 
-    def across_channels(keep: bool):
+    def across_channels(keep: bool, images: bool = False):
         def out():
             if x.ndim < 3 or x.shape[-1] < 2:
                 raise ValueError("no channels to mix")
-            pooled = right().max(axis=-1, keepdims=True)
+            axes = (0, -1) if images and x.ndim == 4 else -1
+            pooled = right().max(axis=axes, keepdims=True)
             return np.broadcast_to(pooled, right().shape) if keep else pooled[..., 0]
 
         return out
@@ -98,6 +99,13 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
             "your output takes the maximum across the channels too (and drops the channel "
             "axis): each channel is pooled on its own, so the output keeps d channels",
             across_channels(False),
+        ),
+        Mistake(
+            "max taken across channels",
+            "your output takes the maximum across the channels and the images of the batch "
+            "too (window.max() of the whole (N, ph, pw, d) window): each image and channel "
+            "is pooled on its own, over the window's rows and columns only",
+            across_channels(True, images=True),
         ),
         Mistake(
             "maximum started from 0",
@@ -151,9 +159,10 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
 def receptive_field_mistakes(layers) -> list[Mistake]:
     layers = [(kind, int(k), int(s)) for kind, k, s in layers]
 
-    def run(order_swapped=False, skip=None, ignore_stride_of=None, plus_one=True):
-        r, jump = 1, 1
-        for kind, k, s in layers:
+    def run(order_swapped=False, skip=None, ignore_stride_of=None, reverse=False, grow=1,
+            start=1):  # fmt: skip
+        r, jump = start, 1
+        for kind, k, s in reversed(layers) if reverse else layers:
             if kind == skip:
                 continue
             if ignore_stride_of == kind:
@@ -162,7 +171,7 @@ def receptive_field_mistakes(layers) -> list[Mistake]:
                 jump *= s
                 r += (k - 1) * jump
             else:
-                r += (k - 1) * jump
+                r += (k - grow) * jump
                 jump *= s
         return r
 
@@ -191,6 +200,24 @@ def receptive_field_mistakes(layers) -> list[Mistake]:
             "your receptive field ignores the stride of the conv layers; every layer's stride "
             "multiplies the jump",
             lambda: run(ignore_stride_of="conv"),
+        ),
+        Mistake(
+            "layers taken in reverse order",
+            "your receptive field walks the layers from the last to the first; start at the "
+            "input: each layer's stride only multiplies the jump of the layers after it",
+            lambda: run(reverse=True),
+        ),
+        Mistake(
+            "k instead of k - 1",
+            "your receptive field adds k * jump per layer; a window of k pixels adds k - 1 "
+            "new pixels to what one pixel of its output sees: r += (k - 1) * jump",
+            lambda: run(grow=0),
+        ),
+        Mistake(
+            "started from 0",
+            "your receptive field starts from 0; one pixel sees itself, so start from r = 1 "
+            "(then r += (k - 1) * jump per layer)",
+            lambda: run(start=0),
         ),
         Mistake(
             "kernel sizes multiplied",

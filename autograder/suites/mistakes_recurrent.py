@@ -41,6 +41,19 @@ def identity(z):
     return z
 
 
+def tanh_from_exp(z):
+    """(e^z - e^-z) / (e^z + e^-z): right for moderate z, NaN (inf / inf) past |z| ~ 710."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+
+
+def tanh_from_exp2(z):
+    """(e^2z - 1) / (e^2z + 1): NaN past z ~ 355."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(2.0 * z)
+        return (e - 1.0) / (e + 1.0)
+
+
 def relu(z):
     return np.maximum(z, 0.0)
 
@@ -63,22 +76,24 @@ def rnn_cell(x_t, h_prev, kernel, recurrent, bias, *, activation=np.tanh, use_bi
 
 def lstm_cell(x_t, h_prev, c_prev, kernel, recurrent, bias, *, order=KERAS_ORDER, gate=sigmoid,
               candidate=np.tanh, output=np.tanh, use_bias=True, old_c_in_h=False,
-              input_gate=True, swap_outputs=False):  # fmt: skip
+              input_gate=True, swap_outputs=False, tanh_gate="", with_candidate=True,
+              output_gate=True):  # fmt: skip
     """``(h, c)`` of an LSTM cell with the given deviations from Keras's."""
     x_t, h_prev, c_prev, kernel, recurrent, bias = _f64(
         x_t, h_prev, c_prev, kernel, recurrent, bias
     )
     z = x_t @ kernel + h_prev @ recurrent + (bias if use_bias else 0.0)
     blocks = dict(zip(order, np.split(z, 4, axis=-1), strict=True))
-    i, f, o = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"])
+    i, f, o = ((np.tanh if n == tanh_gate else gate)(blocks[n]) for n in "ifo")
     g = candidate(blocks["c"])
-    c = f * c_prev + (i * g if input_gate else g)
-    h = o * output(c_prev if old_c_in_h else c)
+    new = (i * g if input_gate else g) if with_candidate else i
+    c = f * c_prev + new
+    h = (o if output_gate else 1.0) * output(c_prev if old_c_in_h else c)
     return (c, h) if swap_outputs else (h, c)
 
 
 # One entry per catalogued cell mistake: (name, explanation, keyword arguments of lstm_cell).
-_GATE_NAMES = {"i": "input", "f": "forget", "c": "candidate", "o": "output"}
+_GATE_WORDS = {"i": "input", "f": "forget", "c": "candidate", "o": "output"}
 
 
 def _order_words(order: str) -> str:
@@ -172,6 +187,33 @@ LSTM_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         "your cell returns (c, h); it must return the pair (h_t, c_t), the output first",
         {"swap_outputs": True},
     ),
+    *(
+        (
+            f"tanh on the {_GATE_WORDS[n]} gate",
+            f"your {_GATE_WORDS[n]} gate {n} uses tanh; the gates i, f and o use the logistic "
+            "sigmoid 1 / (1 + exp(-z)) (values in (0, 1)); only the candidate g and the output "
+            "tanh(c_t) use tanh",
+            {"tanh_gate": n},
+        )
+        for n in "ifo"
+    ),
+    (
+        "candidate left out",
+        "your new cell state is f * c_prev + i: the input gate must scale the candidate, "
+        "c_t = f * c_prev + i * g with g = tanh(z[:, 2H:3H])",
+        {"with_candidate": False},
+    ),
+    (
+        "output gate left out",
+        "your output is h = tanh(c_t): the output gate scales it, h_t = o * tanh(c_t)",
+        {"output_gate": False},
+    ),
+    (
+        "sigmoid on the cell state",
+        "your output is h = o * sigmoid(c_t); the LSTM squashes the cell state with tanh: "
+        "h_t = o * tanh(c_t)",
+        {"output": sigmoid},
+    ),
 ]
 # Any other wrong gate order, named by the order the blocks were read in.
 for _order in itertools.permutations(KERAS_ORDER):
@@ -212,6 +254,19 @@ RNN_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         {"use_bias": False},
     ),
     (
+        "tanh written with exp",
+        "your state is NaN where the pre-activation is large: (exp(z) - exp(-z)) / "
+        "(exp(z) + exp(-z)) overflows to inf / inf past |z| of about 710; use np.tanh, "
+        "which saturates at -1 and 1",
+        {"activation": tanh_from_exp},
+    ),
+    (
+        "tanh written with exp",
+        "your state is NaN where the pre-activation is large: (exp(2z) - 1) / (exp(2z) + 1) "
+        "overflows to inf / inf past z of about 355; use np.tanh, which saturates at -1 and 1",
+        {"activation": tanh_from_exp2},
+    ),
+    (
         "recurrent kernel transposed",
         "your state uses recurrent_kernel transposed (recurrent_kernel @ h or h @ "
         "recurrent_kernel.T); in Keras's layout the product is h_prev @ recurrent_kernel",
@@ -243,13 +298,15 @@ def lstm_cell_mistakes(x_t, h_prev, c_prev, kernel, recurrent, bias, part: int) 
 
 
 def run_layer(cell, x, h0, c0=None, *, return_sequences=False, carry_h=True, carry_c=True,
-              time_major=False, inverted=False, first=False, output_c=False):  # fmt: skip
+              time_major=False, inverted=False, first=False, output_c=False, backwards=False,
+              with_h0=False):  # fmt: skip
     """Run ``cell`` (``rnn_cell``-like when ``c0`` is None, else ``lstm_cell``-like) over
     the time axis of ``x`` with the given deviations; returns what the layer would."""
     x = np.asarray(x, dtype=np.float64)
     h, c = np.asarray(h0, dtype=np.float64), None if c0 is None else np.asarray(c0, np.float64)
-    hs, cs = [], []
-    for t in range(x.shape[1]):
+    hs, cs = ([h], [c]) if with_h0 else ([], [])
+    steps = range(x.shape[1])
+    for t in reversed(steps) if backwards else steps:
         if c is None:
             new_h, new_c = cell(x[:, t], h if carry_h else h0), None
         else:
@@ -272,10 +329,28 @@ LAYER_VARIANTS: list[tuple[str, str, dict]] = [
         {"carry_h": False},
     ),
     (
-        "return_sequences inverted",
-        "you return the last state when return_sequences is True and all states when it is "
-        "False; it is the other way round",
-        {"inverted": True},
+        "every state for return_sequences=False",
+        "with return_sequences=False you return every step's state, (N, T, H); the layer "
+        "then returns the last state h_T only, (N, H)",
+        {"inverted": True, "when": False},
+    ),
+    (
+        "the last state only for return_sequences=True",
+        "with return_sequences=True you return the last state only, (N, H); the layer then "
+        "returns every step's state, stacked as (N, T, H)",
+        {"inverted": True, "when": True},
+    ),
+    (
+        "sequence walked backwards",
+        "your layer runs over the time steps from the last to the first; it reads the "
+        "sequence forwards, x[:, 0] first, and h_T is the state after x[:, T - 1]",
+        {"backwards": True},
+    ),
+    (
+        "initial state among the outputs",
+        "your sequence of states starts with the initial state h_0 (T + 1 states); the layer "
+        "returns the T states after each step, h_1 ... h_T",
+        {"with_h0": True},
     ),
     (
         "time axis first",
@@ -306,6 +381,16 @@ LSTM_LAYER_VARIANTS: list[tuple[str, str, dict]] = [
 ]
 
 
+def _layer_variants(variants, return_sequences: bool):
+    """The layer variants that show on a call with this return_sequences."""
+    kept = []
+    for name, explanation, kw in variants:
+        kw = dict(kw)
+        if kw.pop("when", return_sequences) == return_sequences:
+            kept.append((name, explanation, kw))
+    return kept
+
+
 def _zeros_like_state(x, units):
     return np.zeros((np.shape(x)[0], units))
 
@@ -329,7 +414,7 @@ def simple_rnn_mistakes(x, kernel, recurrent, bias, return_sequences=False,
     ]
     mistakes += [
         Mistake(name, explanation, lambda kw=kw: run({}, kw))
-        for name, explanation, kw in LAYER_VARIANTS
+        for name, explanation, kw in _layer_variants(LAYER_VARIANTS, return_sequences)
     ]
     if initial_state is not None:
         mistakes.append(
@@ -363,7 +448,9 @@ def lstm_mistakes(x, kernel, recurrent, bias, return_sequences=False,
     ]
     mistakes += [
         Mistake(name, explanation, lambda kw=kw: run({}, kw))
-        for name, explanation, kw in LAYER_VARIANTS + LSTM_LAYER_VARIANTS
+        for name, explanation, kw in _layer_variants(
+            LAYER_VARIANTS + LSTM_LAYER_VARIANTS, return_sequences
+        )
     ]
     if initial_state is not None:
         mistakes += [
@@ -372,6 +459,18 @@ def lstm_mistakes(x, kernel, recurrent, bias, return_sequences=False,
                 "your layer starts from zeros although initial_state was given; start from "
                 "(h_0, c_0) = initial_state",
                 lambda: run({}, {}, start=(zero, zero)),
+            ),
+            Mistake(
+                "c0 ignored",
+                "your layer starts from h0 but from a zero cell state: initial_state is the "
+                "pair (h0, c0), and the first step uses both",
+                lambda: run({}, {}, start=(h0, zero)),
+            ),
+            Mistake(
+                "h0 ignored",
+                "your layer starts from c0 but from a zero h: initial_state is the pair "
+                "(h0, c0), and the first step uses both",
+                lambda: run({}, {}, start=(zero, c0)),
             ),
             Mistake(
                 "h0 and c0 swapped",

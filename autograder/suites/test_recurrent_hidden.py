@@ -78,14 +78,18 @@ def test_simple_rnn_cell_large_pre_activations(impl):
     # Weights scaled up: pre-activations of several hundred, where a tanh written with exp
     # overflows (NaN past |z| of about 710); np.tanh saturates at -1 and 1.
     rng = np.random.default_rng(5104)
-    x, h_prev = rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
-    weights = rnn_weights(rng, 4, 2, scale=800.0)
-    h = impl.simple_rnn_cell(*fresh((x, h_prev, *weights)))
-    check_array(
-        h, ref.simple_rnn_cell(x, h_prev, *weights),
-        what="simple_rnn_cell with pre-activations of several hundred, N=3, D=4, H=2",
-        mistakes=mis.rnn_cell_mistakes(x, h_prev, *weights),
-    )  # fmt: skip
+    cases = Cases()
+    for n, d, units in ((3, 4, 2), (2, 3, 3)):
+        x, h_prev = rng.normal(size=(n, d)), rng.normal(size=(n, units))
+        weights = rnn_weights(rng, d, units, scale=800.0)
+        h = impl.simple_rnn_cell(*fresh((x, h_prev, *weights)))
+        cases.check(
+            check_array, h, ref.simple_rnn_cell(x, h_prev, *weights),
+            what=f"simple_rnn_cell with pre-activations of several hundred, N={n}, D={d}, "
+            f"H={units}",
+            mistakes=mis.rnn_cell_mistakes(x, h_prev, *weights),
+        )  # fmt: skip
+    cases.done()
 
 
 @pytest.mark.exercise("simple_rnn_cell")

@@ -136,4 +136,96 @@ MUTANTS = [
         new="    logits -= logits.max(axis=axis, keepdims=True)\n    shifted = logits\n",
         diagnosis="modified its input logits in place",
     ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue), each diagnosis by what a
+    # student sees through the worker
+    dict(
+        id="act-relu-leaky",
+        exercise="relu",
+        old=RELU,
+        new="    return np.where(x > 0, x, 0.01 * x)\n",
+        diagnosis="leaky ReLU",
+    ),
+    dict(
+        id="act-relu-builtin-max",
+        exercise="relu",
+        old=RELU,
+        new="    return max(x, 0.0)\n",
+        diagnosis="np.maximum(a, b)",
+    ),
+    dict(
+        id="act-relu-loop-int-zeros",
+        exercise="relu",
+        old=RELU,
+        new=(
+            "    out = np.zeros(x.shape, dtype=int)\n"
+            "    for i in np.ndindex(x.shape):\n"
+            "        out[i] = x[i] if x[i] > 0 else 0\n"
+            "    return out\n"
+        ),
+        diagnosis="should be a float array (float64)",
+    ),
+    dict(
+        id="act-relu-float32",
+        exercise="relu",
+        old=RELU,
+        new="    return np.maximum(x.astype(np.float32), 0)\n",
+        diagnosis="float32",
+    ),
+    dict(
+        id="act-sigmoid-denominator-minus",
+        exercise="sigmoid",
+        old=SIGMOID,
+        new=(
+            "    e = np.exp(-np.abs(x))\n"
+            "    return np.where(x >= 0, 1.0 / (1.0 - e), e / (1.0 - e))\n"
+        ),
+        diagnosis="1 - exp(-x) in the denominator",
+    ),
+    dict(
+        id="act-sigmoid-tanh-without-half",
+        exercise="sigmoid",
+        old=SIGMOID,
+        new="    return 0.5 * (1.0 + np.tanh(x))\n",
+        diagnosis="tanh(x) instead of tanh(x / 2)",
+    ),
+    dict(
+        id="act-sigmoid-branch-if",
+        exercise="sigmoid",
+        old=SIGMOID,
+        new=(
+            "    if x >= 0:\n"
+            "        return 1.0 / (1.0 + np.exp(-x))\n"
+            "    return np.exp(x) / (1.0 + np.exp(x))\n"
+        ),
+        diagnosis="np.where(condition, a, b)",
+    ),
+    dict(
+        id="act-softmax-divide-by-max",
+        exercise="softmax",
+        old=NORMALISE,
+        new="    return e / e.max(axis=axis, keepdims=True)\n",
+        diagnosis="not divided by the sum",
+    ),
+    dict(
+        id="act-softmax-not-normalised",
+        exercise="softmax",
+        old=NORMALISE,
+        new="    return e\n",
+        diagnosis="not divided by the sum",
+    ),
+    dict(
+        id="act-softmax-sum-axis-0-no-keepdims",
+        exercise="softmax",
+        old=NORMALISE,
+        new="    return e / np.sum(e, axis=0)\n",
+        diagnosis="softmax over the wrong axis",
+    ),
+    dict(
+        id="act-softmax-shift-by-min",
+        exercise="softmax",
+        old=SHIFT,
+        new="    shifted = logits - logits.min(axis=axis, keepdims=True)\n",
+        diagnosis="minimum",
+    ),
 ]

@@ -14,6 +14,9 @@ CENTRED = (
 )
 POOL_ROUTE = "dx[window_offset(i, j)] += np.where(first_max == k, g4, 0.0)"
 CONV_DX = "dxp[:, rows, cols, :] += gb @ kernels[i, j].T"
+SCE_LOSS = (
+    "    loss = 0.0 - log_probs[rows, labels].mean()  # not -mean: with one class that is -0.0\n"
+)
 
 MUTANTS = [
     # ---------------------------------------------------------------- numerical_gradient
@@ -309,5 +312,207 @@ MUTANTS = [
         old="    h = relu(h_pre)\n",
         new="    h = h_pre\n",
         diagnosis="ReLU missing",
+    ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue)
+    dict(
+        id="bp-numgrad-all-at-once",
+        exercise="numerical_gradient",
+        old=(
+            "    point = x.copy()  # perturbed in place; the caller's x is never touched\n"
+            "    grad = np.empty_like(point)\n"
+            "    for i in np.ndindex(point.shape):\n"
+            "        old = point[i]\n" + CENTRED
+        ),
+        new=(
+            "    grad = np.empty_like(x)\n"
+            "    for i in np.ndindex(x.shape):\n"
+            "        grad[i] = (float(f(x + eps)) - float(f(x - eps))) / (2 * eps)\n"
+        ),
+        diagnosis="every element perturbed at once",
+    ),
+    dict(
+        id="bp-numgrad-int-steps",
+        exercise="numerical_gradient",
+        old="        grad[i] = (f_plus - f_minus) / (2 * eps)\n",
+        new="        grad[i] = (f_plus - f_minus) / 2 * eps\n",
+        diagnosis="/ 2 * eps",
+    ),
+    dict(
+        id="bp-dense-forward-no-flatten",
+        exercise="dense_forward",
+        old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
+        new="    return x @ W + b\n",
+        diagnosis="flattened to (N, D)",
+    ),
+    dict(
+        id="bp-dense-forward-relu",
+        exercise="dense_forward",
+        old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
+        new="    return np.maximum(x.reshape(x.shape[0], W.shape[0]) @ W + b, 0.0)\n",
+        diagnosis="activation applied",
+    ),
+    dict(
+        id="bp-dense-forward-wrong-flatten-order",
+        exercise="dense_forward",
+        old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
+        new="    return x.reshape(W.shape[0], x.shape[0]).T @ W + b\n",
+        diagnosis="flattened in the wrong order",
+    ),
+    dict(
+        id="bp-dense-backward-dx-without-transpose",
+        exercise="dense_backward",
+        old="    dx = (dout @ W.T).reshape(x.shape)\n",
+        new="    dx = (dout @ W).reshape(x.shape)\n",
+        diagnosis="W.T",
+    ),
+    dict(
+        id="bp-dense-backward-db-keepdims",
+        exercise="dense_backward",
+        old="    db = dout.sum(axis=0)\n",
+        new="    db = dout.sum(axis=0, keepdims=True)\n",
+        diagnosis="keepdims",
+    ),
+    dict(
+        id="bp-dense-backward-dw-with-unflattened-x",
+        exercise="dense_backward",
+        old="    dW = x_flat.T @ dout\n",
+        new="    dW = x.T @ dout\n",
+        diagnosis="x_flat",
+    ),
+    dict(
+        id="bp-relu-backward-half-at-zero",
+        exercise="relu_backward",
+        old="    return np.where(x > 0, dout, 0.0)\n",
+        new="    return dout * np.heaviside(x, 0.5)\n",
+        diagnosis="slope 1/2 at x = 0",
+    ),
+    dict(
+        id="bp-relu-backward-int-mask-loop",
+        exercise="relu_backward",
+        old="    return np.where(x > 0, dout, 0.0)\n",
+        new=(
+            "    dx = np.zeros_like(dout)\n"
+            "    for i in np.ndindex(x.shape):\n"
+            "        if x[i] > 0:\n"
+            "            dx[i] = 1\n"
+            "    return dx\n"
+        ),
+        diagnosis="the mask without dout",
+    ),
+    dict(
+        id="bp-sce-every-label-column",
+        exercise="softmax_cross_entropy",
+        old=SCE_LOSS,
+        new="    loss = -log_probs[:, labels].mean()\n",
+        diagnosis="every example's row",
+    ),
+    dict(
+        id="bp-sce-log-eps",
+        exercise="softmax_cross_entropy",
+        old=SCE_LOSS,
+        new="    loss = -np.log(np.exp(log_probs[rows, labels]) + 1e-7).mean()\n",
+        diagnosis="added inside the log",
+    ),
+    dict(
+        id="bp-sce-no-softmax",
+        exercise="softmax_cross_entropy",
+        old=(
+            "    shifted = logits - logits.max(axis=1, keepdims=True)  # every exp is at most 1\n"
+            "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        ),
+        new="    log_probs = np.log(logits)  # the logits taken for probabilities\n",
+        diagnosis="softmax missing",
+    ),
+    dict(
+        id="bp-sce-softmax-twice",
+        exercise="softmax_cross_entropy",
+        old="    shifted = logits - logits.max(axis=1, keepdims=True)  # every exp is at most 1\n",
+        new=(
+            "    p = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+            "    logits = p / p.sum(axis=1, keepdims=True)\n"
+            "    shifted = logits - logits.max(axis=1, keepdims=True)\n"
+        ),
+        diagnosis="softmax applied twice",
+    ),
+    dict(
+        id="bp-conv-backward-crop-minus-pad",
+        exercise="conv_layer_backward",
+        old="    dx = dxp[:, top : top + xb.shape[1], left : left + xb.shape[2], :]\n",
+        new="    dx = dxp[:, top:-bottom, left:-right, :]\n",
+        diagnosis="[p:-p]",
+    ),
+    dict(
+        id="bp-conv-backward-kernel-not-transposed",
+        exercise="conv_layer_backward",
+        old=CONV_DX,
+        new="dxp[:, rows, cols, :] += gb @ kernels[i, j]",
+        diagnosis="kernels not transposed",
+    ),
+    dict(
+        id="bp-conv-backward-dbias-per-pixel-mean",
+        exercise="conv_layer_backward",
+        old="    dbias = gb.sum(axis=(0, 1, 2))\n",
+        new="    dbias = gb.mean(axis=(0, 1, 2))\n",
+        diagnosis="dbias averaged",
+    ),
+    dict(
+        id="bp-pool-backward-stride-ignored",
+        exercise="max_pool2d_backward",
+        old=(
+            "        rows = slice(i, i + sh * (out_h - 1) + 1, sh)\n"
+            "        cols = slice(j, j + sw * (out_w - 1) + 1, sw)\n"
+        ),
+        new=(
+            "        rows = slice(i, i + ph * (out_h - 1) + 1, ph)\n"
+            "        cols = slice(j, j + pw * (out_w - 1) + 1, pw)\n"
+        ),
+        diagnosis="stride ignored",
+    ),
+    dict(
+        id="bp-pool-backward-loop-mask-no-dout",
+        exercise="max_pool2d_backward",
+        old=POOL_ROUTE,
+        new="dx[window_offset(i, j)] += np.where(first_max == k, 1.0, 0.0)",
+        diagnosis="mask without dout",
+    ),
+    dict(
+        id="bp-digit-relu-on-scores",
+        exercise="digit_network",
+        old=(
+            '    scores = dense_forward(h, p["W2"], p["b2"])\n'
+            "    loss, dscores = softmax_cross_entropy(scores, labels)\n"
+        ),
+        new=(
+            '    scores_pre = dense_forward(h, p["W2"], p["b2"])\n'
+            "    scores = relu(scores_pre)\n"
+            "    loss, dscores = softmax_cross_entropy(scores, labels)\n"
+            "    dscores = relu_backward(dscores, scores_pre)\n"
+        ),
+        diagnosis="ReLU on the class scores",
+    ),
+    dict(
+        id="bp-digit-softmax-before-loss",
+        exercise="digit_network",
+        old="    loss, dscores = softmax_cross_entropy(scores, labels)\n",
+        new=(
+            "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n"
+            "    loss, dscores = softmax_cross_entropy(e / e.sum(axis=1, keepdims=True), labels)\n"
+        ),
+        diagnosis="softmax applied twice",
+    ),
+    dict(
+        id="bp-digit-relu-backward-on-h",
+        exercise="digit_network",
+        old="    dh_pre = relu_backward(dh, h_pre)\n",
+        new="    dh_pre = relu_backward(dh, h) * h\n",
+        diagnosis="gradients of W1 and b1",
+    ),
+    dict(
+        id="bp-digit-grads-swapped-biases",
+        exercise="digit_network",
+        old='    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}\n',
+        new='    return loss, {"W1": dW1, "b1": db2, "W2": dW2, "b2": db1}\n',
+        diagnosis="grads['b1'] has shape",
     ),
 ]

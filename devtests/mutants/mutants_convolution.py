@@ -5,6 +5,34 @@ name of the catalogued Mistake (autograder/suites/mistakes_convolution.py) that
 recognises the output, or the check's own words (dtype, inputs modified in place).
 """
 
+# conv2d as students often write it: a window per output pixel
+CONV2D_LOOPS_OLD = (
+    "    padded = zero_pad(image, pads)\n"
+    "    kh, kw = kernel.shape\n"
+    "    out_h = conv_output_size(padded.shape[0], kh, stride=stride)\n"
+    "    out_w = conv_output_size(padded.shape[1], kw, stride=stride)\n"
+    "    out = np.zeros((out_h, out_w))\n"
+    "    # One step per kernel offset (a, b): add kernel[a, b] times the pixels it meets.\n"
+    "    for a in range(kh):\n"
+    "        for b in range(kw):\n"
+    "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+    "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+    "            out += kernel[a, b] * padded[rows, cols]\n"
+    "    return out\n"
+)
+CONV2D_LOOPS = (
+    "    padded = zero_pad(image, pads)\n"
+    "    kh, kw = kernel.shape\n"
+    "    out_h = (padded.shape[0] - kh) // stride + 1\n"
+    "    out_w = (padded.shape[1] - kw) // stride + 1\n"
+    "    out = np.zeros((out_h, out_w))\n"
+    "    for i in range(out_h):\n"
+    "        for j in range(out_w):\n"
+    "            window = padded[i * stride : i * stride + kh, j * stride : j * stride + kw]\n"
+    "            out[i, j] = np.sum(window * kernel)\n"
+    "    return out\n"
+)
+
 MUTANTS = [
     # ------------------------------------------------------------ conv_output_size
     dict(
@@ -26,7 +54,7 @@ MUTANTS = [
         exercise="conv_output_size",
         old="return (n - k + 2 * padding) // stride + 1",
         new="return int(np.ceil((n - k + 2 * padding) / stride)) + 1",
-        diagnosis="rounded up instead of down",
+        diagnosis="rounded instead of rounded down",
     ),
     # ------------------------------------------------------------ same_padding
     dict(
@@ -292,5 +320,132 @@ MUTANTS = [
             "                out += kernel[a, b] * padded[rows, cols]"
         ),
         diagnosis="modified its input image in place",
+    ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue), in the loops they write
+    dict(
+        id="conv-output-size-true-division",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return (n - k + 2 * padding) / stride + 1",
+        diagnosis="should return an int",
+    ),
+    dict(
+        id="conv-output-size-padding-after-division",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return (n - k) // stride + 1 + 2 * padding",
+        diagnosis="padding added after dividing by the stride",
+    ),
+    dict(
+        id="conv-output-size-round",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return int(round((n - k + 2 * padding) / stride)) + 1",
+        diagnosis="rounded instead of rounded down",
+    ),
+    dict(
+        id="conv-same-padding-true-division",
+        exercise="same_padding",
+        old="    before = total // 2\n",
+        new="    before = total / 2\n",
+        diagnosis="should return two ints",
+    ),
+    dict(
+        id="conv-same-padding-odd-zero-dropped",
+        exercise="same_padding",
+        old="    return before, total - before\n",
+        new="    return before, before\n",
+        diagnosis="extra zero dropped",
+    ),
+    dict(
+        id="conv-same-padding-ceil-before",
+        exercise="same_padding",
+        old="    before = total // 2\n",
+        new="    before = -(-total // 2)\n",
+        diagnosis="extra zero on the wrong side",
+    ),
+    dict(
+        id="conv-zero-pad-minus-slicing",
+        exercise="zero_pad",
+        old="    widths = [(0, 0)] * x.ndim\n",
+        new=(
+            "    if x.ndim == 2:\n"
+            "        out = np.zeros((x.shape[0] + top + bottom, x.shape[1] + left + right))\n"
+            "        out[top:-bottom, left:-right] = x\n"
+            "        return out\n"
+            "    widths = [(0, 0)] * x.ndim\n"
+        ),
+        diagnosis="[p:-p]",
+    ),
+    dict(
+        id="conv-zero-pad-top-left-twice",
+        exercise="zero_pad",
+        old="    widths[spatial] = (top, bottom)\n    widths[spatial + 1] = (left, right)\n",
+        new="    widths[spatial] = (top, top)\n    widths[spatial + 1] = (left, left)\n",
+        diagnosis="bottom and right",
+    ),
+    dict(
+        id="conv-conv2d-loop-dot",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("np.sum(window * kernel)", "np.sum(np.dot(window, kernel))"),
+        diagnosis="matrix product",
+    ),
+    dict(
+        id="conv-conv2d-loop-last-row-missed",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("range(out_h)", "range(out_h - 1)").replace(
+            "range(out_w)", "range(out_w - 1)"
+        ),
+        diagnosis="last row and column",
+    ),
+    dict(
+        id="conv-conv2d-loop-window-from-unpadded-image",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("window = padded[", "window = image["),
+        diagnosis="cuts it short",
+    ),
+    dict(
+        id="conv-conv2d-loop-size-without-padding",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("(padded.shape[0] - kh)", "(image.shape[0] - kh)").replace(
+            "(padded.shape[1] - kw)", "(image.shape[1] - kw)"
+        ),
+        diagnosis="output size without the padding",
+    ),
+    dict(
+        id="conv-layer-bias-per-kernel-weight",
+        exercise="conv_layer",
+        old="            out += padded[:, rows, cols, :] @ kernels[a, b]\n    out += bias\n",
+        new="            out += padded[:, rows, cols, :] @ kernels[a, b] + bias\n",
+        diagnosis="bias added kh * kw times",
+    ),
+    dict(
+        id="conv-layer-relu-applied",
+        exercise="conv_layer",
+        old="    out += bias\n    return out if x.ndim == 4 else out[0]\n",
+        new="    out = np.maximum(out + bias, 0.0)\n    return out if x.ndim == 4 else out[0]\n",
+        diagnosis="ReLU applied",
+    ),
+    dict(
+        id="conv-layer-first-filter-for-all",
+        exercise="conv_layer",
+        old="            out += padded[:, rows, cols, :] @ kernels[a, b]\n",
+        new="            out += (padded[:, rows, cols, :] @ kernels[a, b][:, :1]) * np.ones(k)\n",
+        diagnosis="first filter",
+    ),
+    dict(
+        id="conv-layer-window-mean",
+        exercise="conv_layer",
+        old="    out += bias\n    return out if x.ndim == 4 else out[0]\n",
+        new=(
+            "    out = out / (kh * kw * kernels.shape[2]) + bias\n"
+            "    return out if x.ndim == 4 else out[0]\n"
+        ),
+        diagnosis="average",
     ),
 ]

@@ -148,4 +148,92 @@ MUTANTS = [
         new="params = init_digit_network((x.shape[1], hidden, num_classes))",
         diagnosis="initial weights ignore the seed",
     ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue)
+    dict(
+        id="gd-only-final-point",
+        exercise="gradient_descent",
+        old="    return np.array(path, dtype=np.float64)\n",
+        new="    return np.array(w, dtype=np.float64)\n",
+        diagnosis="only the final point",
+    ),
+    dict(
+        id="gd-never-updated",
+        exercise="gradient_descent",
+        old="        w = w - learning_rate * gradient(w)\n",
+        new="        w - learning_rate * gradient(w)\n",
+        diagnosis="w never updated",
+    ),
+    dict(
+        id="gd-returns-list",
+        exercise="gradient_descent",
+        old="    return np.array(path, dtype=np.float64)\n",
+        new="    return path\n",
+        diagnosis="should be a numpy array",
+    ),
+    dict(
+        id="sgd-zip-order",
+        exercise="sgd_step",
+        old="    return {key: p - learning_rate * grads[key] for key, p in params.items()}\n",
+        new=(
+            "    return {key: p - learning_rate * g\n"
+            "            for (key, p), g in zip(params.items(), grads.values())}\n"
+        ),
+        diagnosis="by key",
+    ),
+    dict(
+        id="sgd-weights-only",
+        exercise="sgd_step",
+        old="    return {key: p - learning_rate * grads[key] for key, p in params.items()}\n",
+        new=(
+            "    new = dict(params)\n"
+            "    for key in params:\n"
+            "        if key.startswith('W'):\n"
+            "            new[key] = params[key] - learning_rate * grads[key]\n"
+            "    return new\n"
+        ),
+        diagnosis="biases not updated",
+    ),
+    dict(
+        id="minibatches-permutation-per-batch",
+        exercise="minibatches",
+        old=(
+            "    order = rng.permutation(n)\n"
+            "    return [order[start : start + batch_size] for start in range(0, n, batch_size)]\n"
+        ),
+        new="    return [rng.permutation(n)[:batch_size] for _ in range(0, n, batch_size)]\n",
+        diagnosis="more than once",
+    ),
+    dict(
+        id="minibatches-one-array",
+        exercise="minibatches",
+        old="    return [order[start : start + batch_size] for start in range(0, n, batch_size)]\n",
+        new="    return np.array_split(order, -(-n // batch_size))\n",
+        diagnosis="batches of sizes",
+    ),
+    dict(
+        id="train-loss-sum-over-batches",
+        exercise="train_digit_network",
+        old="        losses[epoch] = np.mean(epoch_losses)\n",
+        new="        losses[epoch] = sum(epoch_losses)\n",
+        diagnosis="summed minibatch losses",
+    ),
+    dict(
+        id="train-rng-per-epoch",
+        exercise="train_digit_network",
+        old="    for epoch in range(epochs):\n        epoch_losses = []\n",
+        new=(
+            "    for epoch in range(epochs):\n"
+            "        rng = np.random.default_rng(seed)\n"
+            "        epoch_losses = []\n"
+        ),
+        diagnosis="same shuffle every epoch",
+    ),
+    dict(
+        id="train-learning-rate-ignored",
+        exercise="train_digit_network",
+        old="            params = sgd_step(params, grads, learning_rate)\n            epoch_losses",
+        new="            params = sgd_step(params, grads, 0.1)\n            epoch_losses",
+        diagnosis="learning rate",
+    ),
 ]

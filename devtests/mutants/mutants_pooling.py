@@ -5,6 +5,31 @@ name of the catalogued Mistake (autograder/suites/mistakes_pooling.py) that reco
 the output, or the check's own words (dtype, inputs modified in place).
 """
 
+POOL_OFFSETS = (
+    "    lead = (slice(None),) * spatial\n"
+    "    out = None\n"
+    "    # One step per window offset (a, b): the pixels at that offset in every window.\n"
+    "    for a in range(ph):\n"
+    "        for b in range(pw):\n"
+    "            rows = slice(a, a + sh * (out_h - 1) + 1, sh)\n"
+    "            cols = slice(b, b + sw * (out_w - 1) + 1, sw)\n"
+    "            part = x[lead + (rows, cols)]\n"
+    "            out = part.copy() if out is None else np.maximum(out, part)\n"
+    "    return out\n"
+)
+# max_pool2d as students often write it: a window per output pixel
+POOL_LOOPS = (
+    "    lead = (slice(None),) * spatial\n"
+    "    shape = list(x.shape)\n"
+    "    shape[spatial], shape[spatial + 1] = out_h, out_w\n"
+    "    out = np.zeros(shape)\n"
+    "    for i in range(out_h):\n"
+    "        for j in range(out_w):\n"
+    "            window = x[lead + (slice(i * sh, i * sh + ph), slice(j * sw, j * sw + pw))]\n"
+    "            out[lead + (i, j)] = window.max(axis=(spatial, spatial + 1))\n"
+    "    return out\n"
+)
+
 MUTANTS = [
     # ------------------------------------------------------------ max_pool2d
     dict(
@@ -105,5 +130,56 @@ MUTANTS = [
             "            continue\n"
         ),
         diagnosis="pooling layers skipped",
+    ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue)
+    dict(
+        id="pool-loop-max-of-whole-window",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace("window.max(axis=(spatial, spatial + 1))", "window.max()"),
+        diagnosis="max taken across channels",
+    ),
+    dict(
+        id="pool-loop-mean",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace("window.max(", "window.mean("),
+        diagnosis="average instead of max",
+    ),
+    dict(
+        id="pool-loop-stride-one",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace("i * sh", "i").replace("j * sw", "j"),
+        diagnosis="stride ignored on the input window",
+    ),
+    dict(
+        id="pool-receptive-field-reversed",
+        exercise="receptive_field",
+        old="    for _, k, s in layers:\n",
+        new="    for _, k, s in reversed(layers):\n",
+        diagnosis="layers taken in reverse order",
+    ),
+    dict(
+        id="pool-receptive-field-k-not-k-minus-1",
+        exercise="receptive_field",
+        old="        r += (k - 1) * jump\n",
+        new="        r += k * jump\n",
+        diagnosis="k instead of k - 1",
+    ),
+    dict(
+        id="pool-receptive-field-starts-at-0",
+        exercise="receptive_field",
+        old="    r, jump = 1, 1\n",
+        new="    r, jump = 0, 1\n",
+        diagnosis="started from 0",
+    ),
+    dict(
+        id="pool-receptive-field-float",
+        exercise="receptive_field",
+        old="        jump *= s\n",
+        new="        jump = jump * s / 1\n",
+        diagnosis="should return an int",
     ),
 ]

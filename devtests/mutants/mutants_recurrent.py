@@ -152,6 +152,88 @@ MUTANTS = [
         exercise="lstm",
         old="return np.stack(outputs, axis=1) if return_sequences else h",
         new="return h if return_sequences else np.stack(outputs, axis=1)",
-        diagnosis="return_sequences inverted",
+        diagnosis="for return_sequences=",
+    ),
+    # ------------------------------------------------------------ issue #12: more of what
+    # students write (course forums, the classes of the issue)
+    dict(
+        id="recurrent-simple-rnn-tanh-with-exp",
+        exercise="simple_rnn_cell",
+        old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        new=(
+            "z = x_t @ kernel + h_prev @ recurrent_kernel + bias\n"
+            "    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))"
+        ),
+        diagnosis="tanh written with exp",
+    ),
+    dict(
+        id="recurrent-simple-rnn-walked-backwards",
+        exercise="simple_rnn",
+        old="    for t in range(steps):\n        h = simple_rnn_cell(",
+        new="    for t in reversed(range(steps)):\n        h = simple_rnn_cell(",
+        diagnosis="sequence walked backwards",
+    ),
+    dict(
+        id="recurrent-simple-rnn-h0-in-the-sequence",
+        exercise="simple_rnn",
+        old="    states = []\n    for t in range(steps):\n        h = simple_rnn_cell(",
+        new="    states = [h]\n    for t in range(steps):\n        h = simple_rnn_cell(",
+        diagnosis="initial state among the outputs",
+    ),
+    dict(
+        id="recurrent-lstm-tanh-forget-gate",
+        exercise="lstm_cell",
+        old="    f = gates[:, units : 2 * units]\n",
+        new="    f = np.tanh(z[:, units : 2 * units])\n",
+        diagnosis="tanh on the forget gate",
+    ),
+    dict(
+        id="recurrent-lstm-candidate-left-out",
+        exercise="lstm_cell",
+        old="    c = f * c_prev + i * g\n",
+        new="    c = f * c_prev + i\n",
+        diagnosis="candidate left out",
+    ),
+    dict(
+        id="recurrent-lstm-output-gate-left-out",
+        exercise="lstm_cell",
+        old="    h = o * np.tanh(c)\n",
+        new="    h = np.tanh(c)\n",
+        diagnosis="output gate left out",
+    ),
+    dict(
+        id="recurrent-lstm-forget-on-candidate",
+        exercise="lstm_cell",
+        old="    c = f * c_prev + i * g\n",
+        new="    c = i * c_prev + f * g\n",
+        diagnosis="input and forget gates swapped",
+    ),
+    dict(
+        id="recurrent-lstm-sigmoid-on-h",
+        exercise="lstm_cell",
+        old="    h = o * np.tanh(c)\n",
+        new="    h = o * 0.5 * (1.0 + np.tanh(0.5 * c))\n",
+        diagnosis="sigmoid on the cell state",
+    ),
+    dict(
+        id="recurrent-lstm-walked-backwards",
+        exercise="lstm",
+        old="    for t in range(steps):\n        h, c = lstm_cell(",
+        new="    for t in range(steps - 1, -1, -1):\n        h, c = lstm_cell(",
+        diagnosis="sequence walked backwards",
+    ),
+    dict(
+        id="recurrent-lstm-c0-ignored",
+        exercise="lstm",
+        old="        h, c = initial_state\n",
+        new="        h, c = initial_state[0], np.zeros((n, units))\n",
+        diagnosis="c0 ignored",
+    ),
+    dict(
+        id="recurrent-lstm-always-every-state",
+        exercise="lstm",
+        old="    return np.stack(outputs, axis=1) if return_sequences else h\n",
+        new="    return np.stack(outputs, axis=1)\n",
+        diagnosis="every state for return_sequences=False",
     ),
 ]

@@ -1,0 +1,230 @@
+"""What a wrong output shows by itself, without a catalogue: generic observations.
+
+A catalogued :class:`~deepgrade.evidence.Mistake` names a mistake only where the grader
+expected it. Many other mistakes still leave a recognisable trace in the numbers: the
+output is minus the expected one, or twice it, or the expected one transposed, reversed
+along an axis, its values in other places, 0 where it was never filled in, right except
+along the edges, or it has the right number of values in another shape. Each observation
+here is *true of the output it describes* (never a guess at a cause), worded so that a
+student can act on it; a failed check carries it as ``found`` evidence, so the report
+shows it when no catalogued mistake is singled out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from deepgrade.evidence import found, observed
+
+RTOL, ATOL = 1e-6, 1e-9  # looser than a check's: an observation is about the pattern
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    with np.errstate(all="ignore"):
+        return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+
+
+def _spatial(ndim: int) -> tuple[int, int] | None:
+    """The height and width axes (channels-last images), or the last two axes."""
+    return {2: (0, 1), 3: (0, 1), 4: (1, 2)}.get(ndim)
+
+
+def _not_finite(got, expected) -> dict | None:
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        return observed(
+            "NaN or inf",
+            f"your output has NaN or inf at {int(bad.sum())} of {got.size} positions where the "
+            "expected values are finite: an overflow on the way (exp of a large number?) "
+            "or 0 / 0",
+        )
+    return None
+
+
+def _scaled(got, expected) -> dict | None:
+    norm = float(np.vdot(expected, expected))
+    if norm == 0.0:
+        return None
+    factor = float(np.vdot(got, expected)) / norm
+    if np.isclose(factor, 1.0) or not _close(got, factor * expected):
+        return None
+    if np.isclose(factor, -1.0):
+        return observed("sign flipped", "your output is minus the expected one: a sign is flipped")
+    if np.isclose(factor, 0.0):
+        return None
+    inverse = f" (1/{1 / factor:.4g} of it)" if abs(factor) < 1 else ""
+    return observed(
+        "scaled by a constant",
+        f"your output is {factor:.4g} times the expected one{inverse}, at every position: a "
+        "factor too many or missing (a sum or a mean, N, 2, the learning rate...)",
+    )
+
+
+def _shifted(got, expected) -> dict | None:
+    offset = float(np.mean(got - expected))
+    if np.isclose(offset, 0.0, atol=ATOL) or not _close(got, expected + offset):
+        return None
+    return observed(
+        "off by a constant",
+        f"every value of your output is off by the same {offset:.4g}: a term added (or left "
+        "out) once for all, such as a bias or a constant",
+    )
+
+
+def _rearranged(got, expected) -> dict | None:
+    spatial = _spatial(got.ndim)
+    if spatial and got.shape[spatial[0]] == got.shape[spatial[1]] > 1:
+        if _close(got, np.swapaxes(expected, *spatial)):
+            return observed(
+                "transposed",
+                "your output is the expected one transposed (rows and columns swapped): an "
+                "index order such as [j, i] for [i, j], or a .T too many",
+            )
+    if spatial and _close(got, np.flip(expected, spatial)):
+        return observed(
+            "rotated by 180 degrees",
+            "your output is the expected one rotated by 180 degrees (both rows and columns "
+            "reversed)",
+        )
+    for axis in range(got.ndim):
+        if got.shape[axis] > 1 and _close(got, np.flip(expected, axis)):
+            return observed(
+                "reversed along an axis",
+                f"your output is the expected one reversed along axis {axis} (its entries in "
+                "the opposite order): a loop or a slice running backwards?",
+            )
+    if got.size > 1 and _close(np.sort(got, axis=None), np.sort(expected, axis=None)):
+        return observed(
+            "values in the wrong places",
+            "your output holds exactly the expected values, but in other places: an index "
+            "or axis mix-up (the wrong axis order, a transposition or reshape)",
+        )
+    return None
+
+
+def _unfilled(got, expected, wrong) -> dict | None:
+    if expected[wrong].any() and not got[wrong].any() and got.any():
+        return observed(
+            "positions left at 0",
+            f"your output is right except at {int(wrong.sum())} of {got.size} positions, "
+            "where it is 0: those entries were never computed (loop bounds, or a slice that "
+            "misses them?)",
+        )
+    return None
+
+
+def _edges_only(got, expected, wrong) -> dict | None:
+    spatial = _spatial(got.ndim)
+    if spatial is None or min(got.shape[a] for a in spatial) < 3:
+        return None
+    inner = [slice(None)] * got.ndim
+    for axis in spatial:
+        inner[axis] = slice(1, -1)
+    if wrong[tuple(inner)].any():
+        return None
+    return observed(
+        "wrong at the edges only",
+        "your output is right inside but wrong along its edges (the first or last rows or "
+        "columns): padding, or where windows near the border start and end",
+    )
+
+
+VALUE_OBSERVATIONS: tuple[Callable, ...] = (_not_finite, _scaled, _shifted, _rearranged)
+
+
+def of_values(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> dict | None:
+    """The first observation true of an output of the right shape, or None."""
+    if not (np.issubdtype(got.dtype, np.number) and np.issubdtype(expected.dtype, np.number)):
+        return None
+    got = got.astype(np.float64)
+    expected = expected.astype(np.float64)
+    if not np.isfinite(expected).all():
+        return None
+    with np.errstate(all="ignore"):
+        for observe in VALUE_OBSERVATIONS:
+            if observe is not _not_finite and not np.isfinite(got).all():
+                break
+            seen = observe(got, expected)
+            if seen:
+                return seen
+        return _unfilled(got, expected, wrong) or _edges_only(got, expected, wrong)
+
+
+def of_shape(got: tuple[int, ...], expected: tuple[int, ...]) -> dict | None:
+    """The observation true of an output of the wrong shape, or None."""
+    if sorted(got) == sorted(expected) and len(got) > 1:
+        return observed(
+            "axes in another order",
+            f"your output has the expected axes in another order, {got} for {expected}: a "
+            "transposition, or results stacked along the wrong axis",
+        )
+    if [n for n in got if n != 1] == [n for n in expected if n != 1]:
+        extra = (
+            "an extra axis of size 1" if len(got) > len(expected) else "an axis of size 1 missing"
+        )
+        return observed(
+            "axis of size 1",
+            f"your output has {extra}, {got} for {expected}: keepdims=True, [:, None] or a "
+            "reshape too many, or a squeeze too many",
+        )
+    if int(np.prod(got)) == int(np.prod(expected)):
+        return observed(
+            "the right values count in another shape",
+            f"your output has the right number of values ({int(np.prod(got))}) in another "
+            f"shape, {got} for {expected}",
+        )
+    if len(got) == len(expected):
+        diffs = {n - m for n, m in zip(got, expected, strict=True) if n != m}
+        if diffs in ({-1}, {1}):
+            which = "one short" if diffs == {-1} else "one too long"
+            return observed(
+                "one too few or too many",
+                f"your output is {which} along some axes, {got} for {expected}: an off-by-one "
+                "in a size rule or a loop bound",
+            )
+    return None
+
+
+def float32_values(got: np.ndarray, expected: np.ndarray) -> dict | None:
+    """Float64 values that all hold float32 numbers (and are off by about 1e-7)."""
+    if not (np.issubdtype(got.dtype, np.floating) and np.isfinite(got).all()):
+        return None
+    with np.errstate(all="ignore"):
+        rounded = got.astype(np.float32).astype(np.float64)
+        exact = np.array_equal(rounded, got) and not np.array_equal(
+            expected.astype(np.float32).astype(np.float64), expected
+        )
+        if exact and np.allclose(got, expected, rtol=1e-4, atol=1e-6):
+            return found(
+                "float32 arithmetic",
+                "your values agree with the expected ones to about 7 digits only, the "
+                "precision of float32: compute in float64 (np.float64 arrays; no "
+                ".astype(np.float32) or dtype=np.float32 on the way)",
+            )
+    return None
+
+
+def of_number(got: float, expected: float) -> dict | None:
+    """The observation true of a wrong single number, or None."""
+    if not np.isfinite(got):
+        return observed("NaN or inf", f"your value is {got}: an overflow or 0 / 0 on the way")
+    if expected == 0.0 or np.isclose(got, expected):
+        return None
+    factor = got / expected
+    if np.isclose(factor, -1.0):
+        return observed("sign flipped", "your value is minus the expected one: a sign is flipped")
+    if np.isclose(factor, round(factor)) and abs(round(factor)) >= 2:
+        return observed(
+            "scaled by a constant",
+            f"your value is {round(factor)} times the expected one: a factor too many (a sum "
+            "where a mean is meant, N, 2...)",
+        )
+    if np.isclose(1 / factor, round(1 / factor)) and abs(round(1 / factor)) >= 2:
+        return observed(
+            "scaled by a constant",
+            f"your value is 1/{round(1 / factor)} of the expected one: a factor missing or a "
+            "division too many (a mean where a sum is meant, N, 2...)",
+        )
+    return None
