@@ -176,8 +176,12 @@ def likely_mistake(items: Iterable[dict]) -> str:
     if named:
         best = max(named, key=lambda n: votes[n])  # max keeps the first of equals
         return f"Likely mistake ({best}): {words[best]}"
-    for counts in tiers.values():
-        if counts:
-            name = max(counts, key=lambda n: counts[n])
-            return f"Mistake ({name}): {tier_words[name]}"
+    found_names = tiers["found"]
+    if found_names:
+        name = max(found_names, key=lambda n: found_names[n])
+        return f"Mistake ({name}): {tier_words[name]}"
+    patterns = {n: k for n, k in tiers["observed"].items() if k >= MIN_INPUTS}
+    if patterns:  # what wrong outputs show: on several of them, not by chance on one
+        name = max(patterns, key=lambda n: patterns[n])
+        return f"Mistake ({name}): {tier_words[name]}"
     return ""

@@ -226,7 +226,7 @@ def check_scalar(
         raise AssertionError(f"{what} should be a single number, got {_type_name(got)}")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
         message = (
-            f"{what} is {_number(float(got), expected)}, expected {_number(expected, float(got))}"
+            f"{what} is {_number(got, expected)}, expected {_number(expected, float(got))}"
             f" (absolute error {abs(float(got) - expected):.3g})"
         )
         seen = of_number(float(got), float(expected))

@@ -141,6 +141,15 @@ def _broadcast(message: str) -> str:
 
 # (pattern of the error message, what it usually means); the first match is used
 EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
+    (
+        r"remapped shapes \[original->remapped\]: \((\d+),\s*2\)\s+and requested shape "
+        r"\((\d+),\s*2\)",
+        lambda m, msg: (
+            f"np.pad got {m.group(1)} (before, after) pairs for an array of {m.group(2)} axes: "
+            "give one pair per axis of the array, (0, 0) for the axes that are not padded "
+            "(a 2-D x has no channel axis, a 4-D x has N first)"
+        ),
+    ),
     (r"operands could not be broadcast together", lambda m, msg: _broadcast(msg)),
     (
         r"matmul: Input operand \d has a mismatch in its core dimension|shapes \(.*\) and "
@@ -228,11 +237,13 @@ def hint(name: str, error_type: str, message: str, frames: list[str], args: tupl
          kwargs: dict) -> str:  # fmt: skip
     """The lines shown under a submission's error: where, the call, what it usually means."""
     call, wanted = _call(name, args, kwargs)
-    lines = [
-        f"raised by your code at {frames[-1]}"
-        if frames
-        else f"calling {name} failed before its first line ran"
-    ]
+    own = [f for f in frames if f.split(", in ", 1)[-1].split(":", 1)[0] == name]
+    if not frames:
+        lines = [f"calling {name} failed before its first line ran"]
+    elif own and own[-1] != frames[-1]:  # raised deeper (a helper, another exercise)
+        lines = [f"raised by your code at {frames[-1]}, called from {own[-1]}"]
+    else:
+        lines = [f"raised by your code at {frames[-1]}"]
     lines.append(f"the call: {call}" + (f"; the docstring: {'; '.join(wanted)}" if wanted else ""))
     meaning = explain(error_type, message)
     if meaning:

@@ -40,6 +40,15 @@ def relu_mistakes(x) -> list[Mistake]:
         ),
         *(
             Mistake(
+                "ReLU capped",
+                f"your output is capped at {cap:g} (np.clip(x, 0, {cap:g})): ReLU keeps every "
+                "positive value as it is, max(0, x)",
+                lambda cap=cap: np.clip(x, 0.0, cap),
+            )
+            for cap in (1.0, 6.0)
+        ),
+        *(
+            Mistake(
                 "leaky ReLU",
                 f"your output is {slope:g} x for negative x (a leaky ReLU); ReLU sets every "
                 "negative input to 0: max(0, x)",

@@ -102,6 +102,12 @@ def conv_output_size_mistakes(n: int, k: int, padding: int = 0, stride: int = 1)
             lambda: (n - k + p) // s + 1,
         ),
         Mistake(
+            "padding counted once, after the division",
+            "your size is (n - k) // s + 1 + p: the padding widens the input on *each* side "
+            "before the filter slides over it: (n - k + 2p) // s + 1",
+            lambda: (n - k) // s + 1 + p,
+        ),
+        Mistake(
             "padding ignored",
             "your size ignores the padding: the padded input has n + 2p pixels",
             lambda: (n - k) // s + 1,
@@ -199,6 +205,15 @@ def same_padding_mistakes(n: int, k: int, stride: int = 1) -> list[Mistake]:
                 raw - raw // 2,
             )
         )
+    mistakes.append(
+        _pair_mistake(
+            "the total k - s",
+            "your total number of zeros is k - s, which is right only when n is a multiple of "
+            "s; the total is max((ceil(n / s) - 1) * s + k - n, 0)",
+            max(k - stride, 0) // 2,
+            max(k - stride, 0) - max(k - stride, 0) // 2,
+        )
+    )
     floor_out = max(n // stride, 1)
     floor_total = max((floor_out - 1) * stride + k - n, 0)
     mistakes.append(
@@ -265,6 +280,12 @@ def zero_pad_mistakes(x, padding) -> list[Mistake]:
             "your output has (left, right) zeros on the rows and (top, bottom) on the columns; "
             "padding is ((top, bottom), (left, right)): the first pair is for the height",
             lambda: _pad_axes(x, spatial, (pads[1], pads[0])),
+        ),
+        Mistake(
+            "padding pairs mixed up",
+            "your output uses (top, left) for the rows and (bottom, right) for the columns; "
+            "padding is ((top, bottom), (left, right)): the first pair is for the height",
+            lambda: _pad_axes(x, spatial, ((pads[0][0], pads[1][0]), (pads[0][1], pads[1][1]))),
         ),
         Mistake(
             "bottom and right zeros missing",
@@ -384,14 +405,37 @@ def _same_variants(padding, hw, khw, stride, compute, prefix=""):
     return out
 
 
-def _ignored(stride: int, pads: Pads, right, window_no_stride) -> list[Mistake]:
+def _ignored(stride: int, pads: Pads, right, window_no_stride, channels: int = 0):
     """The stride ignored (when > 1) and the padding ignored (when there are zeros);
-    ``right(pads=..., stride=...)`` computes the convolution."""
+    ``right(pads=..., stride=...)`` computes the convolution (``channels``: the number of
+    axes after height and width)."""
     mistakes = []
     if stride > 1:
+
+        def one_axis(strided: int):
+            def output():
+                good, dense = right(), right(stride=1)
+                h_axis = good.ndim - 2 - channels
+                index = [slice(None)] * good.ndim
+                for axis in (h_axis, h_axis + 1):
+                    step = stride if axis == h_axis + strided else 1
+                    index[axis] = slice(0, step * good.shape[axis], step)
+                return dense[tuple(index)]
+
+            return output
+
         mistakes += [
             Mistake("stride ignored on the input window", STRIDE_WINDOW, window_no_stride),
             Mistake("stride ignored", STRIDE_IGNORED, lambda: right(stride=1)),
+            *(
+                Mistake(
+                    "stride ignored on the input window",
+                    f"your output has the right size, but the stride moves the window along "
+                    f"the {which} only: window (i, j) starts at (i*s, j*s), both multiplied",
+                    one_axis(strided),
+                )
+                for strided, which in ((0, "rows"), (1, "columns"))
+            ),
         ]
     if pads != ((0, 0), (0, 0)):
         mistakes.append(
@@ -558,6 +602,12 @@ def conv_layer_mistakes(x, kernels, bias, padding="valid", stride: int = 1) -> l
             lambda: right() + (kernels.shape[0] * kernels.shape[1] - 1) * bias,
         ),
         Mistake(
+            "first bias for every filter",
+            "your output adds bias[0] to every output channel: filter f gets its own bias, "
+            "bias[f], on the last axis (out[..., f] += bias[f], or out + bias)",
+            lambda: right(bias=np.full_like(bias, bias[0])),
+        ),
+        Mistake(
             "ReLU applied",
             "your output is relu(conv_layer(...)): this layer has no activation (the slides "
             "apply ReLU as a layer of its own, after it); return the convolution plus bias",
@@ -577,7 +627,7 @@ def conv_layer_mistakes(x, kernels, bias, padding="valid", stride: int = 1) -> l
         ),
         *_without_padding(pads, right, channels=1),
     ]
-    mistakes += _ignored(stride, pads, right, window_no_stride)
+    mistakes += _ignored(stride, pads, right, window_no_stride, channels=1)
     if x.ndim == 4 and x.shape[0] > 1:
         mistakes.append(
             Mistake(

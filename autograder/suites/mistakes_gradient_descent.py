@@ -34,6 +34,13 @@ def descent_path(gradient, w0, learning_rate, steps, *, sign=-1.0, use_lr=True, 
     return np.array(path, dtype=np.float64)
 
 
+def _shifted(path: np.ndarray) -> np.ndarray:
+    """w0, then the path without its last point (each point appended before its update)."""
+    if len(path) < 2:
+        raise ValueError("no step to shift")
+    return np.concatenate([path[:1], path[:-1]])
+
+
 def gradient_descent_mistakes(gradient, w0, learning_rate, steps) -> list[Mistake]:
     """For the path returned by ``gradient_descent``."""
 
@@ -77,6 +84,12 @@ def gradient_descent_mistakes(gradient, w0, learning_rate, steps) -> list[Mistak
             "and append the same array each time; build a new array each step "
             "(w = w - learning_rate * gradient(w))",
             path(in_place=True),
+        ),
+        Mistake(
+            "path shifted by one step",
+            "your path holds w0 twice and stops one step early: each point is appended before "
+            "its update; append w after w = w - learning_rate * gradient(w)",
+            lambda: _shifted(descent_path(gradient, w0, learning_rate, steps)),
         ),
         Mistake(
             "w never updated",

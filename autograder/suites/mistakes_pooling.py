@@ -27,12 +27,16 @@ def from_batch(out: np.ndarray, ndim: int) -> np.ndarray:
     return {2: out[0, :, :, 0], 3: out[0], 4: out}[ndim]
 
 
-def pool(x, size, stride=None, *, reduce=np.max, partial: bool = False) -> np.ndarray:
+def pool(x, size, stride=None, *, reduce=np.max, partial: bool = False,
+         window=None) -> np.ndarray:  # fmt: skip
     """Pooling of (H, W), (H, W, d) or (N, H, W, d), window by window; ``partial`` keeps
-    windows that run past the bottom/right edge (ceil mode)."""
+    windows that run past the bottom/right edge (ceil mode); ``window`` (rows, columns):
+    windows of another size than the one the output size is computed from, sliced as
+    numpy slices them (cut short at the edge)."""
     x = np.asarray(x, dtype=np.float64)
     (ph, pw) = pair(size)
     (sh, sw) = (ph, pw) if stride is None else pair(stride)
+    rows, cols = (ph, pw) if window is None else window
     b = as_batch(x)
     h, w = b.shape[1:3]
     if partial:
@@ -44,8 +48,8 @@ def pool(x, size, stride=None, *, reduce=np.max, partial: bool = False) -> np.nd
     out = np.empty((b.shape[0], out_h, out_w, b.shape[3]))
     for i in range(out_h):
         for j in range(out_w):
-            window = b[:, i * sh : i * sh + ph, j * sw : j * sw + pw]
-            out[:, i, j] = reduce(window, axis=(1, 2))
+            part = b[:, i * sh : i * sh + rows, j * sw : j * sw + cols]
+            out[:, i, j] = reduce(part, axis=(1, 2))
     return from_batch(out, x.ndim)
 
 
@@ -141,6 +145,21 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
             Mistake("height and width swapped", words, lambda: pool(x, (pw, ph), (sh, sw))),
             Mistake("height and width swapped", words, lambda: pool(x, (ph, pw), (sw, sh))),
         ]
+    for rows, cols in {(pw, pw), (ph, ph)} - {(ph, pw)}:
+        for sized in (True, False):  # the output sized by the wrong window, or by the right one
+            mistakes.append(
+                Mistake(
+                    "window size confused",
+                    f"your output pools windows of {rows} x {cols} instead of {ph} x {pw}: "
+                    "size is (ph, pw) = (rows, columns); the window covers ph rows and pw "
+                    "columns",
+                    lambda rows=rows, cols=cols, sized=sized: (
+                        pool(x, (rows, cols), (sh, sw))
+                        if sized
+                        else pool(x, (ph, pw), (sh, sw), window=(rows, cols))
+                    ),
+                )
+            )
     if (sh, sw) != (1, 1):
         mistakes.append(
             Mistake(
@@ -160,9 +179,16 @@ def receptive_field_mistakes(layers) -> list[Mistake]:
     layers = [(kind, int(k), int(s)) for kind, k, s in layers]
 
     def run(order_swapped=False, skip=None, ignore_stride_of=None, reverse=False, grow=1,
-            start=1):  # fmt: skip
+            start=1, own_stride=False, add_strides=None):  # fmt: skip
         r, jump = start, 1
         for kind, k, s in reversed(layers) if reverse else layers:
+            if own_stride:
+                r += (k - 1) * s
+                continue
+            if add_strides is not None:
+                r += (k - 1) * jump
+                jump += s - add_strides
+                continue
             if kind == skip:
                 continue
             if ignore_stride_of == kind:
@@ -200,6 +226,21 @@ def receptive_field_mistakes(layers) -> list[Mistake]:
             "your receptive field ignores the stride of the conv layers; every layer's stride "
             "multiplies the jump",
             lambda: run(ignore_stride_of="conv"),
+        ),
+        Mistake(
+            "(k - 1) * s instead of (k - 1) * jump",
+            "your receptive field adds (k - 1) times each layer's own stride; it adds (k - 1) "
+            "times the jump, the product of the strides of the layers *before* it",
+            lambda: run(own_stride=True),
+        ),
+        *(
+            Mistake(
+                "strides added instead of multiplied",
+                "your receptive field's jump grows by adding the strides; the jump is their "
+                "product: jump *= s after each layer",
+                lambda less=less: run(add_strides=less),
+            )
+            for less in (0, 1)
         ),
         Mistake(
             "layers taken in reverse order",

@@ -66,10 +66,12 @@ def _f64(*arrays):
 
 
 def rnn_cell(x_t, h_prev, kernel, recurrent, bias, *, activation=np.tanh, use_bias=True,
-             transpose_recurrent=False):  # fmt: skip
+             transpose_recurrent=False, bias_after=False):  # fmt: skip
     x_t, h_prev, kernel, recurrent, bias = _f64(x_t, h_prev, kernel, recurrent, bias)
     if transpose_recurrent:
         recurrent = recurrent.T
+    if bias_after:
+        return activation(x_t @ kernel + h_prev @ recurrent) + bias
     z = x_t @ kernel + h_prev @ recurrent + (bias if use_bias else 0.0)
     return activation(z)
 
@@ -77,7 +79,7 @@ def rnn_cell(x_t, h_prev, kernel, recurrent, bias, *, activation=np.tanh, use_bi
 def lstm_cell(x_t, h_prev, c_prev, kernel, recurrent, bias, *, order=KERAS_ORDER, gate=sigmoid,
               candidate=np.tanh, output=np.tanh, use_bias=True, old_c_in_h=False,
               input_gate=True, swap_outputs=False, tanh_gate="", with_candidate=True,
-              output_gate=True):  # fmt: skip
+              output_gate=True, h_in_update=False):  # fmt: skip
     """``(h, c)`` of an LSTM cell with the given deviations from Keras's."""
     x_t, h_prev, c_prev, kernel, recurrent, bias = _f64(
         x_t, h_prev, c_prev, kernel, recurrent, bias
@@ -87,7 +89,7 @@ def lstm_cell(x_t, h_prev, c_prev, kernel, recurrent, bias, *, order=KERAS_ORDER
     i, f, o = ((np.tanh if n == tanh_gate else gate)(blocks[n]) for n in "ifo")
     g = candidate(blocks["c"])
     new = (i * g if input_gate else g) if with_candidate else i
-    c = f * c_prev + new
+    c = f * (h_prev if h_in_update else c_prev) + new
     h = (o if output_gate else 1.0) * output(c_prev if old_c_in_h else c)
     return (c, h) if swap_outputs else (h, c)
 
@@ -198,6 +200,12 @@ LSTM_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         for n in "ifo"
     ),
     (
+        "h_prev in the cell update",
+        "your new cell state is f * h_prev + i * g: the forget gate scales the previous "
+        "*cell state*, c_t = f * c_prev + i * g",
+        {"h_in_update": True},
+    ),
+    (
         "candidate left out",
         "your new cell state is f * c_prev + i: the input gate must scale the candidate, "
         "c_t = f * c_prev + i * g with g = tanh(z[:, 2H:3H])",
@@ -254,6 +262,12 @@ RNN_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         {"use_bias": False},
     ),
     (
+        "bias added after tanh",
+        "your state is tanh(x_t @ kernel + h_prev @ recurrent_kernel) + bias: the bias "
+        "belongs inside, h_t = tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        {"bias_after": True},
+    ),
+    (
         "tanh written with exp",
         "your state is NaN where the pre-activation is large: (exp(z) - exp(-z)) / "
         "(exp(z) + exp(-z)) overflows to inf / inf past |z| of about 710; use np.tanh, "
@@ -299,12 +313,12 @@ def lstm_cell_mistakes(x_t, h_prev, c_prev, kernel, recurrent, bias, part: int) 
 
 def run_layer(cell, x, h0, c0=None, *, return_sequences=False, carry_h=True, carry_c=True,
               time_major=False, inverted=False, first=False, output_c=False, backwards=False,
-              with_h0=False):  # fmt: skip
+              with_h0=False, shifted=False):  # fmt: skip
     """Run ``cell`` (``rnn_cell``-like when ``c0`` is None, else ``lstm_cell``-like) over
     the time axis of ``x`` with the given deviations; returns what the layer would."""
     x = np.asarray(x, dtype=np.float64)
     h, c = np.asarray(h0, dtype=np.float64), None if c0 is None else np.asarray(c0, np.float64)
-    hs, cs = ([h], [c]) if with_h0 else ([], [])
+    hs, cs = ([h], [c]) if with_h0 or shifted else ([], [])
     steps = range(x.shape[1])
     for t in reversed(steps) if backwards else steps:
         if c is None:
@@ -315,6 +329,8 @@ def run_layer(cell, x, h0, c0=None, *, return_sequences=False, carry_h=True, car
         hs.append(h)
         cs.append(c)
     outputs = cs if output_c else hs
+    if shifted:  # each state appended before its step: h_0 ... h_{T-1}
+        outputs = outputs[:-1]
     sequences = return_sequences != inverted
     if sequences:
         return np.stack(outputs, axis=0 if time_major else 1)
@@ -345,6 +361,12 @@ LAYER_VARIANTS: list[tuple[str, str, dict]] = [
         "your layer runs over the time steps from the last to the first; it reads the "
         "sequence forwards, x[:, 0] first, and h_T is the state after x[:, T - 1]",
         {"backwards": True},
+    ),
+    (
+        "states shifted by one step",
+        "your states are h_0 ... h_{T-1}: each is kept before its step; keep the state after "
+        "each step, h_1 ... h_T (h = cell(x[:, t], h, ...), then append h)",
+        {"shifted": True},
     ),
     (
         "initial state among the outputs",

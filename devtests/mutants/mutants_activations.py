@@ -228,4 +228,37 @@ MUTANTS = [
         new="    shifted = logits - logits.min(axis=axis, keepdims=True)\n",
         diagnosis="minimum",
     ),
+    # ------------------------------------------------------------ issue #12, blind batch
+    dict(
+        id="blind-relu-capped-at-1",
+        exercise="relu",
+        old=RELU,
+        new="    return np.clip(x, 0.0, 1.0)\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-sigmoid-naive",
+        exercise="sigmoid",
+        old=SIGMOID,
+        new="    return 1.0 / (1.0 + np.exp(-x))\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-sigmoid-where-both-branches",
+        exercise="sigmoid",
+        old=SIGMOID,
+        new="    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-softmax-sum-last-axis-index",
+        exercise="softmax",
+        old=NORMALISE,
+        new="    return e / e.sum(axis=axis)[..., None]\n",
+        diagnosis=None,
+        blind=True,
+    ),
 ]

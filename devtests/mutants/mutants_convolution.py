@@ -448,4 +448,73 @@ MUTANTS = [
         ),
         diagnosis="average",
     ),
+    # ------------------------------------------------------------ issue #12, blind batch:
+    # written and measured before the catalogue was tuned for them
+    dict(
+        id="blind-conv-output-size-padding-once-after",
+        exercise="conv_output_size",
+        old="return (n - k + 2 * padding) // stride + 1",
+        new="return (n - k) // stride + 1 + padding",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-same-padding-k-minus-stride",
+        exercise="same_padding",
+        old="    total = max((out - 1) * stride + k - n, 0)\n",
+        new="    total = max(k - stride, 0)\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-zero-pad-channels-assumed",
+        exercise="zero_pad",
+        old="    widths = [(0, 0)] * x.ndim\n",
+        new=(
+            "    return np.pad(x, ((top, bottom), (left, right), (0, 0)))\n"
+            "    widths = [(0, 0)] * x.ndim\n"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-zero-pad-pairs-mixed",
+        exercise="zero_pad",
+        old="    widths[spatial] = (top, bottom)\n    widths[spatial + 1] = (left, right)\n",
+        new="    widths[spatial] = (top, left)\n    widths[spatial + 1] = (bottom, right)\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-conv2d-stride-rows-only",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("j * stride : j * stride + kw", "j : j + kw"),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-conv2d-out-w-from-kh",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("(padded.shape[1] - kw)", "(padded.shape[1] - kh)"),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-conv2d-mean",
+        exercise="conv2d",
+        old=CONV2D_LOOPS_OLD,
+        new=CONV2D_LOOPS.replace("np.sum(window * kernel)", "np.mean(window * kernel)"),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-conv-layer-first-bias-for-all",
+        exercise="conv_layer",
+        old="    out += bias\n    return out if x.ndim == 4 else out[0]\n",
+        new="    out += bias[0]\n    return out if x.ndim == 4 else out[0]\n",
+        diagnosis=None,
+        blind=True,
+    ),
 ]

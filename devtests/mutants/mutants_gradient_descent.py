@@ -1,5 +1,17 @@
 """Mutants of solutions/gradient_descent.py: realistic bugs in descent, SGD and training."""
 
+TRAIN_LOOP = (
+    "    losses = np.empty(epochs)\n"
+    "    for epoch in range(epochs):\n"
+    "        epoch_losses = []\n"
+    "        for idx in minibatches(x.shape[0], batch_size, rng):\n"
+    "            loss, grads = digit_network(params, x[idx], labels[idx])\n"
+    "            params = sgd_step(params, grads, learning_rate)\n"
+    "            epoch_losses.append(loss)\n"
+    "        losses[epoch] = np.mean(epoch_losses)\n"
+    "    return params, losses\n"
+)
+
 MUTANTS = [
     # ------------------------------------------------------------ gradient_descent
     dict(
@@ -235,5 +247,62 @@ MUTANTS = [
         old="            params = sgd_step(params, grads, learning_rate)\n            epoch_losses",
         new="            params = sgd_step(params, grads, 0.1)\n            epoch_losses",
         diagnosis="learning rate",
+    ),
+    # ------------------------------------------------------------ issue #12, blind batch
+    dict(
+        id="blind-gd-append-before-update",
+        exercise="gradient_descent",
+        old=(
+            "    path = [w0]\n"
+            "    w = w0\n"
+            "    for _ in range(steps):\n"
+            "        w = w - learning_rate * gradient(w)\n"
+            "        path.append(w)\n"
+        ),
+        new=(
+            "    path = [w0]\n"
+            "    w = w0\n"
+            "    for _ in range(steps):\n"
+            "        path.append(w)\n"
+            "        w = w - learning_rate * gradient(w)\n"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-sgd-in-place",
+        exercise="sgd_step",
+        old="    return {key: p - learning_rate * grads[key] for key, p in params.items()}\n",
+        new=(
+            "    for key in params:\n"
+            "        params[key] -= learning_rate * grads[key]\n"
+            "    return params\n"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-minibatches-split-count",
+        exercise="minibatches",
+        old="    return [order[start : start + batch_size] for start in range(0, n, batch_size)]\n",
+        new="    return np.array_split(order, batch_size)\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-train-loss-per-batch",
+        exercise="train_digit_network",
+        old=TRAIN_LOOP,
+        new=TRAIN_LOOP.replace(
+            "    losses = np.empty(epochs)\n",
+            "    losses = np.empty(epochs)\n    all_losses = []\n",
+        )
+        .replace(
+            "            epoch_losses.append(loss)\n",
+            "            all_losses.append(loss)\n            epoch_losses.append(loss)\n",
+        )
+        .replace("    return params, losses\n", "    return params, np.array(all_losses)\n"),
+        diagnosis=None,
+        blind=True,
     ),
 ]

@@ -182,4 +182,39 @@ MUTANTS = [
         new="        jump = jump * s / 1\n",
         diagnosis="should return an int",
     ),
+    # ------------------------------------------------------------ issue #12, blind batch
+    dict(
+        id="blind-pool-window-height-uses-pw",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace("slice(i * sh, i * sh + ph)", "slice(i * sh, i * sh + pw)"),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-pool-axes-0-1",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace(
+            "window.max(axis=(spatial, spatial + 1))", "window.max(axis=(0, 1))"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-receptive-field-own-stride",
+        exercise="receptive_field",
+        old="        r += (k - 1) * jump\n",
+        new="        r += (k - 1) * s\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-receptive-field-jump-added",
+        exercise="receptive_field",
+        old="        jump *= s\n",
+        new="        jump += s - 1\n",
+        diagnosis=None,
+        blind=True,
+    ),
 ]

@@ -236,4 +236,54 @@ MUTANTS = [
         new="    return np.stack(outputs, axis=1)\n",
         diagnosis="every state for return_sequences=False",
     ),
+    # ------------------------------------------------------------ issue #12, blind batch
+    dict(
+        id="blind-rnn-bias-after-tanh",
+        exercise="simple_rnn_cell",
+        old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
+        new="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel) + bias",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-rnn-append-before-update",
+        exercise="simple_rnn",
+        old=(
+            "        h = simple_rnn_cell(x[:, t], h, kernel, recurrent_kernel, bias)\n"
+            "        states.append(h)\n"
+        ),
+        new=(
+            "        states.append(h)\n"
+            "        h = simple_rnn_cell(x[:, t], h, kernel, recurrent_kernel, bias)\n"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-lstm-bias-on-gates-only",
+        exercise="lstm_cell",
+        old="    z = x_t @ kernel + h_prev @ recurrent_kernel + bias\n",
+        new=(
+            "    z = x_t @ kernel + h_prev @ recurrent_kernel\n"
+            "    z[:, : 2 * units] += bias[: 2 * units]\n"
+        ),
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-lstm-c-from-h",
+        exercise="lstm_cell",
+        old="    c = f * c_prev + i * g\n",
+        new="    c = f * h_prev + i * g\n",
+        diagnosis=None,
+        blind=True,
+    ),
+    dict(
+        id="blind-lstm-layer-time-major-read",
+        exercise="lstm",
+        old="        h, c = lstm_cell(x[:, t], h, c, kernel, recurrent_kernel, bias)\n",
+        new="        h, c = lstm_cell(x[t], h, c, kernel, recurrent_kernel, bias)\n",
+        diagnosis=None,
+        blind=True,
+    ),
 ]
