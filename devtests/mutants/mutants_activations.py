@@ -234,7 +234,7 @@ MUTANTS = [
         exercise="relu",
         old=RELU,
         new="    return np.clip(x, 0.0, 1.0)\n",
-        diagnosis=None,
+        diagnosis="ReLU capped",
         blind=True,
     ),
     dict(
@@ -242,7 +242,7 @@ MUTANTS = [
         exercise="sigmoid",
         old=SIGMOID,
         new="    return 1.0 / (1.0 + np.exp(-x))\n",
-        diagnosis=None,
+        diagnosis="raised a warning",
         blind=True,
     ),
     dict(
@@ -250,7 +250,7 @@ MUTANTS = [
         exercise="sigmoid",
         old=SIGMOID,
         new="    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))\n",
-        diagnosis=None,
+        diagnosis="raised a warning",
         blind=True,
     ),
     dict(

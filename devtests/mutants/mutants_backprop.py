@@ -521,7 +521,7 @@ MUTANTS = [
         exercise="numerical_gradient",
         old="    grad = np.empty_like(point)\n",
         new="    grad = np.zeros(point.shape, dtype=int)\n",
-        diagnosis=None,
+        diagnosis="should be a float array (float64)",
         blind=True,
     ),
     dict(
@@ -529,7 +529,7 @@ MUTANTS = [
         exercise="dense_forward",
         old="    return x.reshape(x.shape[0], W.shape[0]) @ W + b\n",
         new="    return x.reshape(x.shape[0], -1) @ W.T + b\n",
-        diagnosis=None,
+        diagnosis="(W.T)",
         blind=True,
     ),
     dict(
@@ -537,7 +537,7 @@ MUTANTS = [
         exercise="dense_backward",
         old="    db = dout.sum(axis=0)\n",
         new="    db = dout.sum(axis=0) / dout.shape[1]\n",
-        diagnosis=None,
+        diagnosis="times the expected one",
         blind=True,
     ),
     dict(
@@ -545,7 +545,7 @@ MUTANTS = [
         exercise="relu_backward",
         old="    return np.where(x > 0, dout, 0.0)\n",
         new="    dout[x < 0] = 0\n    return dout\n",
-        diagnosis=None,
+        diagnosis="slope 1 at x = 0",
         blind=True,
     ),
     dict(
@@ -553,7 +553,7 @@ MUTANTS = [
         exercise="softmax_cross_entropy",
         old="    return float(loss), dlogits / n\n",
         new="    return float(loss), dlogits / logits.shape[1]\n",
-        diagnosis=None,
+        diagnosis="times the expected one",
         blind=True,
     ),
     dict(
@@ -569,7 +569,7 @@ MUTANTS = [
         exercise="conv_layer_backward",
         old="    dbias = gb.sum(axis=(0, 1, 2))\n",
         new="    dbias = gb.sum(axis=(1, 2))\n",
-        diagnosis=None,
+        diagnosis="dbias has shape",
         blind=True,
     ),
     dict(
@@ -577,7 +577,7 @@ MUTANTS = [
         exercise="max_pool2d_backward",
         old=POOL_ROUTE,
         new="dx[window_offset(i, j)] += np.where(first_max == k, g4.swapaxes(1, 2), 0.0)",
-        diagnosis=None,
+        diagnosis="values in the wrong places",
         blind=True,
     ),
     dict(
@@ -585,7 +585,7 @@ MUTANTS = [
         exercise="digit_network",
         old='    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}\n',
         new='    return loss, {"W1": dW1, "b1": db1 / x.shape[0], "W2": dW2, "b2": db2}\n',
-        diagnosis=None,
+        diagnosis="times the expected one",
         blind=True,
     ),
 ]

@@ -463,7 +463,7 @@ MUTANTS = [
         exercise="same_padding",
         old="    total = max((out - 1) * stride + k - n, 0)\n",
         new="    total = max(k - stride, 0)\n",
-        diagnosis=None,
+        diagnosis="the total k - s",
         blind=True,
     ),
     dict(
@@ -474,7 +474,7 @@ MUTANTS = [
             "    return np.pad(x, ((top, bottom), (left, right), (0, 0)))\n"
             "    widths = [(0, 0)] * x.ndim\n"
         ),
-        diagnosis=None,
+        diagnosis="one pair per axis",
         blind=True,
     ),
     dict(
@@ -482,7 +482,7 @@ MUTANTS = [
         exercise="zero_pad",
         old="    widths[spatial] = (top, bottom)\n    widths[spatial + 1] = (left, right)\n",
         new="    widths[spatial] = (top, left)\n    widths[spatial + 1] = (bottom, right)\n",
-        diagnosis=None,
+        diagnosis="padding pairs mixed up",
         blind=True,
     ),
     dict(
@@ -490,7 +490,7 @@ MUTANTS = [
         exercise="conv2d",
         old=CONV2D_LOOPS_OLD,
         new=CONV2D_LOOPS.replace("j * stride : j * stride + kw", "j : j + kw"),
-        diagnosis=None,
+        diagnosis="stride ignored on the input window",
         blind=True,
     ),
     dict(
@@ -498,7 +498,7 @@ MUTANTS = [
         exercise="conv2d",
         old=CONV2D_LOOPS_OLD,
         new=CONV2D_LOOPS.replace("(padded.shape[1] - kw)", "(padded.shape[1] - kh)"),
-        diagnosis=None,
+        diagnosis="cuts it short",
         blind=True,
     ),
     dict(
@@ -506,7 +506,7 @@ MUTANTS = [
         exercise="conv2d",
         old=CONV2D_LOOPS_OLD,
         new=CONV2D_LOOPS.replace("np.sum(window * kernel)", "np.mean(window * kernel)"),
-        diagnosis=None,
+        diagnosis="times the expected one",
         blind=True,
     ),
     dict(
@@ -514,7 +514,7 @@ MUTANTS = [
         exercise="conv_layer",
         old="    out += bias\n    return out if x.ndim == 4 else out[0]\n",
         new="    out += bias[0]\n    return out if x.ndim == 4 else out[0]\n",
-        diagnosis=None,
+        diagnosis="first bias for every filter",
         blind=True,
     ),
 ]

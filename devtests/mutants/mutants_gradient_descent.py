@@ -266,7 +266,7 @@ MUTANTS = [
             "        path.append(w)\n"
             "        w = w - learning_rate * gradient(w)\n"
         ),
-        diagnosis=None,
+        diagnosis="path shifted by one step",
         blind=True,
     ),
     dict(
@@ -278,7 +278,7 @@ MUTANTS = [
             "        params[key] -= learning_rate * grads[key]\n"
             "    return params\n"
         ),
-        diagnosis=None,
+        diagnosis="modified its input params",
         blind=True,
     ),
     dict(
@@ -286,7 +286,7 @@ MUTANTS = [
         exercise="minibatches",
         old="    return [order[start : start + batch_size] for start in range(0, n, batch_size)]\n",
         new="    return np.array_split(order, batch_size)\n",
-        diagnosis=None,
+        diagnosis="gave batches of sizes",
         blind=True,
     ),
     dict(
@@ -302,7 +302,7 @@ MUTANTS = [
             "            all_losses.append(loss)\n            epoch_losses.append(loss)\n",
         )
         .replace("    return params, losses\n", "    return params, np.array(all_losses)\n"),
-        diagnosis=None,
+        diagnosis="one mean loss per epoch",
         blind=True,
     ),
 ]

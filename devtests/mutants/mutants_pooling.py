@@ -188,7 +188,7 @@ MUTANTS = [
         exercise="max_pool2d",
         old=POOL_OFFSETS,
         new=POOL_LOOPS.replace("slice(i * sh, i * sh + ph)", "slice(i * sh, i * sh + pw)"),
-        diagnosis=None,
+        diagnosis="window size confused",
         blind=True,
     ),
     dict(
@@ -206,7 +206,7 @@ MUTANTS = [
         exercise="receptive_field",
         old="        r += (k - 1) * jump\n",
         new="        r += (k - 1) * s\n",
-        diagnosis=None,
+        diagnosis="(k - 1) * s instead of (k - 1) * jump",
         blind=True,
     ),
     dict(
@@ -214,7 +214,7 @@ MUTANTS = [
         exercise="receptive_field",
         old="        jump *= s\n",
         new="        jump += s - 1\n",
-        diagnosis=None,
+        diagnosis="strides added instead of multiplied",
         blind=True,
     ),
 ]

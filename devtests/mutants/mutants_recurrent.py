@@ -242,7 +242,7 @@ MUTANTS = [
         exercise="simple_rnn_cell",
         old="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
         new="return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel) + bias",
-        diagnosis=None,
+        diagnosis="bias added after tanh",
         blind=True,
     ),
     dict(
@@ -256,7 +256,7 @@ MUTANTS = [
             "        states.append(h)\n"
             "        h = simple_rnn_cell(x[:, t], h, kernel, recurrent_kernel, bias)\n"
         ),
-        diagnosis=None,
+        diagnosis="states shifted by one step",
         blind=True,
     ),
     dict(
@@ -275,7 +275,7 @@ MUTANTS = [
         exercise="lstm_cell",
         old="    c = f * c_prev + i * g\n",
         new="    c = f * h_prev + i * g\n",
-        diagnosis=None,
+        diagnosis="h_prev in the cell update",
         blind=True,
     ),
     dict(
@@ -283,7 +283,7 @@ MUTANTS = [
         exercise="lstm",
         old="        h, c = lstm_cell(x[:, t], h, c, kernel, recurrent_kernel, bias)\n",
         new="        h, c = lstm_cell(x[t], h, c, kernel, recurrent_kernel, bias)\n",
-        diagnosis=None,
+        diagnosis="h_prev must have shape",
         blind=True,
     ),
 ]
