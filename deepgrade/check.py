@@ -12,17 +12,47 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
 
 from deepgrade.catalog import TOTAL_POINTS
 from deepgrade.implementation import Implementation, SubmissionError
-from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
+from deepgrade.paths import CONSTRAINTS, PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.scoring import ExerciseResult, total
 
 
 class CheckError(RuntimeError):
     """The public tests could not be run at all (not: some tests failed)."""
+
+
+def numpy_mismatch(constraints: Path | None = None, installed: str = np.__version__) -> str:
+    """A warning when this numpy differs from the grading one in a way that changes
+    results (another major or minor version: numpy 2 changed promotion rules and
+    printing, minor versions change warnings and defaults), else ''."""
+    constraints = constraints or CONSTRAINTS
+    try:
+        lines = constraints.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        try:
+            pinned = Requirement(line.split("#", 1)[0].strip())
+        except InvalidRequirement:
+            continue
+        if pinned.name != "numpy":
+            continue
+        wanted = [Version(s.version) for s in pinned.specifier if s.operator == "=="]
+        mine = Version(installed)
+        if wanted and wanted[0].release[:2] != mine.release[:2]:
+            return (
+                f"your numpy is {installed}, the grader's is {wanted[0]}: results can differ "
+                "between them (the same code can pass here and lose points when graded); "
+                f"install the grading environment: pip install -c {constraints.name} -e ."
+            )
+    return ""
 
 
 def run_public_tests(impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600) -> list[dict]:

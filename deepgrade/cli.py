@@ -55,9 +55,13 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    from deepgrade.check import CheckError, render, run_public_tests
+    from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests
     from deepgrade.scoring import score
 
+    mismatch = numpy_mismatch()
+    if mismatch:
+        console.print(f"deepgrade check: warning: {mismatch}", style="yellow", markup=False,
+                      soft_wrap=True)  # fmt: skip
     try:
         results = score(run_public_tests(args.impl))
     except CheckError as err:

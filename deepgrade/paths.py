@@ -9,3 +9,4 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_TESTS = PROJECT_ROOT / "tests"
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 DATASETS_DIR = PROJECT_ROOT / "datasets"
+CONSTRAINTS = PROJECT_ROOT / "constraints.txt"  # the pinned grading environment
