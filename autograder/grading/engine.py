@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -123,6 +124,30 @@ def _hypothesis_storage():
             set_hypothesis_home_dir(None)
 
 
+@contextlib.contextmanager
+def _plain_asserts(suites: list[Path]):
+    """The suites' asserts as the command line runs them, also under an outer pytest.
+
+    A pytest that is already running in this process (the project's own tests) rewrites
+    the asserts of every test module imported meanwhile, and its messages then show the
+    test's expressions and object addresses: what a student reads would depend on who
+    called grade(). Its import hook is set aside while grading, and suite modules it
+    already rewrote are imported again.
+    """
+    roots = [str(Path(s).resolve()) for s in suites]
+    for name, module in list(sys.modules.items()):
+        where = str(getattr(module, "__file__", "") or "")
+        if "@py_builtins" in vars(module) and any(where.startswith(r) for r in roots):
+            del sys.modules[name]
+    hooks = [h for h in sys.meta_path if type(h).__name__ == "AssertionRewritingHook"]
+    for hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        sys.meta_path[:0] = hooks
+
+
 def grade(
     submission: str | Path,
     *,
@@ -150,6 +175,7 @@ def grade(
     console = io.StringIO()  # pytest's own terminal output is not part of any report
     with (
         _hypothesis_storage(),
+        _plain_asserts(suites or default_suites()),
         contextlib.redirect_stdout(console),
         contextlib.redirect_stderr(console),
     ):
