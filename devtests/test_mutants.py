@@ -5,7 +5,8 @@ Each mutant is the reference with a small patch, catalogued in
 ``exercise``, ``old`` (text of solutions/<module>.py that occurs exactly once), ``new``
 and ``diagnosis`` (words the student's feedback for that exercise must contain; ``None``
 when nothing is catalogued for it); ``random=True`` marks a mutant that draws from
-numpy's global random state, whose numbers (and so feedback) differ from run to run.
+numpy's global random state, whose numbers (and so feedback) differ from run to run;
+``elsewhere`` is the name the exercises that call the mutated one may give instead.
 Every mutant is graded through the worker, and what is checked is what a student reads:
 the Gradescope ``output`` of each exercise. It must
 
@@ -203,7 +204,8 @@ def test_mutant_is_told_what_it_did(mutant, tmp_path, record_property):
         assert diagnosis in own, f"{mutant['id']}: the output lacks {diagnosis!r}; it says:\n{own}"
     for name in lost - {mutant["exercise"]}:  # a caller's name must be this mutant's too
         other = summary_of(seen[name]["output"])
-        assert not wrong_name(other, diagnosis), f"{mutant['id']}: {name} is told {other!r}"
+        told = wrong_name(other, diagnosis) and wrong_name(other, mutant.get("elsewhere"))
+        assert not told, f"{mutant['id']}: {name} is told {other!r}"
     if mutant.get("random"):
         assert scores(seen) == scores(debug)
     else:

@@ -98,7 +98,7 @@ def test_conv_output_size_padding_on_both_sides(impl):
     cases = Cases()
     # padding of 2 or more: n + 2p, n + p, p after the division and the missing + 1 differ
     for args in ((9, 3, 2, 1), (12, 5, 3, 1), (6, 2, 4, 1), (10, 3, 3, 3), (11, 2, 4, 3),
-                 (13, 3, 4, 4)):  # fmt: skip
+                 (13, 3, 4, 4), (15, 3, 5, 2), (14, 4, 3, 2)):  # fmt: skip
         cases.check(_check_size, impl, *args)
     cases.done()
 

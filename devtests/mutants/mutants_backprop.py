@@ -162,6 +162,7 @@ MUTANTS = [
         old="    return float(loss), dlogits / n\n",
         new="    return float(loss), dlogits\n",
         diagnosis="gradient not averaged",
+        elsewhere="gradients N times too large",  # digit_network calls it
     ),
     dict(
         id="bp-sce-gradient-sign-flipped",

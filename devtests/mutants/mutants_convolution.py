@@ -63,6 +63,7 @@ MUTANTS = [
         old="return before, total - before",
         new="return total - before, before",
         diagnosis="extra zero on the wrong side",
+        elsewhere="same padding on the wrong side",  # conv2d, conv_layer call it
     ),
     dict(
         id="conv-same-padding-stride-ignored",
@@ -364,6 +365,7 @@ MUTANTS = [
         old="    before = total // 2\n",
         new="    before = -(-total // 2)\n",
         diagnosis="extra zero on the wrong side",
+        elsewhere="same padding on the wrong side",
     ),
     dict(
         id="conv-zero-pad-minus-slicing",
@@ -455,7 +457,7 @@ MUTANTS = [
         exercise="conv_output_size",
         old="return (n - k + 2 * padding) // stride + 1",
         new="return (n - k) // stride + 1 + padding",
-        diagnosis=None,
+        diagnosis="padding counted once, after the division",
         blind=True,
     ),
     dict(
