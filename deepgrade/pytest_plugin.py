@@ -112,7 +112,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if isinstance(err, NotImplementedError):
         report.longrepr = f"NotImplementedError: {err}"
     elif getattr(err, HINT, None):
-        report.longrepr = f"{type(err).__name__}: {err}\n{getattr(err, HINT)}"
+        report.longrepr = f"{type(err).__name__}: {str(err).rstrip()}\n{getattr(err, HINT)}"
     elif isinstance(err, (SubmissionError, *_one_line_errors(item.config))):
         report.longrepr = f"{type(err).__name__}: {err}"
 
