@@ -297,11 +297,57 @@ def _build_exercises(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _release_arguments(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--output", metavar="DIR", help="build the student release into DIR")
+    what.add_argument(
+        "--check-leaks",
+        metavar="DIR",
+        help="only run the leak check on an existing release folder (and its wheel and sdist)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace a non-empty DIR's contents (keeps .git)"
+    )
+
+
+def _release(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import leaks, release, stubs
+
+    def print_leaks(err: leaks.LeakError) -> int:
+        console.print(f"deepgrade release: {err}", style="red", markup=False, soft_wrap=True)
+        return 1
+
+    if args.check_leaks:
+        folder = Path(args.check_leaks)
+        if not folder.is_dir():
+            return fail(console, f"{folder} is not a folder")
+        try:
+            found = leaks.check_folder(folder) or leaks.check_packages(folder)
+        except leaks.PackagingError as err:
+            return fail(console, str(err))
+        if found:
+            return print_leaks(leaks.LeakError(found))
+        console.print(f"{folder}: no leaks in the folder, its sdist or its wheel", markup=False)
+        return 0
+    try:
+        built = release.build(Path(args.output), force=args.force)
+    except leaks.LeakError as err:
+        return print_leaks(err)
+    except (release.ReleaseError, stubs.BuildError, leaks.PackagingError) as err:
+        return fail(console, str(err))
+    console.print(f"student release written to {built.root}:", markup=False, soft_wrap=True)
+    for note in built.notes:
+        console.print(f"  {note}", markup=False, soft_wrap=True)
+    return 0
+
+
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("demo", "check the reference solutions and the blank stubs", lambda parser: None,
             _demo),
     Command("build-exercises", "generate exercises/ from solutions/", _build_exercises_arguments,
             _build_exercises),
+    Command("release", "build the student release (kit, stubs, public tests, data, workflow)",
+            _release_arguments, _release),
     Command("grade", "grade one submission folder (student code runs in a worker)",
             _grade_arguments, _grade),
     Command("grade-batch", "grade every submission folder under ROOT", _grade_batch_arguments,

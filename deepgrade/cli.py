@@ -97,7 +97,11 @@ def points_markdown() -> str:
     for e in EXERCISES:
         rows.append(f"| {e.number} | `{e.name}` | {TOPICS[e.module]} | {e.points} |")
     rows.append(f"| | **total** | | **{TOTAL_POINTS}** |")
-    rows += ["", "Capstones (Keras; graded by `deepgrade grade-capstones`):", ""]
+    rows += [
+        "",
+        "Capstones (Keras; graded apart, by retraining your model; try it with `deepgrade train`):",
+        "",
+    ]
     rows += ["| capstone | function | topic | points |", "| --- | --- | --- | ---: |"]
     for e in CAPSTONES:
         rows.append(f"| {e.number} | `{e.name}` | {CAPSTONE_TOPICS[e.module]} | {e.points} |")
@@ -121,7 +125,9 @@ KIT_COMMANDS: tuple[Command, ...] = (
 
 def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="deepgrade", description="Autograded deep-learning exercises: check, grade, build."
+        prog="deepgrade",
+        description="Autograded deep-learning exercises: "
+        + ", ".join(command.name for command in commands),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in commands:
