@@ -319,8 +319,8 @@ def _release(args: argparse.Namespace, console: Console) -> int:
 
     if args.check_leaks:
         folder = Path(args.check_leaks)
-        if not folder.is_dir():
-            return fail(console, f"{folder} is not a folder")
+        if not (folder / "setup.cfg").is_file():
+            return fail(console, f"{folder} is not a student release (it has no setup.cfg)")
         try:
             found = leaks.check_folder(folder) or leaks.check_packages(folder)
         except leaks.PackagingError as err:

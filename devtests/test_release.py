@@ -299,10 +299,19 @@ def test_a_non_empty_output_needs_force_and_keeps_its_git_folder(tmp_path):
     assert (out / "exercises" / "convolution.py").is_file()
 
 
-@pytest.mark.parametrize("where", [PROJECT_ROOT, PROJECT_ROOT.parent])
-def test_the_release_never_overwrites_the_instructors_repository(where):
-    with pytest.raises(release.ReleaseError, match="holds the instructors' repository"):
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (PROJECT_ROOT, "holds the instructors' repository"),
+        (PROJECT_ROOT.parent, "holds the instructors' repository"),
+        (PROJECT_ROOT / "exercises" / "release", "is inside the instructors' repository"),
+        (PROJECT_ROOT / "tests", "is inside the instructors' repository"),
+    ],
+)
+def test_the_release_never_overwrites_the_instructors_repository(where, message):
+    with pytest.raises(release.ReleaseError, match=message):
         release.build(where, steps=FAST_STEPS, force=True)
+    assert (PROJECT_ROOT / "tests" / "test_pooling.py").is_file()
 
 
 def test_the_command_refuses_a_non_empty_output_in_one_line(tmp_path):
@@ -322,3 +331,22 @@ def test_the_command_refuses_a_non_empty_output_in_one_line(tmp_path):
 def test_building_twice_gives_the_same_files(built, tmp_path):
     again = release.build(tmp_path / "again", steps=FAST_STEPS).root
     assert _files(again) == _files(built)
+
+
+def test_the_leak_check_command_wants_a_release_folder(tmp_path):
+    proc = subprocess.run(
+        [*DEEPGRADE, "release", "--check-leaks", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert (
+        proc.stdout.strip()
+        == f"deepgrade: {tmp_path} is not a student release (it has no setup.cfg)"
+    )
+
+
+def test_a_release_may_be_built_under_the_repositorys_build_folder(tmp_path):
+    source = tmp_path / "repo"
+    release._check_output(source / "build" / "release", source, force=False)  # no error
+    with pytest.raises(release.ReleaseError, match="inside the instructors' repository"):
+        release._check_output(source / "notes" / "release", source, force=False)

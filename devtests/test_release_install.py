@@ -114,6 +114,8 @@ def test_a_release_installs_with_its_own_command_and_scores_0_then_100(tmp_path)
     assert re.findall(r"^    (\w+) ", usage.stdout, re.M) == ["check", "train", "points"]
     points = _run([str(venv / "bin" / "deepgrade"), "points"], env=_env(venv))
     assert points.stdout.strip() == points_markdown()
+    reference = _run([str(venv / "bin" / "deepgrade"), "check", "solutions"], root, _env(venv))
+    assert reference.returncode == 2 and "there is no 'solutions' package here" in reference.stdout
     for package in ("solutions", "autograder"):
         probe = _run([str(venv / "bin" / "python"), "-c", f"import {package}"], cwd=tmp_path)
         assert probe.returncode != 0 and "ModuleNotFoundError" in probe.stderr, package

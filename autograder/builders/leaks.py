@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import importlib.util
 import json
 import re
 import shutil
@@ -133,34 +134,15 @@ class Fingerprints:
     def of(cls, source: Path = PROJECT_ROOT) -> Fingerprints:
         stub_texts = list(stubs.build(source / "solutions").values())
         public_tests = [p.read_text(encoding="utf-8") for p in _py_files(source / "tests")]
-        student_side = [
-            *stub_texts,
-            *public_tests,
-            *(p.read_text(encoding="utf-8") for p in _py_files(source / "deepgrade")),
-            *(p.read_text(encoding="utf-8") for p in _py_files(source / "datasets")),
-            (source / "conftest.py").read_text(encoding="utf-8"),
-        ]
-        code: dict[str, str] = {}
-        students_see = _normalised(student_side)
-        suites = source / HIDDEN_SUITES.relative_to(PROJECT_ROOT)
-        for path in _py_files(suites):
-            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                key = normalise(line)
-                if len(key) >= MIN_CHARS and key not in students_see:
-                    code.setdefault(key, f"a line of {_rel(path, source)}:{lineno}")
+        kit = [p.read_text(encoding="utf-8") for p in _py_files(source / "deepgrade")]
+        loaders = [p.read_text(encoding="utf-8") for p in _py_files(source / "datasets")]
         kit_data = [(source / name).read_text(encoding="utf-8") for name in KIT_DATA]
-        public = _normalised([*stub_texts, *public_tests, *kit_data])
-        for path in _py_files(source / "solutions"):
-            text = path.read_text(encoding="utf-8")
-            lines = text.splitlines()
-            for region in stubs.find_regions(text, _rel(path, source)):
-                for lineno in range(region.begin + 1, region.end):
-                    key = normalise(lines[lineno - 1])
-                    if len(key) >= MIN_CHARS and key not in public:
-                        code[key] = (
-                            f"a line of the solution of {region.function} "
-                            f"({_rel(path, source)}:{lineno})"
-                        )
+        conftest = (source / "conftest.py").read_text(encoding="utf-8")
+        suites = source / HIDDEN_SUITES.relative_to(PROJECT_ROOT)
+        code = _suite_lines(
+            suites, source, _normalised([*stub_texts, *public_tests, *kit, *loaders, conftest])
+        )
+        code |= _solution_lines(source, _normalised([*stub_texts, *public_tests, *kit_data]))
         public_names = {name for text in public_tests for name in _function_names(text)}
         test_names = {
             name: _rel(path, source)
@@ -169,6 +151,32 @@ class Fingerprints:
             if name.startswith("test") and name not in public_names
         }
         return cls(code, test_names)
+
+
+def _suite_lines(suites: Path, source: Path, excused: set[str]) -> dict[str, str]:
+    code: dict[str, str] = {}
+    for path in _py_files(suites):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            key = normalise(line)
+            if len(key) >= MIN_CHARS and key not in excused:
+                code.setdefault(key, f"a line of {_rel(path, source)}:{lineno}")
+    return code
+
+
+def _solution_lines(source: Path, excused: set[str]) -> dict[str, str]:
+    code: dict[str, str] = {}
+    for path in _py_files(source / "solutions"):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for region in stubs.find_regions(text, _rel(path, source)):
+            for lineno in range(region.begin + 1, region.end):
+                key = normalise(lines[lineno - 1])
+                if len(key) >= MIN_CHARS and key not in excused:
+                    code[key] = (
+                        f"a line of the solution of {region.function} "
+                        f"({_rel(path, source)}:{lineno})"
+                    )
+    return code
 
 
 def _py_files(folder: Path) -> list[Path]:
@@ -281,6 +289,8 @@ def build_packages(root: Path, outdir: Path) -> list[Path]:
 
     Built from a copy, so the release folder gets no build output of its own.
     """
+    if importlib.util.find_spec("build") is None:
+        raise PackagingError("the 'build' package is missing here: pip install 'build>=1'")
     with tempfile.TemporaryDirectory(prefix="deepgrade-release-build-") as tmp:
         copy = Path(tmp) / "release"
         shutil.copytree(root, copy, ignore=shutil.ignore_patterns(*LOCAL_ONLY))

@@ -11,6 +11,7 @@ so a course can rebuild straight into its clone of the release repository.
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -152,8 +153,14 @@ def _exercise_files(release: Release) -> list[Path]:
 
 
 def _check_output(output: Path, source: Path, force: bool) -> None:
-    if output == source or source.is_relative_to(output):
+    if source.is_relative_to(output):
         raise ReleaseError(f"{output} holds the instructors' repository; choose another folder")
+    inside = output.relative_to(source).parts[0] if output.is_relative_to(source) else None
+    if inside and not any(fnmatch.fnmatch(inside, p) for p in leaks.LOCAL_ONLY):
+        raise ReleaseError(
+            f"{output} is inside the instructors' repository; build the release outside it "
+            "(or under its build/ folder)"
+        )
     if output.exists() and not output.is_dir():
         raise ReleaseError(f"{output} is a file, not a folder")
     if output.is_dir() and any(p.name != ".git" for p in output.iterdir()) and not force:
