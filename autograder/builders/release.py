@@ -101,7 +101,8 @@ def write_packaging(release: Release) -> None:
 
 def write_readme(release: Release) -> None:
     exercise_files = {p.name: p.read_text(encoding="utf-8") for p in _exercise_files(release)}
-    release.write("README.md", student_readme.render(exercise_files))
+    python = release_packaging.python_version(release.source)
+    release.write("README.md", student_readme.render(exercise_files, python))
     release.notes.append("README.md (for students)")
 
 

@@ -55,21 +55,21 @@ def _topic_tables(stub_files: dict[str, str]) -> str:
     return "\n\n".join(parts)
 
 
-def render(stub_files: dict[str, str]) -> str:
-    """The README, given the release's exercises/ files (name -> text)."""
+def render(stub_files: dict[str, str], python: str) -> str:
+    """The README, given the release's exercises/ files (name -> text) and the oldest Python."""
     first_capstone = next(iter(CAPSTONE_TOPICS)).removeprefix("capstone_")
     return f"""\
 # Deep learning for images and time series: exercises
 
 You implement, in numpy, the building blocks of the course's deep learning module:
 convolution with padding, max pooling, activations, backpropagation, recurrent cells
-(SimpleRNN, LSTM) and gradient descent; then, in Keras, four capstones. Public tests
+(SimpleRNN, LSTM) and gradient descent; then {len(CAPSTONE_TOPICS)} Keras capstones. Public tests
 check your functions against the lecture's worked examples, with feedback that says what
 is wrong.
 
 ## Quickstart
 
-On a machine with Python 3.11 or newer (on Windows, `.venv\\Scripts\\` instead of
+On a machine with Python {python} or newer (on Windows, `.venv\\Scripts\\` instead of
 `.venv/bin/`):
 
 ```bash
@@ -136,7 +136,7 @@ matplotlib, mnist1d) and train on your machine, with plots of what your model le
 .venv/bin/deepgrade train --help
 ```
 
-Data load offline from `datasets/` (each data set has a datasheet in
+Data sets load offline from `datasets/` (each data set has a datasheet in
 `datasets/datasheets/`); nothing is downloaded.
 
 ## Submitting
@@ -148,6 +148,7 @@ an exercise's points for part of its tests). The result is in the repository's A
 tab and on the course's Classroom dashboard. Your grade comes from the hidden tests, run
 by the course staff on the `exercises/` of your last push before the deadline.
 
-Change only `exercises/`: the tests, the workflow and the `deepgrade` kit are replaced by
-the staff's own copies when grading, so editing them changes nothing but your own view.
+Change only `exercises/`: grading takes your `exercises/` alone and runs the staff's own
+tests on it, so editing the tests, the workflow or the kit changes nothing but what your
+own checks show.
 """
