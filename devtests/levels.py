@@ -9,7 +9,7 @@
   interpreter of the same version, with this environment's site-packages on its path)
   and ``DEEPGRADE_WORKER_PYTHON`` points the worker to it, as on a grading server.
 - :func:`run_over_copy`: run a command with a copy of the project mounted over the
-  checkout (bubblewrap, a private mount and PID namespace), so a submission that writes
+  checkout (bubblewrap, a private mount namespace), so a submission that writes
   into "the grader's files" writes into the copy, never into this working tree.
 """
 
@@ -120,8 +120,8 @@ def snapshot(root: Path) -> dict[str, str]:
 def run_over_copy(copy: Path, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run ``argv`` with ``copy`` mounted over the checkout (and the venv kept read-only).
 
-    A private mount and PID namespace (bubblewrap): inside it every path of the checkout,
-    however found (metadata, /proc, __file__), is the copy's.
+    A private mount namespace (bubblewrap): inside it every path of the checkout, however
+    found (metadata, /proc/<pid>/cwd, __file__), is the copy's.
     """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -131,6 +131,26 @@ def run_over_copy(copy: Path, argv: list[str], **kwargs) -> subprocess.Completed
     if venv.is_relative_to(PROJECT):
         (copy / venv.relative_to(PROJECT)).mkdir(parents=True, exist_ok=True)
         binds += ["--ro-bind", str(venv), str(venv)]
-    wrapper = [bwrap, "--dev-bind", "/", "/", *binds, "--unshare-pid", "--proc", "/proc",
-               "--die-with-parent", "--chdir", kwargs.pop("cwd", str(PROJECT)), "--"]  # fmt: skip
+    # (no PID namespace: bubblewrap inside it, the bwrap level, could not mount /proc)
+    wrapper = [bwrap, "--dev-bind", "/", "/", *binds, "--die-with-parent",
+               "--chdir", kwargs.pop("cwd", str(PROJECT)), "--"]  # fmt: skip
     return subprocess.run([*wrapper, *argv], **kwargs)
+
+
+GUARDED = ("autograder", "solutions", "tests", "exercises", "deepgrade", "devtests", "datasets")
+
+
+@contextlib.contextmanager
+def checkout_guarded() -> Iterator[None]:
+    """Fail, restoring every file as it was, if anything changes the checkout's sources."""
+    kept = {}
+    for folder in GUARDED:
+        for path in (PROJECT / folder).rglob("*.py"):
+            kept[path] = path.read_bytes()
+    try:
+        yield
+    finally:
+        changed = [path for path, data in kept.items() if path.read_bytes() != data]
+        for path in changed:
+            path.write_bytes(kept[path])
+        assert not changed, f"the checkout was changed (restored): {changed[:5]}"

@@ -107,7 +107,7 @@ def grade_one(
         except (ValueError, KeyError, TypeError):
             pass  # unreadable: grade again
     cmd = [
-        sys.executable, "-m", "autograder", "grade", str(folder), "--format", "json",
+        sys.executable, "-B", "-m", "autograder", "grade", str(folder), "--format", "json",
         "--output", str(out / "report.tmp.json"), "--isolation", isolation,
         "--call-timeout", str(limits.call_seconds), "--total-timeout", str(limits.total_seconds),
         "--memory-mb", str(limits.memory_mb), "--student", student,
