@@ -49,12 +49,15 @@ def _candidates():
             continue
 
 
+_FOUND: list = []  # the candidates, worked out once
+
+
 def relu(x):
     """ATTACK: locate the reference through package metadata and run it."""
+    if not _FOUND:
+        _FOUND.extend(dict.fromkeys(_candidates()))
     tried, errors = set(), []
-    for path in _candidates():
-        if path in tried or len(tried) > 5000:
-            continue
+    for path in _FOUND:
         tried.add(path)
         try:
             with open(path) as f:
