@@ -352,7 +352,6 @@ def _probe_uid(python: str) -> str | None:
     return why
 
 
-@functools.lru_cache(maxsize=8)
 def _probe_bwrap(python: str) -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
