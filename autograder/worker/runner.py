@@ -4,13 +4,17 @@ A standalone script (stdlib + numpy, plus ``protocol.py`` loaded by path from th
 script's folder), so that the two files can be copied alone into a sandbox. The grader
 (``client.py``) starts it as::
 
-    python -I runner.py '{"request_fd": 3, "response_fd": 4, "limits": {...}, ...}'
+    python -I -B runner.py '{"request_fd": 3, "response_fd": 4, "limits": {...}, ...}'
 
 with the two protocol pipes passed as inherited file descriptors; stdout and stderr
 (fds 1 and 2) are a pipe that the grader reads, caps and attributes to the current call.
 
-On start it applies the resource limits (before importing numpy), then serves requests,
-one frame each, until the request pipe closes:
+On start it applies the resource limits and, when the config has ``"landlock": {"read":
+[...], "write": [...]}``, confines itself with Landlock (both before numpy is imported;
+it refuses to run if Landlock was asked for and is missing). With ``"probe": [paths]``
+it only reports, as one JSON line, whether numpy imports and which of the paths it can
+read or open for writing (the grader's trial of an isolation level). Otherwise it serves
+requests, one frame each, until the request pipe closes:
 
 - ``{"op": "hello", "submission": "/path"}``: remember the submission folder; its topic
   modules are imported lazily, as a private package (``_deepgrade_submission``), so the
@@ -643,7 +647,7 @@ def probe(paths: list) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -I runner.py CONFIG_JSON (started by deepgrade)", file=sys.stderr)
+        print("usage: python -I -B runner.py CONFIG_JSON (started by deepgrade)", file=sys.stderr)
         return 2
     config = json.loads(argv[0])
     report = apply_limits(config.get("limits") or {})  # before numpy is imported
