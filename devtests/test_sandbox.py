@@ -75,6 +75,7 @@ def test_isolated_worker_cannot_read_solutions_suites_or_other_submissions(level
             PROJECT / "solutions" / "convolution.py",
             PROJECT / "autograder" / "suites" / "test_activations_hidden.py",
             PROJECT / "autograder" / "worker" / "runner.py",
+            f"/proc/self/root{PROJECT}/solutions/convolution.py",  # through a magic link
             PROJECT / "README.md",
             other / "convolution.py",
             snoop / "snoop.py",  # its own original folder, not the staged copy
