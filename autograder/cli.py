@@ -341,6 +341,33 @@ def _release(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _build_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
+    from autograder.grading.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
+
+    parser.add_argument("--output", default="autograder.zip", help="the zip to write")
+    parser.add_argument(
+        "--visibility", choices=VISIBILITIES, default=DEFAULT_VISIBILITY,
+        help="when students see each exercise's detail (the total is always visible; "
+        f"default: {DEFAULT_VISIBILITY}, once grades are published)",
+    )  # fmt: skip
+
+
+def _build_gradescope(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import gradescope
+
+    try:
+        names = gradescope.build(Path(args.output), args.visibility)
+    except OSError as err:
+        return fail(console, f"cannot write {args.output}: {err}")
+    console.print(
+        f"wrote {args.output}: setup.sh, run_autograder and {len(names) - 2} project files "
+        f"(exercise detail visible: {args.visibility})",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("demo", "check the reference solutions and the blank stubs", lambda parser: None,
             _demo),
@@ -352,6 +379,8 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
             _grade_arguments, _grade),
     Command("grade-batch", "grade every submission folder under ROOT", _grade_batch_arguments,
             _grade_batch),
+    Command("build-gradescope", "build the Gradescope autograder zip (setup.sh, run_autograder)",
+            _build_gradescope_arguments, _build_gradescope),
     Command("grade-capstones",
             "grade the Keras capstones: the student's model is rebuilt and trained here",
             _grade_capstones_arguments, _grade_capstones),

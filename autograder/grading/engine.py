@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
 from autograder.worker.protocol import WorkerError
@@ -131,8 +133,18 @@ def grade(
     ]  # fmt: skip
     started = time.monotonic()
     console = io.StringIO()  # pytest's own terminal output is not part of any report
-    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
-        exit_code = pytest.main(args, plugins=[session])
+    with (
+        tempfile.TemporaryDirectory(prefix="deepgrade-grading-") as scratch,
+        contextlib.redirect_stdout(console),
+        contextlib.redirect_stderr(console),
+    ):
+        # hypothesis keeps caches in ./.hypothesis: here in a folder of this run instead,
+        # so grading leaves nothing in the caller's folder or the checkout
+        set_hypothesis_home_dir(scratch)
+        try:
+            exit_code = pytest.main(args, plugins=[session])
+        finally:
+            set_hypothesis_home_dir(None)
     elapsed = time.monotonic() - started
     records = list(session.records.values())
     notes = []
