@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
-from deepgrade.catalog import ALL_TOPICS, BY_NAME, in_module
+from deepgrade.catalog import ALL_TOPICS, BY_NAME, Exercise, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -83,6 +83,11 @@ def find_regions(source: str, filename: str = "<solution>") -> list[Region]:
     return regions
 
 
+def stub_code(entry: Exercise) -> str:
+    """What replaces an exercise's solution region (unindented; also nbgrader's stub)."""
+    return f'raise NotImplementedError(\n    "{entry.not_implemented}"\n)'
+
+
 def stub_source(source: str, module: str, filename: str | None = None) -> str:
     """The stub text for one solution module."""
     filename = filename or f"solutions/{module}.py"
@@ -92,11 +97,9 @@ def stub_source(source: str, module: str, filename: str | None = None) -> str:
     out: list[str] = []
     cursor = 0
     for region in regions:
-        entry = BY_NAME[region.function]
         indent = _MARKER.match(lines[region.begin - 1])["indent"]
-        message = entry.not_implemented
         out.extend(lines[cursor : region.begin - 1])
-        out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n')
+        out.extend(f"{indent}{line}\n" for line in stub_code(BY_NAME[region.function]).split("\n"))
         cursor = region.end
     out.extend(lines[cursor:])
     return "".join(out)
