@@ -52,6 +52,7 @@ _SIBLING_IMPORT = re.compile(
     + r")[ \t]+import\b",
     re.MULTILINE,
 )
+_FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
 _INSTALL_HINT = "notebooks need the notebook extra: pip install 'deepgrade[notebooks]'"
 
 
@@ -89,14 +90,20 @@ def read(path: str | Path) -> Any:
         import jupytext
     except ImportError:
         raise NotebookError(_INSTALL_HINT) from None
+    import nbformat
+
     path = Path(path)
     if not path.is_file():
         raise NotebookError(f"{path} is not a file")
     try:
+        if path.suffix == ".ipynb":
+            notebook = nbformat.read(path, as_version=4)
+            nbformat.validate(notebook)
+            return notebook
         return jupytext.read(path)
     except Exception as err:  # nbformat and jupytext raise many kinds on bad files
         raise NotebookError(
-            f"{path} is not a readable notebook: {type(err).__name__}: {err}"
+            f"{path} is not a readable notebook: {type(err).__name__}: {str(err).splitlines()[0]}"
         ) from None
 
 
@@ -133,7 +140,18 @@ def module_source(notebook: Any) -> str:
             "cell_metadata_filter": "-all",
         },
     )
-    return to_module_imports(text)
+    return _future_first(to_module_imports(text))
+
+
+def _future_first(text: str) -> str:
+    """``from __future__`` imports at the top: a notebook may have them in any cell, a
+    module only before its other code. They move into the module's first line."""
+    found = _FUTURE.findall(text)
+    if not found:
+        return text
+    names = sorted({name.strip() for line in found for name in line.split(",")})
+    body = _FUTURE.sub(lambda m: f"# {m[0]}  (moved to the first line)", text)
+    return f"from __future__ import {', '.join(names)}\n{body}"
 
 
 def notebook_to_folder(path: str | Path, dest: str | Path) -> Path:

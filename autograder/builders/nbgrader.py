@@ -342,18 +342,19 @@ def write(dest: Path, files: dict[str, str]) -> list[str]:
 
 
 def secret_lines(solutions_dir: Path = SOLUTIONS_DIR) -> set[str]:
-    """Lines of the solution regions that appear nowhere in the stubs (stripped)."""
-    secrets: set[str] = set()
+    """Lines of the solution regions found nowhere in what students get (stripped; lines
+    shorter than 12 characters, like ``else:``, say nothing of a solution)."""
+    public: set[str] = set()
+    private: set[str] = set()
+    for helper in PROVIDED:
+        public |= {x.strip() for x in (solutions_dir / f"{helper}.py").read_text().splitlines()}
     for module in ALL_TOPICS:
         source = (solutions_dir / f"{module}.py").read_text(encoding="utf-8")
+        public |= {line.strip() for line in stubs.stub_source(source, module).splitlines()}
         lines = source.splitlines()
-        public = {line.strip() for line in stubs.stub_source(source, module).splitlines()}
         for region in stubs.find_regions(source):
-            for line in lines[region.begin : region.end - 1]:
-                text = line.strip()
-                if text and not text.startswith("#") and text not in public:
-                    secrets.add(text)
-    return secrets
+            private |= {line.strip() for line in lines[region.begin : region.end - 1]}
+    return {x for x in private - public if len(x) >= 12 and not x.startswith("#")}
 
 
 def leaks(path: Path, secrets: set[str] | None = None) -> list[str]:

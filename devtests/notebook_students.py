@@ -1,0 +1,62 @@
+"""Students who work in notebooks, for the nbgrader tests and the benchmark.
+
+A notebook student starts from a released notebook and writes code into its answer
+cells; :func:`from_module` does that with the functions of a topic module (the
+reference, a mutant, a corpus submission), so the same code can be graded as notebooks
+and as modules. The module's other top-level code (imports, helpers, statements) goes
+into one cell the student adds after the setup cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from autograder.builders.nbgrader import split_module
+from deepgrade.notebooks import ANSWER_PREFIX, SETUP, grade_id, to_notebook_imports
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def from_module(released: dict, module_source: str, topic: str) -> dict:
+    """The released notebook with the module's functions in its answer cells."""
+    notebook = copy.deepcopy(released)
+    _, pieces = split_module(module_source, topic)
+    functions = {p.name: p.text for p in pieces if p.kind == "exercise"}
+    others = [p.text for p in pieces if p.kind != "exercise"]
+    for cell in notebook["cells"]:
+        name = grade_id(cell).removeprefix(ANSWER_PREFIX)
+        if grade_id(cell).startswith(ANSWER_PREFIX) and name in functions:
+            cell["source"] = to_notebook_imports(functions[name])
+    added = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "student-code",
+        "metadata": {},
+        "outputs": [],
+        "source": to_notebook_imports("\n\n\n".join(others)),
+    }
+    at = next(i for i, c in enumerate(notebook["cells"]) if grade_id(c) == SETUP)
+    notebook["cells"].insert(at + 1, added)
+    return notebook
+
+
+def mutant_source(topic: str, mutant_id: str) -> str:
+    """``solutions/<topic>.py`` with one catalogued mutant's patch applied."""
+    import importlib
+
+    mutants = importlib.import_module(f"devtests.mutants.mutants_{topic}").MUTANTS
+    mutant = next(m for m in mutants if m["id"] == mutant_id)
+    source = (PROJECT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+    assert mutant["old"] in source, f"{mutant_id}: its patch no longer applies"
+    return source.replace(mutant["old"], mutant["new"], 1)
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write(path: Path, notebook: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
