@@ -26,11 +26,11 @@ from autograder.builders.nbgrader import leaks, secret_lines
 from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
 from autograder.worker import sandbox
+from deepgrade.catalog import EXERCISES, TOPICS, in_module
+from deepgrade.notebooks import notebook_to_folder
 from devtests.commands import DEEPGRADE
 from devtests.notebook_students import PROJECT, from_module, mutant_source, read, write
 from devtests.test_corpus import HOSTILE_CASES
-from deepgrade.catalog import EXERCISES, TOPICS, in_module
-from deepgrade.notebooks import notebook_to_folder
 
 pytestmark = [
     pytest.mark.slow,
