@@ -10,8 +10,6 @@ import pytest
 
 from autograder.builders import nbgrader, stubs
 from autograder.grading.engine import grade
-from devtests.commands import DEEPGRADE
-from devtests.notebook_students import PROJECT, from_module, read, write
 from deepgrade.catalog import ALL_TOPICS, EXERCISES, TOPICS, in_module
 from deepgrade.notebooks import (
     ANSWER_PREFIX,
@@ -22,6 +20,8 @@ from deepgrade.notebooks import (
     notebook_to_folder,
     to_module_imports,
 )
+from devtests.commands import DEEPGRADE
+from devtests.notebook_students import PROJECT, from_module, write
 
 
 @pytest.fixture(scope="module")
