@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from deepgrade.catalog import ALL_TOPICS, BY_NAME, Exercise
+from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
 from deepgrade.implementation import PROVIDED, SubmissionError, _on_copies
 
 SETUP = "setup"
@@ -193,11 +193,13 @@ class NamespaceImplementation:
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        if name not in self.namespace:
+        found = self.namespace.get(name, _MISSING)
+        if found is _MISSING and name not in BY_NAME:  # a provided name of another topic,
+            found = _from_siblings(name)  # as a folder's Implementation finds it
+        if found is _MISSING:
             entry = BY_NAME.get(name)
             what = f"{entry.label}: " if entry else ""
             raise SubmissionError(f"{what}this notebook defines no {name!r} (run its cell first)")
-        found = self.namespace[name]
         return _on_copies(found) if callable(found) else found
 
     def with_inputs(self, name: str):
@@ -210,6 +212,23 @@ class NamespaceImplementation:
             return function(*args, **kwargs), args, kwargs
 
         return call
+
+
+_MISSING = object()
+
+
+def _from_siblings(name: str) -> Any:
+    """``name`` from the notebook's sibling modules (the paired ``.py`` files), if any."""
+    import importlib
+
+    for topic in TOPICS:  # (the capstones would import TensorFlow, and provide nothing)
+        try:
+            module = importlib.import_module(topic)
+        except Exception:  # a sibling that does not import simply does not provide it
+            continue
+        if hasattr(module, name):
+            return getattr(module, name)
+    return _MISSING
 
 
 class _ExerciseSession:

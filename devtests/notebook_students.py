@@ -24,7 +24,11 @@ def from_module(released: dict, module_source: str, topic: str) -> dict:
     notebook = copy.deepcopy(released)
     _, pieces = split_module(module_source, topic)
     functions = {p.name: p.text for p in pieces if p.kind == "exercise"}
-    others = [p.text for p in pieces if p.kind != "exercise"]
+    others = [  # the setup cell has the __future__ import, which must come first in a module
+        "\n".join(x for x in p.text.splitlines() if not x.startswith("from __future__"))
+        for p in pieces
+        if p.kind != "exercise"
+    ]
     for cell in notebook["cells"]:
         name = grade_id(cell).removeprefix(ANSWER_PREFIX)
         if grade_id(cell).startswith(ANSWER_PREFIX) and name in functions:

@@ -290,7 +290,7 @@ def percent_text(notebook: dict) -> str:
     import jupytext
     import nbformat
 
-    return jupytext.writes(nbformat.from_dict(notebook), fmt=PERCENT)
+    return jupytext.writes(nbformat.reads(json.dumps(notebook), as_version=4), fmt=PERCENT)
 
 
 # ------------------------------------------------------------------------- outputs
