@@ -18,9 +18,9 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.builders import nbgrader
-from devtests.notebook_students import PROJECT, from_module
 from deepgrade.catalog import TOPICS, in_module
 from deepgrade.notebooks import TESTS_PREFIX, grade_id
+from devtests.notebook_students import PROJECT, from_module
 
 pytestmark = pytest.mark.slow
 
