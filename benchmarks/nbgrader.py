@@ -34,10 +34,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from autograder.builders import nbgrader as builder  # noqa: E402
-from devtests.commands import DEEPGRADE  # noqa: E402
-from devtests.notebook_students import from_module, mutant_source  # noqa: E402
 from deepgrade.catalog import TOPICS  # noqa: E402
 from deepgrade.notebooks import notebook_to_folder  # noqa: E402
+from devtests.commands import DEEPGRADE  # noqa: E402
+from devtests.notebook_students import from_module, mutant_source  # noqa: E402
 
 MUTANTS = [
     ("convolution", "conv-conv2d-flipped-kernel"),

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder.builders.nbgrader import split_module
@@ -64,3 +67,33 @@ def read(path: Path) -> dict:
 def write(path: Path, notebook: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """nbgrader of this environment (its Gradebook runs ``alembic`` from PATH)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def gradebook_scores(course: Path, assignment: str, students, exercises) -> dict:
+    """``{student: {exercise: autograded score}}`` from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    scores: dict[str, dict[str, float]] = {}
+    path = os.environ["PATH"]
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"  # alembic
+    try:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            for student in students:
+                scores[student] = {
+                    e.name: gb.find_grade(f"test_{e.name}", e.module, assignment, student).score
+                    for e in exercises
+                }
+    finally:
+        os.environ["PATH"] = path
+    return scores

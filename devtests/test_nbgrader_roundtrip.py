@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import re
 import shutil
 import subprocess
@@ -29,7 +28,15 @@ from autograder.worker import sandbox
 from deepgrade.catalog import EXERCISES, TOPICS, in_module
 from deepgrade.notebooks import notebook_to_folder
 from devtests.commands import DEEPGRADE
-from devtests.notebook_students import PROJECT, from_module, mutant_source, read, write
+from devtests.notebook_students import (
+    PROJECT,
+    from_module,
+    gradebook_scores,
+    mutant_source,
+    nbgrader,
+    read,
+    write,
+)
 from devtests.test_corpus import HOSTILE_CASES
 
 pytestmark = [
@@ -45,17 +52,6 @@ MUTANTS = {  # student: (topic, mutant id, words its feedback must hold)
 HOSTILE = ("stack_frames", "patch_pytest", "sys_exit_at_import")
 STOPS = "raise SystemExit('this notebook stops here')"
 LEVEL = sandbox.resolve("auto")
-
-
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    """nbgrader of this environment (its Gradebook runs ``alembic`` from PATH)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=course, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, f"nbgrader {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 def modules_folder(root: Path, student: str, sources: dict[str, str]) -> Path:
@@ -123,21 +119,7 @@ def course(tmp_path_factory) -> dict:
 @pytest.fixture(scope="module")
 def gradebook(course) -> dict[str, dict[str, float]]:
     """Every student's autograded score of every exercise, from nbgrader's gradebook."""
-    from nbgrader.api import Gradebook
-
-    scores: dict[str, dict[str, float]] = {}
-    path = os.environ["PATH"]
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"  # alembic
-    try:
-        with Gradebook(f"sqlite:///{course['course'] / 'gradebook.db'}") as gb:
-            for student in course["students"]:
-                scores[student] = {
-                    e.name: gb.find_grade(f"test_{e.name}", e.module, ASSIGNMENT, student).score
-                    for e in EXERCISES
-                }
-    finally:
-        os.environ["PATH"] = path
-    return scores
+    return gradebook_scores(course["course"], ASSIGNMENT, course["students"], EXERCISES)
 
 
 @pytest.fixture(scope="module")
