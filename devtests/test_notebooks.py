@@ -179,3 +179,28 @@ def test_build_commands_write_the_files_once(tmp_path):
                                capture_output=True, text=True, check=True)  # fmt: skip
         assert (tmp_path / command / probe).is_file()
         assert "wrote 0 file(s)" in again.stdout and "wrote 0" not in first.stdout
+
+
+@pytest.mark.parametrize(("environment", "isolated"), [(None, True), ("in-kernel", False)])
+def test_the_course_config_grades_through_the_worker_unless_told_otherwise(
+    environment, isolated, monkeypatch
+):
+    from nbgrader.preprocessors import ClearHiddenTests, Execute
+    from traitlets.config import Config
+
+    from autograder.notebooks.config import configure
+    from autograder.notebooks.preprocessors import IsolatedGrading, NamedStubs
+
+    if environment:
+        monkeypatch.setenv("DEEPGRADE_AUTOGRADE", environment)
+    else:
+        monkeypatch.delenv("DEEPGRADE_AUTOGRADE", raising=False)
+    c = Config()
+    configure(c)
+    assert NamedStubs in c.GenerateAssignment.preprocessors
+    assert ClearHiddenTests in c.GenerateFeedback.preprocessors
+    steps = c.Autograde.autograde_preprocessors if isolated else []
+    assert (IsolatedGrading in steps and Execute not in steps) is isolated
+    monkeypatch.setenv("DEEPGRADE_AUTOGRADE", "kernel")
+    with pytest.raises(ValueError, match="autograde mode must be one of isolated, in-kernel"):
+        configure(Config())

@@ -119,10 +119,15 @@ class IsolatedGrading(NbGraderPreprocessor):
     def _report(self, modules: dict[str, str], topic: str, info: dict) -> SubmissionReport:
         """Grade the numpy topics once per submission (the report is reused for its other
         notebooks while their modules are unchanged); a capstone alone."""
-        key = (info["student"], info["assignment"], topic in CAPSTONE_TOPICS and topic)
+        key = (
+            info["student"], info["assignment"], topic in CAPSTONE_TOPICS and topic,
+            self.isolation, self.call_timeout, self.total_timeout, self.memory_mb,
+            self.epochs_cap, _suites_fingerprint(),
+        )  # fmt: skip
         cached = _GRADED.get(key)
         if cached and cached[0] == modules:
             return cached[1]
+        _GRADED.clear()  # nbgrader grades one student's notebooks one after another
         with tempfile.TemporaryDirectory(prefix="deepgrade-nbgrader-") as tmp:
             folder = Path(tmp) / info["student"]
             folder.mkdir()
@@ -166,9 +171,15 @@ class IsolatedGrading(NbGraderPreprocessor):
         )  # fmt: skip
 
 
-# Reports of this process's autograde run, by (student, assignment, capstone or False),
-# with the modules they graded.
+# The last report of this process (nbgrader's, or formgrader's server), by student,
+# assignment, capstone (or False), settings and suites, with the modules it graded.
 _GRADED: dict[tuple, tuple[dict[str, str], SubmissionReport]] = {}
+
+
+def _suites_fingerprint() -> tuple:
+    """When the tests last changed: a report is never reused across an edit of them."""
+    files = [*PUBLIC_TESTS.glob("test_*.py"), *HIDDEN_SUITES.glob("*.py")]
+    return tuple(sorted((f.name, f.stat().st_mtime_ns) for f in files))
 
 
 def _not_ours(gid: str) -> dict:
