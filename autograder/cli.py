@@ -368,6 +368,41 @@ def _build_gradescope(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _build_nbgrader_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course", required=True, help="the nbgrader course directory to write")
+
+
+def _build_nbgrader(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import nbgrader, stubs
+
+    try:
+        changed = nbgrader.write(Path(args.course), nbgrader.course_files())
+    except (stubs.BuildError, OSError) as err:
+        return fail(console, f"build-nbgrader: {err}")
+    console.print(
+        f"wrote {len(changed)} file(s) of the nbgrader course in {args.course}; then, there: "
+        "nbgrader generate_assignment exercises",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _build_notebooks_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", required=True, help="the folder for the students' notebooks")
+
+
+def _build_notebooks(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import nbgrader, stubs
+
+    try:
+        changed = nbgrader.write(Path(args.output), nbgrader.student_files())
+    except (stubs.BuildError, OSError) as err:
+        return fail(console, f"build-notebooks: {err}")
+    console.print(f"wrote {len(changed)} file(s) in {args.output}", markup=False, soft_wrap=True)
+    return 0
+
+
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("demo", "check the reference solutions and the blank stubs", lambda parser: None,
             _demo),
@@ -375,6 +410,11 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
             _build_exercises),
     Command("release", "build the student release (kit, stubs, public tests, data, workflow)",
             _release_arguments, _release),
+    Command("build-nbgrader", "generate the nbgrader course (config, source notebooks)",
+            _build_nbgrader_arguments, _build_nbgrader),
+    Command("build-notebooks",
+            "generate the students' notebooks (stubs) with their paired .py files",
+            _build_notebooks_arguments, _build_notebooks),
     Command("grade", "grade one submission folder (student code runs in a worker)",
             _grade_arguments, _grade),
     Command("grade-batch", "grade every submission folder under ROOT", _grade_batch_arguments,

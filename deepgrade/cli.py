@@ -49,18 +49,26 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         "impl",
         nargs="?",
         default="exercises",
-        help="'exercises' (default), 'solutions', or a folder holding your exercise modules",
+        help="'exercises' (default), 'solutions', a folder holding your exercise modules, "
+        "or a notebook (NAME.ipynb)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every failing test")
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    import tempfile
+
     from deepgrade.check import CheckError, render, run_public_tests
+    from deepgrade.notebooks import NotebookError, notebook_to_folder
     from deepgrade.scoring import score
 
     try:
-        results = score(run_public_tests(args.impl))
-    except CheckError as err:
+        with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
+            impl = args.impl
+            if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
+                impl = str(notebook_to_folder(impl, tmp).parent)
+            results = score(run_public_tests(impl))
+    except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2
     render(results, f"Public tests against '{args.impl}'", console)

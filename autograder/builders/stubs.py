@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
-from deepgrade.catalog import ALL_TOPICS, BY_NAME, in_module
+from deepgrade.catalog import ALL_TOPICS, BY_NAME, Exercise, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -84,6 +84,11 @@ def find_regions(source: str, filename: str = "<solution>") -> list[Region]:
     return regions
 
 
+def stub_code(entry: Exercise) -> str:
+    """What replaces an exercise's solution region (unindented; also nbgrader's stub)."""
+    return f'raise NotImplementedError(\n    "{entry.not_implemented}"\n)'
+
+
 def stub_source(source: str, module: str, filename: str | None = None) -> str:
     """The stub text for one solution module."""
     filename = filename or f"solutions/{module}.py"
@@ -101,10 +106,10 @@ def stub_source(source: str, module: str, filename: str | None = None) -> str:
 
 
 def _stub_block(region: Region, lines: list[str]) -> str:
-    """The ``raise NotImplementedError(...)`` that stands in for one region."""
+    """:func:`stub_code` at the region's indentation: what stands in for one region."""
     indent = _MARKER.match(lines[region.begin - 1])["indent"]
-    message = BY_NAME[region.function].not_implemented
-    return f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n'
+    code = stub_code(BY_NAME[region.function])
+    return "".join(f"{indent}{line}\n" for line in code.split("\n"))
 
 
 def restore_solutions(
