@@ -33,25 +33,36 @@ PACKAGES = ("solutions", "exercises")
 PROVIDED = ("_validate",)
 
 
-def _fresh(value: Any) -> Any:
+def fresh(value: Any) -> Any:
     """Arrays, also inside lists, tuples and dicts, as new writable copies."""
     if isinstance(value, np.ndarray):
         return np.array(value)
     if isinstance(value, list | tuple):
-        return type(value)(_fresh(v) for v in value)
+        return type(value)(fresh(v) for v in value)
     if isinstance(value, dict):
-        return {k: _fresh(v) for k, v in value.items()}
+        return {k: fresh(v) for k, v in value.items()}
     return value
 
 
-def _on_copies(function: Callable) -> Callable:
+def on_copies(function: Callable) -> Callable:
     """``function`` called on fresh copies of its array arguments, as the grader's worker
     receives them: a submission that writes into its inputs then behaves the same in both
     modes, and never changes a test's own arrays."""
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return function(*_fresh(args), **_fresh(kwargs))
+        return function(*fresh(args), **fresh(kwargs))
+
+    return call
+
+
+def returning_inputs(function: Callable) -> Callable[..., tuple]:
+    """``function`` called on fresh copies of its inputs, returning ``(result, args,
+    kwargs)`` with the copies as the call left them (an in-process ``with_inputs``)."""
+
+    def call(*args: Any, **kwargs: Any) -> tuple:
+        args, kwargs = fresh(args), fresh(kwargs)
+        return function(*args, **kwargs), args, kwargs
 
     return call
 
@@ -153,7 +164,7 @@ class Implementation:
             module = self.module(topic) if entry else self._try_module(topic)
             if module is not None and hasattr(module, name):
                 found = getattr(module, name)
-                return _on_copies(found) if callable(found) else found
+                return on_copies(found) if callable(found) else found
         if entry:
             raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
         broken = "; ".join(self._errors.values())
@@ -164,13 +175,7 @@ class Implementation:
     def with_inputs(self, name: str):
         """``f(*args, **kwargs) -> (result, args, kwargs)``: here the inputs themselves, as
         the call left them (the worker's version sends them back)."""
-        function = getattr(self, name).__wrapped__
-
-        def call(*args, **kwargs) -> tuple:
-            args, kwargs = _fresh(args), _fresh(kwargs)
-            return function(*args, **kwargs), args, kwargs
-
-        return call
+        return returning_inputs(getattr(self, name).__wrapped__)
 
     def _try_module(self, topic: str) -> ModuleType | None:
         try:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
-from deepgrade.implementation import PROVIDED, SubmissionError, _on_copies
+from deepgrade.implementation import PROVIDED, SubmissionError, on_copies, returning_inputs
 
 SETUP = "setup"
 PROVIDED_PREFIX = "provided_"
@@ -53,7 +53,10 @@ _SIBLING_IMPORT = re.compile(
     re.MULTILINE,
 )
 _FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
-_INSTALL_HINT = "notebooks need the notebook extra: pip install 'deepgrade[notebooks]'"
+_INSTALL_HINT = (
+    "reading notebooks needs jupytext and nbformat: install the 'jupyter' extra "
+    "(pip install -e '.[jupyter]' in the course's folder)"
+)
 
 
 class NotebookError(ValueError):
@@ -200,18 +203,10 @@ class NamespaceImplementation:
             entry = BY_NAME.get(name)
             what = f"{entry.label}: " if entry else ""
             raise SubmissionError(f"{what}this notebook defines no {name!r} (run its cell first)")
-        return _on_copies(found) if callable(found) else found
+        return on_copies(found) if callable(found) else found
 
     def with_inputs(self, name: str):
-        from deepgrade.implementation import _fresh
-
-        function = getattr(self, name).__wrapped__
-
-        def call(*args, **kwargs) -> tuple:
-            args, kwargs = _fresh(args), _fresh(kwargs)
-            return function(*args, **kwargs), args, kwargs
-
-        return call
+        return returning_inputs(getattr(self, name).__wrapped__)
 
 
 _MISSING = object()

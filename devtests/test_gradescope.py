@@ -119,7 +119,14 @@ def test_the_modules_are_found_at_the_top_or_in_a_folder(tmp_path):
 # ------------------------------------------------------------------ run_autograder
 
 
-SUBMISSIONS = ["reference", "stubs", "broken", "nothing_importable", "hostile", "notebook"]
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+SUBMISSIONS = [
+    "reference", "stubs", "broken", "nothing_importable", "hostile", "notebooks", "junk_notebook"
+]  # fmt: skip
 
 
 def make_submission(kind: str, folder: Path) -> None:
@@ -139,7 +146,14 @@ def make_submission(kind: str, folder: Path) -> None:
         modules(SOLUTIONS, folder)
         shutil.copyfile(CORPUS / "hostile" / "metadata_solutions" / "activations.py",
                         folder / "activations.py")  # fmt: skip
-    elif kind == "notebook":
+    elif kind == "notebooks":  # the course's notebooks, answered, with stale paired stubs
+        from autograder.builders import nbgrader
+
+        course, stale = nbgrader.course_files(), nbgrader.student_files()
+        for topic in TOPICS:
+            write(folder / "homework" / f"{topic}.ipynb", course[f"source/exercises/{topic}.ipynb"])
+            write(folder / "homework" / f"{topic}.py", stale[f"{topic}.py"])
+    elif kind == "junk_notebook":
         folder.mkdir(parents=True)
         (folder / "homework.ipynb").write_text('{"cells": [], "nbformat": 4}')
 
@@ -164,7 +178,8 @@ def test_run_autograder_grades_the_submission_into_results_json(autograder_zip, 
         "broken": (TOTAL_POINTS - RECURRENT_POINTS, "graded"),
         "nothing_importable": (0, "could not import"),
         "hostile": (None, "graded"),  # relu, and the exercises that call it, lose points
-        "notebook": (0, "could not import"),
+        "notebooks": (TOTAL_POINTS, "graded"),
+        "junk_notebook": (0, "could not import"),
     }[kind]
     assert results["score"] == expected[0] or expected[0] is None
     assert f"/{TOTAL_POINTS} ({expected[1]})" in output.splitlines()[0]
@@ -178,8 +193,10 @@ def test_run_autograder_grades_the_submission_into_results_json(autograder_zip, 
         assert relu["score"] == 0 and "metadata attack read no solutions/" in relu["output"]
         for name in ("sigmoid", "softmax", "conv2d", "lstm_cell"):  # the reference's code
             assert tests[BY_NAME[name].label]["status"] == "passed", name
-    if kind == "notebook":
-        assert "found 1 notebook(s) (homework.ipynb...)" in output
+    if kind == "notebooks":
+        assert f"graded the notebook(s) of {', '.join(sorted(TOPICS))}" in output
+    if kind == "junk_notebook":
+        assert "homework.ipynb was not graded" in output
     if kind == "nothing_importable":
         assert "found none of the exercise modules" not in output  # recurrent.py was found
 

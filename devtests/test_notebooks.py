@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from autograder.builders import nbgrader, stubs
+from autograder.builders import leaks, nbgrader, stubs
 from autograder.grading.engine import grade
 from deepgrade.catalog import ALL_TOPICS, EXERCISES, TOPICS, in_module
 from deepgrade.notebooks import (
@@ -154,18 +154,25 @@ def test_check_on_a_notebook_prints_the_folders_table(students, tmp_path):
 
 
 def test_the_leak_check_catches_a_planted_solution_line_or_hidden_test(students, tmp_path):
-    secrets = nbgrader.secret_lines()
-    nbgrader.write(tmp_path, students)
-    assert [x for p in sorted(tmp_path.iterdir()) for x in nbgrader.leaks(p, secrets)] == []
+    """The release's leak check (one check for every student file) on the notebooks."""
+    prints = leaks.Fingerprints.of()
+    for name, text in students.items():
+        assert leaks.check_file(f"notebooks/{name}", text.encode(), prints) == [], name
     solution_line = "return np.maximum(x, 0.0)"
-    assert solution_line in secrets
-    for planted in (solution_line, 'grade_in_kernel("relu", globals())'):
+    hidden = (
+        f"{nbgrader.BEGIN_HIDDEN}\n"
+        "    from autograder.notebooks.kernel import grade_in_kernel\n"
+        '    grade_in_kernel("relu", globals())'
+    )
+    for planted, why in ((solution_line, "solutions/activations.py"),
+                         (hidden, "an nbgrader region marker")):  # fmt: skip
         notebook = json.loads(students["activations.ipynb"])
         cell = next(c for c in notebook["cells"] if grade_id(c) == "answer_relu")
         cell["source"] += f"\n    {planted}"
-        write(tmp_path / "activations.ipynb", notebook)
-        found = nbgrader.leaks(tmp_path / "activations.ipynb", secrets)
-        assert len(found) == 1 and planted in found[0]
+        found = leaks.check_file(
+            "notebooks/activations.ipynb", json.dumps(notebook).encode(), prints
+        )
+        assert found and why in str(found[0]), found
 
 
 def test_build_commands_write_the_files_once(tmp_path):

@@ -19,7 +19,7 @@ import yaml
 
 from autograder.builders import classroom, leaks, release, stubs, student_readme
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
-from deepgrade.catalog import CAPSTONES, EXERCISES, TOTAL_POINTS
+from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS, TOTAL_POINTS
 from deepgrade.cli import points_markdown
 from devtests.commands import DEEPGRADE
 
@@ -71,7 +71,8 @@ def _append(path: Path, text: str) -> int:
 def test_the_release_holds_the_student_side_and_nothing_else(built):
     assert sorted(p.name for p in built.iterdir()) == sorted(
         [".github", ".gitignore", "MANIFEST.in", "README.md", "conftest.py", "constraints.txt",
-         "datasets", "deepgrade", "exercises", "pyproject.toml", "setup.cfg", "tests"]
+         "datasets", "deepgrade", "exercises", "notebooks", "pyproject.toml", "setup.cfg",
+         "tests"]
     )  # fmt: skip
     names = set(_files(built))
     assert not [n for n in names if {"solutions", "autograder", "devtests"} & set(n.split("/"))]
@@ -88,6 +89,15 @@ def test_kit_public_tests_and_datasets_are_the_instructors_files(built):
 def test_the_exercises_are_generated_from_the_solutions(built):
     generated = {name: text.encode() for name, text in stubs.build().items()}
     assert _files(built / "exercises") == generated
+
+
+def test_the_notebooks_are_the_students_notebooks_with_their_pairs(built):
+    from autograder.builders import nbgrader
+
+    generated = {name: text.encode() for name, text in nbgrader.student_files().items()}
+    assert _files(built / "notebooks") == generated
+    for module in (*TOPICS, *CAPSTONE_TOPICS):
+        assert {f"{module}.ipynb", f"{module}.py"} <= set(generated), module
 
 
 def test_the_packaging_installs_the_kit_and_the_exercises_only(built):

@@ -49,7 +49,7 @@ apt-get install -y -qq "$(basename "$PY")-venv" || true
 # the grading environment, pinned; outside root's home, so that the worker's own
 # unprivileged uid (the uid level) can run this Python
 "$PY" -m venv /autograder/venv
-/autograder/venv/bin/pip install -q -c "$SOURCE/constraints.txt" -e "$SOURCE"
+/autograder/venv/bin/pip install -q -c "$SOURCE/constraints.txt" -e "$SOURCE[jupyter]"
 # the grader's files (solutions, hidden suites): no other user may read them
 chmod -R go-rwx "$SOURCE"
 """

@@ -22,7 +22,8 @@ The rules, each finding naming the file (and the line, where there is one):
    named ``solutions``, ``autograder`` or ``devtests``; an import of ``solutions`` or
    ``autograder``; the capstone calibration evidence; any data file (arrays, pickles,
    models, tables, any binary file, JSON other than the kit's declared data); a notebook
-   with stored outputs. The public tests hold their expected values in their own code.
+   with stored outputs; a line holding nbgrader's solution or hidden-tests markers. The
+   public tests hold their expected values in their own code.
 
 :func:`check_folder` applies the rules to a release folder, :func:`check_packages` to
 the wheel and sdist built from it (``python -m build``: the sdist, then the wheel from it).
@@ -70,6 +71,8 @@ TEXT_SUFFIXES = (".py", ".md", ".txt", ".cfg", ".toml", ".yml", ".yaml", ".in", 
 # Data the kit declares as package data (setup.cfg) and needs at run time.
 KIT_DATA = ("deepgrade/capstones/settings.json",)
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:solutions|autograder)\b")
+# nbgrader's region markers: a student file holding one still has an answer or hidden tests
+_MARKERS = (stubs.BEGIN, stubs.END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 _TEST_NAME = re.compile(r"\btest_\w+")
 
 
@@ -237,6 +240,8 @@ def _check_lines(where: str, lines: list[str], prints: Fingerprints, python: boo
                 leaks.append(Leak(where, lineno, f"hidden test {name} ({prints.test_names[name]})"))
         if python and _IMPORT.match(line):
             leaks.append(Leak(where, lineno, f"imports the instructor side: {line.strip()}"))
+        if any(marker in line for marker in _MARKERS):
+            leaks.append(Leak(where, lineno, f"an nbgrader region marker: {line.strip()}"))
     return leaks
 
 

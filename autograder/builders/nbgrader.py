@@ -339,39 +339,3 @@ def write(dest: Path, files: dict[str, str]) -> list[str]:
 
 
 # ------------------------------------------------------------------------- leak check
-
-
-def secret_lines(solutions_dir: Path = SOLUTIONS_DIR) -> set[str]:
-    """Lines of the solution regions found nowhere in what students get (stripped; lines
-    shorter than 12 characters, like ``else:``, say nothing of a solution)."""
-    public: set[str] = set()
-    private: set[str] = set()
-    for helper in PROVIDED:
-        public |= {x.strip() for x in (solutions_dir / f"{helper}.py").read_text().splitlines()}
-    for module in ALL_TOPICS:
-        source = (solutions_dir / f"{module}.py").read_text(encoding="utf-8")
-        public |= {line.strip() for line in stubs.stub_source(source, module).splitlines()}
-        lines = source.splitlines()
-        for region in stubs.find_regions(source):
-            private |= {line.strip() for line in lines[region.begin : region.end - 1]}
-    return {x for x in private - public if len(x) >= 12 and not x.startswith("#")}
-
-
-def leaks(path: Path, secrets: set[str] | None = None) -> list[str]:
-    """What a student notebook (``.ipynb`` or paired ``.py``) must not hold, one line each."""
-    secrets = secret_lines() if secrets is None else secrets
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".ipynb":
-        sources = [
-            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in json.loads(text)["cells"]
-        ]
-        text = "\n".join(sources)
-    found = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped in secrets:
-            found.append(f"{path.name}: a solution line: {stripped}")
-        elif BEGIN_HIDDEN in line or HIDDEN_CALL in line or stubs.BEGIN in line:
-            found.append(f"{path.name}: hidden tests or a solution marker: {stripped}")
-    return found

@@ -87,6 +87,19 @@ def copy_datasets(release: Release) -> None:
     release.notes.append("datasets/ (offline loaders, datasheets)")
 
 
+def write_notebooks(release: Release) -> None:
+    """Every topic and capstone as a notebook, with its jupytext-paired ``.py`` file and
+    the provided ``_validate.py`` beside them (the student version: stubs, public checks,
+    no hidden tests; the same files as ``deepgrade build-notebooks``)."""
+    from autograder.builders import nbgrader
+
+    files = nbgrader.student_files()
+    for name, text in files.items():
+        release.write(f"notebooks/{name}", text)
+    count = sum(name.endswith(".ipynb") for name in files)
+    release.notes.append(f"notebooks/ ({count} notebooks, each paired with a .py file)")
+
+
 def write_packaging(release: Release) -> None:
     """setup.cfg, pyproject.toml, MANIFEST.in, the pins, .gitignore."""
     release.write("setup.cfg", release_packaging.setup_cfg(release.source))
@@ -139,6 +152,7 @@ STEPS: tuple[Step, ...] = (
     write_exercises,
     copy_public_tests,
     copy_datasets,
+    write_notebooks,
     write_packaging,
     write_readme,
     write_classroom_workflow,

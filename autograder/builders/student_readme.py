@@ -124,6 +124,23 @@ got) or where the values first differ, with the size of the error and a slice of
 arrays, and names a likely mistake when it recognises one. `deepgrade check` shares an
 exercise's points among its tests; `deepgrade points` prints the points tables.
 
+## Working in Jupyter
+
+`notebooks/` holds every topic (and capstone) as a notebook: each exercise's docstring
+(math, shapes, the slide example), a cell with the function to complete, and a read-only
+cell that runs its public checks on your function. Each notebook is paired with a `.py`
+file by jupytext (JupyterLab saves both when jupytext is installed); later topics import
+your earlier work from these files, so keep them together with `_validate.py`.
+
+```bash
+.venv/bin/pip install -q -c constraints.txt -e '.[jupyter]' jupyterlab
+.venv/bin/jupyter lab notebooks/
+.venv/bin/deepgrade check notebooks/convolution.ipynb   # the same points table for a notebook
+```
+
+If your course grades notebooks, hand in the notebooks; otherwise hand in `exercises/`.
+Work in one of the two, not both: they are separate copies.
+
 ## Capstones (Keras)
 
 The capstone modules (`exercises/capstone_*.py`) return Keras models as data and a

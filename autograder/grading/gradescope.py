@@ -3,7 +3,8 @@
 Gradescope unpacks the student's upload in ``ROOT/submission`` and reads
 ``ROOT/results/results.json`` (``ROOT`` is ``/autograder``; tests use another). The
 exercise modules may be at the top of the upload or in a folder of it (a zipped
-folder): the folder holding the most topic modules is graded, always with
+folder), or be the course's notebooks (converted to modules first): the folder holding
+the most topic modules is graded, always with
 ``--isolation auto`` (the strongest level the container allows; the report names it).
 Whatever happens, a valid results.json is written.
 
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,22 +46,37 @@ def find_modules(submission: Path) -> Path | None:
     return found
 
 
-def modules_folder(submission: Path) -> tuple[Path, list[str]]:
-    """The folder to grade and notes for the student (what was found, or not)."""
+def modules_folder(submission: Path, scratch: Path) -> tuple[Path, list[str]]:
+    """The folder to grade and notes for the student (what was found, or not).
+
+    The course's notebooks (``convolution.ipynb``...) are converted to their topic modules
+    in ``scratch``: a notebook is what the student edited, so it wins over a ``.py`` file
+    of the same topic (jupytext's paired copy may be stale); topics without a notebook
+    are taken from the upload's modules. An upload without notebooks is graded in place.
+    """
+    from deepgrade.notebooks import NotebookError, notebook_to_folder
+
     folder = find_modules(submission)
+    converted, notes = [], []
+    for notebook in sorted(submission.rglob("*.ipynb")):
+        parts = notebook.relative_to(submission).parts
+        if any(part.startswith(".") or part in SKIPPED for part in parts):
+            continue
+        try:
+            converted.append(notebook_to_folder(notebook, scratch).stem)
+        except NotebookError as err:
+            notes.append(f"{notebook.relative_to(submission)} was not graded: {err}")
+    if converted:
+        for topic in TOPICS:
+            module = folder / f"{topic}.py" if folder is not None else None
+            if topic not in converted and module is not None and module.is_file():
+                shutil.copyfile(module, scratch / module.name)
+        return scratch, [*notes, f"graded the notebook(s) of {', '.join(converted)}"]
     if folder is not None:
         where = folder.relative_to(submission)
-        return folder, [] if folder == submission else [f"graded the modules in {where}/"]
-    notebooks = sorted(submission.rglob("*.ipynb"))
-    if notebooks:
-        # THE place where notebook submissions will be converted to modules (by
-        # deepgrade/notebooks.py, another issue): convert into a fresh folder, return it.
-        return submission, [
-            f"found {len(notebooks)} notebook(s) ({notebooks[0].name}...) but notebooks are "
-            "not graded yet: upload the exercise modules (.py files) instead"
-        ]
+        return folder, notes + ([] if folder == submission else [f"graded the modules in {where}/"])
     names = ", ".join(f"{topic}.py" for topic in TOPICS)
-    return submission, [f"found none of the exercise modules ({names}) in the upload"]
+    return submission, [*notes, f"found none of the exercise modules ({names}) in the upload"]
 
 
 def results(report: SubmissionReport, visibility: str) -> dict:
@@ -78,11 +96,13 @@ def run(root: Path, visibility: str = DEFAULT_VISIBILITY) -> dict:
 
     out = root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    folder, notes = modules_folder(root / "submission")
-    try:
-        report = grade(folder, isolation="auto", student="submission")
-    except Exception as err:  # the grader's own failure: still a results.json, and why
-        report = failed_report("submission", "crashed", f"the grader failed: {err}", "none")
+    with tempfile.TemporaryDirectory(prefix="deepgrade-notebooks-") as scratch:
+        try:
+            folder, notes = modules_folder(root / "submission", Path(scratch))
+            report = grade(folder, isolation="auto", student="submission")
+        except Exception as err:  # the grader's own failure: still a results.json, and why
+            notes = []
+            report = failed_report("submission", "crashed", f"the grader failed: {err}", "none")
     report.notes[:0] = notes
     data = results(report, visibility)
     out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
