@@ -65,6 +65,7 @@ PROJECT_PACKAGES = (
 CHECKOUT_FOLDERS = (*PROJECT_PACKAGES, "benchmarks")
 GRADER_DIR = "/grader"
 SUBMISSION_DIR = "/submission"
+SCRATCH_DIR = "/deepgrade-scratch"  # the worker's own writable folder in the sandbox
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 # also the worker's own /proc entry (TensorFlow reads its maps): "/proc/self" is resolved
 # when the worker adds the rule; Landlock judges a path by where the file really is, so
@@ -274,20 +275,21 @@ def bwrap_prefix(python: str) -> tuple[str, ...]:
         bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
         "--cap-drop", "ALL", "--die-with-parent", "--new-session",
         *_system_mounts(),
-        # an empty /tmp first: the Python installation (a venv, say) may live below /tmp,
-        # and bwrap applies mounts in order
-        "--tmpfs", "/tmp",
+        # empty /tmp and scratch first: the Python installation (a venv, say) may live
+        # below /tmp, and bwrap applies mounts in order; the worker's own folder is the
+        # scratch folder, which nothing else shares
+        "--tmpfs", "/tmp", "--tmpfs", SCRATCH_DIR,
     ]  # fmt: skip
     for root in roots:
         args += ["--ro-bind", root, root]
     for folder in _masked_packages(roots):
         args += ["--tmpfs", folder]
-    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH_DIR]
     return tuple(args)
 
 
 def _launch_bwrap(python: str, workdir: Path, config: dict) -> Launch:
-    env = clean_environment(home="/tmp", tmpdir="/tmp")
+    env = clean_environment(home=SCRATCH_DIR, tmpdir=SCRATCH_DIR)
     argv = [
         *bwrap_prefix(python),
         "--ro-bind", str(workdir / "grader"), GRADER_DIR,
