@@ -6,8 +6,8 @@ to have longer memory (long-range structure)". Sunspots have long-range structur
 yearly sunspot number (``datasets.load("sunspots")``, 1700-2008, shipped with
 statsmodels) rises and falls in cycles of about 11 years, each with its own height.
 
-**The task.** From the last ``T`` years, forecast the next ``h`` years (a multi-step
-horizon): the network reads ``(T, 1)`` and outputs ``(h,)`` numbers at once.
+**The task.** From the last ``T = 20`` years, forecast the next ``h = 2`` years (a
+multi-step horizon): the network reads ``(T, 1)`` and outputs ``(h,)`` numbers at once.
 
 **Windowing.** A series ``s[0], s[1], ...`` becomes training examples by sliding a
 window along it: example ``i`` has the inputs ``s[i : i + T]`` and the targets
@@ -40,7 +40,8 @@ forecasts the held-out tail and compares mean absolute errors on the same window
 than the better of the two, 1 would be perfect. Both relative errors are reported
 (below 1 beats that baseline). For reference, a linear autoregressive model of order 9
 (the textbook model of this series, fitted by statsmodels on 1700-1965) has a skill of
-0.42 here (mean absolute error 16.1 against 27.7 for the seasonal naive forecast).
+0.46 here (mean absolute error 14.9 against 27.5 for the seasonal naive forecast and
+34.0 for persistence).
 
 Train and plot your forecasts against the truth and both baselines::
 

@@ -154,12 +154,13 @@ def grade(context: Context, found: dict) -> list[Check]:
 def forecast_summary(result: dict, entry: dict) -> str:
     """One sentence: the errors of the model and of each baseline on the held-out tail."""
     options = entry.get("dataset_options", {})
+    horizon = int(options.get("horizon", 1))
     years = result.get("test_years") or [0]
     parts = ", ".join(
         f"{BASELINES[name]} {value:.1f} (yours / it = {result['relative'][name]:.2f})"
         for name, value in result["baseline_mae"].items()
     )
     return (
-        f"Mean absolute error of the {options.get('horizon', '?')}-year forecasts from "
-        f"{years[0]} to {years[-1]}: yours {result['mae']:.1f}, {parts}"
+        f"Mean absolute error of the {horizon}-year forecasts of {years[0]} to "
+        f"{years[-1] + horizon - 1}: yours {result['mae']:.1f}, {parts}"
     )
