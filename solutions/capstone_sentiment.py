@@ -80,8 +80,9 @@ def sentiment_recipe() -> dict:
     the trainer compiles the model with binary cross-entropy (one sigmoid output).
 
     Hint: 20 000 IMDB training reviews make an epoch long: the grader caps this
-    capstone at 5 epochs (10 on the snippets). Adam with a learning rate of about 1e-3 and batches of 64 reviews is a
-    good start; watch the validation curve: an LSTM on IMDB overfits after a few epochs.
+    capstone at 5 epochs (10 on the snippets). Adam with a learning rate of about 1e-3
+    and batches of 64 reviews is a good start; watch the validation curve: an LSTM
+    overfits after a few epochs.
     """
     ### BEGIN SOLUTION
     return {"optimizer": "adam", "learning_rate": 0.002, "epochs": 3, "batch_size": 64}
