@@ -23,6 +23,7 @@ import numpy as np
 CONV_KINDS = ("Conv1D", "Conv2D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D")
 POOL_KINDS = ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D")
 MAX_MAPS = 16  # feature maps shown per layer
+LOWER_IS_BETTER = ("loss", "mae")
 
 
 def _figure(*args, **kwargs):
@@ -59,6 +60,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "
     figure = _figure(figsize=(5.2 * len(metrics), 4))
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics, strict=True):
+        lower = metric in LOWER_IS_BETTER
         for key, label, style in (
             (metric, "training", {"color": "tab:blue"}),
             (f"val_{metric}", "validation", {"color": "tab:orange"}),
@@ -69,7 +71,6 @@ def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "
                 ax.plot(epochs, values, marker="o", markersize=3, label=label, **style)
         validation = list(history.get(f"val_{metric}") or [])
         if validation:
-            lower = metric in ("loss", "mae")  # lower is better
             best = int(np.argmin(validation) if lower else np.argmax(validation))
             ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1)
             ax.annotate(
@@ -83,7 +84,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-        ax.set_title(f"{metric}: {'lower' if metric == 'loss' else 'higher'} is better")
+        ax.set_title(f"{metric}: {'lower' if lower else 'higher'} is better")
         if metric == "accuracy":
             ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
