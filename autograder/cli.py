@@ -194,12 +194,15 @@ def _grade_batch(args: argparse.Namespace, console: Console) -> int:
 
 def _grade_capstones_arguments(parser: argparse.ArgumentParser) -> None:
     from autograder.capstones.context import CapstoneLimits
+    from deepgrade.catalog import CAPSTONE_TOPICS
 
     parser.add_argument("path", help="a folder holding the student's capstone_*.py modules")
     parser.add_argument(
         "--capstone",
         action="append",
-        help="grade only this capstone (digits, sequences, small_data, sentiment); repeatable",
+        help="grade only this capstone ("
+        + ", ".join(n.removeprefix("capstone_") for n in CAPSTONE_TOPICS)
+        + "); repeatable",
     )
     _add_report_options(parser)
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
