@@ -194,12 +194,15 @@ def _grade_batch(args: argparse.Namespace, console: Console) -> int:
 
 def _grade_capstones_arguments(parser: argparse.ArgumentParser) -> None:
     from autograder.capstones.context import CapstoneLimits
+    from deepgrade.catalog import CAPSTONE_TOPICS
 
     parser.add_argument("path", help="a folder holding the student's capstone_*.py modules")
     parser.add_argument(
         "--capstone",
         action="append",
-        help="grade only this capstone (digits, sequences, small_data, sentiment); repeatable",
+        help="grade only this capstone ("
+        + ", ".join(n.removeprefix("capstone_") for n in CAPSTONE_TOPICS)
+        + "); repeatable",
     )
     _add_report_options(parser)
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
@@ -297,15 +300,130 @@ def _build_exercises(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _release_arguments(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--output", metavar="DIR", help="build the student release into DIR")
+    what.add_argument(
+        "--check-leaks",
+        metavar="DIR",
+        help="only run the leak check on an existing release folder (and its wheel and sdist)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace a non-empty DIR's contents (keeps .git)"
+    )
+
+
+def _release(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import leaks, release, stubs
+
+    def print_leaks(err: leaks.LeakError) -> int:
+        console.print(f"deepgrade release: {err}", style="red", markup=False, soft_wrap=True)
+        return 1
+
+    if args.check_leaks:
+        folder = Path(args.check_leaks)
+        if not (folder / "setup.cfg").is_file():
+            return fail(console, f"{folder} is not a student release (it has no setup.cfg)")
+        try:
+            found = leaks.check_folder(folder) or leaks.check_packages(folder)
+        except leaks.PackagingError as err:
+            return fail(console, str(err))
+        if found:
+            return print_leaks(leaks.LeakError(found))
+        console.print(f"{folder}: no leaks in the folder, its sdist or its wheel", markup=False)
+        return 0
+    try:
+        built = release.build(Path(args.output), force=args.force)
+    except leaks.LeakError as err:
+        return print_leaks(err)
+    except (release.ReleaseError, stubs.BuildError, leaks.PackagingError) as err:
+        return fail(console, str(err))
+    console.print(f"student release written to {built.root}:", markup=False, soft_wrap=True)
+    for note in built.notes:
+        console.print(f"  {note}", markup=False, soft_wrap=True)
+    return 0
+
+
+def _build_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
+    from autograder.grading.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
+
+    parser.add_argument("--output", default="autograder.zip", help="the zip to write")
+    parser.add_argument(
+        "--visibility", choices=VISIBILITIES, default=DEFAULT_VISIBILITY,
+        help="when students see each exercise's detail (the total is always visible; "
+        f"default: {DEFAULT_VISIBILITY}, once grades are published)",
+    )  # fmt: skip
+
+
+def _build_gradescope(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import gradescope
+
+    try:
+        names = gradescope.build(Path(args.output), args.visibility)
+    except OSError as err:
+        return fail(console, f"cannot write {args.output}: {err}")
+    console.print(
+        f"wrote {args.output}: setup.sh, run_autograder and {len(names) - 2} project files "
+        f"(exercise detail visible: {args.visibility})",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _build_nbgrader_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course", required=True, help="the nbgrader course directory to write")
+
+
+def _build_nbgrader(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import nbgrader, stubs
+
+    try:
+        changed = nbgrader.write(Path(args.course), nbgrader.course_files())
+    except (stubs.BuildError, OSError) as err:
+        return fail(console, f"build-nbgrader: {err}")
+    console.print(
+        f"wrote {len(changed)} file(s) of the nbgrader course in {args.course}; then, there: "
+        "nbgrader generate_assignment exercises",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _build_notebooks_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", required=True, help="the folder for the students' notebooks")
+
+
+def _build_notebooks(args: argparse.Namespace, console: Console) -> int:
+    from autograder.builders import nbgrader, stubs
+
+    try:
+        changed = nbgrader.write(Path(args.output), nbgrader.student_files())
+    except (stubs.BuildError, OSError) as err:
+        return fail(console, f"build-notebooks: {err}")
+    console.print(f"wrote {len(changed)} file(s) in {args.output}", markup=False, soft_wrap=True)
+    return 0
+
+
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("demo", "check the reference solutions and the blank stubs", lambda parser: None,
             _demo),
     Command("build-exercises", "generate exercises/ from solutions/", _build_exercises_arguments,
             _build_exercises),
+    Command("release", "build the student release (kit, stubs, public tests, data, workflow)",
+            _release_arguments, _release),
+    Command("build-nbgrader", "generate the nbgrader course (config, source notebooks)",
+            _build_nbgrader_arguments, _build_nbgrader),
+    Command("build-notebooks",
+            "generate the students' notebooks (stubs) with their paired .py files",
+            _build_notebooks_arguments, _build_notebooks),
     Command("grade", "grade one submission folder (student code runs in a worker)",
             _grade_arguments, _grade),
     Command("grade-batch", "grade every submission folder under ROOT", _grade_batch_arguments,
             _grade_batch),
+    Command("build-gradescope", "build the Gradescope autograder zip (setup.sh, run_autograder)",
+            _build_gradescope_arguments, _build_gradescope),
     Command("grade-capstones",
             "grade the Keras capstones: the student's model is rebuilt and trained here",
             _grade_capstones_arguments, _grade_capstones),

@@ -5,7 +5,8 @@ grading of numpy code can take. Every other number is the median wall time of th
 command (``deepgrade grade ...`` / ``deepgrade grade-batch ...``) in a fresh process:
 
 - ``deepgrade grade solutions`` and ``deepgrade grade exercises`` (worker mode with
-  process isolation; in-process mode; worker mode in bubblewrap where the host allows);
+  process isolation; in-process mode; worker mode at every other isolation level the
+  host allows: landlock, uid, bwrap);
 - ``deepgrade grade-batch`` over M copies of the reference with ``--workers 1`` and
   ``--workers 2`` (``--force``, so every copy is graded), per submission, and the speed-up.
 
@@ -94,9 +95,14 @@ def main() -> None:
         work = Path(tmp)
         modes = [("worker, process isolation", ["--isolation", "process"]),
                  ("in-process (debug)", ["--in-process"])]  # fmt: skip
-        why_not = sandbox.bwrap_works(sys.executable)
-        if why_not is None:
-            modes.append(("worker, bwrap isolation", ["--isolation", "bwrap"]))
+        unavailable = {}
+        for level, why_not in reversed(sandbox.availability().items()):  # weakest first
+            if level == "process":
+                continue
+            if why_not is None:
+                modes.append((f"worker, {level} isolation", ["--isolation", level]))
+            else:
+                unavailable[level] = why_not
         for label, flags in modes:
             for submission in ("solutions", "exercises"):
                 r = grade_median(submission, flags, repeat, work)
@@ -108,8 +114,8 @@ def main() -> None:
                         f"{r['checks']} checks; (wall - baseline) / checks = {per_check:.1f} ms",
                     )
                 )
-        if why_not is not None:
-            rows.append((f"worker, bwrap isolation: not measured ({why_not})", float("nan"), ""))
+        for level, why_not in unavailable.items():
+            rows.append((f"worker, {level} isolation: not measured ({why_not})", float("nan"), ""))
 
         make_class(work / "class", size)
         batch_repeat = max(1, min(repeat, 3))

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder.worker import Worker  # noqa: E402
-from autograder.worker.client import build_launch  # noqa: E402
+from autograder.worker.processes import clean_environment  # noqa: E402
 
 SOURCE = """
 def add(a, b):
@@ -58,9 +58,7 @@ def main() -> None:
 
         # (a) start: a worker up and answering vs a bare interpreter importing numpy
         # the worker's environment (one BLAS thread) for a like-for-like baseline
-        env = build_launch(
-            "process", submission_dir=Path(folder), workdir=Path(folder), config="", python=""
-        ).env
+        env = clean_environment(home=folder, tmpdir=folder)
         baseline = median_time(
             lambda: subprocess.run(
                 [sys.executable, "-I", "-c", "import numpy"], check=True, env=env, cwd=folder

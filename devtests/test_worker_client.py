@@ -343,7 +343,8 @@ def test_output_is_captured_per_call(worker):
 def test_worker_runs_isolated_in_a_fresh_folder_with_a_minimal_environment(worker, submission):
     info = worker.call("basic", "describe_process")
     assert info["isolated"] == 1
-    assert Path(info["cwd"]).name.startswith("deepgrade-worker-")
+    assert Path(info["cwd"]).name == "scratch"  # its own scratch folder, its only writable one
+    assert Path(info["cwd"]).parent.name.startswith("deepgrade-worker-")
     assert Path(info["cwd"]) not in (Path.cwd(), submission)
     assert info["stdin"] == ""  # /dev/null
     assert not any(name.startswith("PYTHON") for name in info["env"])
@@ -620,7 +621,7 @@ def test_closed_worker_refuses_calls(submission):
 
 
 def test_unknown_isolation_level_is_refused(submission):
-    with pytest.raises(ValueError, match="process, bwrap, auto"):
+    with pytest.raises(ValueError, match="process, landlock, uid, bwrap, auto"):
         Worker(submission, isolation="chroot")
 
 

@@ -11,12 +11,15 @@ it has positive or negative sentiment (binary classification)". The recipe:
 and the advice that an RNN layer should be chained with layers that learn a meaningful
 representation of the data first: for text, word embeddings.
 
-The data are Keras's IMDB reviews (``datasets.load("imdb")``): each review is a
-sequence of word indices, the ``vocab_size = 10000`` most frequent words (0 pads, 1
-starts a review, 2 is a word outside the vocabulary), padded or cut at the front to
-``maxlen = 200`` words: ``(N, 200)`` int32; the label is 1 (positive) or 0 (negative).
-Nothing is downloaded: the capstone runs only where ``~/.keras/datasets/imdb.npz`` is
-already present, and is skipped, with a message saying how to get the file, otherwise.
+The data are Keras's IMDB reviews (``datasets.load("imdb")``) when
+``~/.keras/datasets/imdb.npz`` is already present, else the Rotten Tomatoes review
+snippets that ship inside a Python package (``datasets.load("rotten_tomatoes")``: about
+12 700 one-sentence reviews labelled fresh or rotten). Nothing is downloaded. Either way
+each review is a sequence of word indices, the ``vocab_size = 10000`` most frequent
+words (0 pads, 1 starts a review, 2 is a word outside the vocabulary), padded or cut at
+the front to ``maxlen`` words (200 for IMDB, 40 for the snippets): ``(N, maxlen)``
+int32; the label is 1 (positive) or 0 (negative). The grader's report says which data
+set graded you.
 
 Train it yourself with ``deepgrade train sentiment``.
 """
@@ -54,7 +57,8 @@ def build_sentiment_model(vocab_size: int, maxlen: int) -> keras.Model:
 
     Hint: keep it small, it trains on one CPU core within the grader's time limit:
     ``d = 32`` and 32 LSTM units (about 330 000 parameters, nearly all of them the
-    embedding table) reach about 0.85 test accuracy in 2 or 3 epochs.
+    embedding table) reach about 0.85 test accuracy on IMDB in 2 or 3 epochs, and about
+    0.75 on the shorter Rotten Tomatoes snippets (always answering "fresh" gets 0.58).
     """
     raise NotImplementedError(
         "Exercise C4.1 (build_sentiment_model) is not implemented yet: replace this raise with your code"
@@ -67,9 +71,10 @@ def sentiment_recipe() -> dict:
     Return ``{"optimizer": ..., "learning_rate": ..., "epochs": ..., "batch_size": ...}``;
     the trainer compiles the model with binary cross-entropy (one sigmoid output).
 
-    Hint: 20 000 training reviews make an epoch long: the grader caps this capstone at
-    5 epochs. Adam with a learning rate of about 1e-3 and batches of 64 reviews is a
-    good start; watch the validation curve: an LSTM on IMDB overfits after a few epochs.
+    Hint: 20 000 IMDB training reviews make an epoch long: the grader caps this
+    capstone at 5 epochs (10 on the snippets). Adam with a learning rate of about 1e-3
+    and batches of 64 reviews is a good start; watch the validation curve: an LSTM
+    overfits after a few epochs.
     """
     raise NotImplementedError(
         "Exercise C4.2 (sentiment_recipe) is not implemented yet: replace this raise with your code"

@@ -38,7 +38,9 @@ from keras import layers  # noqa: E402
 
 # Provided (not an exercise): the one recipe both of your models are trained with, by the
 # grader and by ``deepgrade train sequences``, so the comparison is fair.
-RECIPE: dict = {"optimizer": "adam", "learning_rate": 0.003, "epochs": 30, "batch_size": 64}
+# (A learning rate of 0.01 is what the LSTM needed: at 0.003 it was still far from done after
+# 30 epochs, 0.70-0.78 against 0.94-0.95 now; the CNN gains from it too.)
+RECIPE: dict = {"optimizer": "adam", "learning_rate": 0.01, "epochs": 30, "batch_size": 64}
 
 
 def build_sequence_cnn(input_shape: tuple, num_classes: int) -> keras.Model:
@@ -68,8 +70,8 @@ def build_sequence_cnn(input_shape: tuple, num_classes: int) -> keras.Model:
         An uncompiled ``keras.Model``: ``(N, *input_shape)`` -> ``(N, num_classes)``
         probabilities.
 
-    Hint: 32 filters per layer (about 6700 parameters) reach about 0.93 test accuracy
-    with :data:`RECIPE`.
+    Hint: 32 filters per layer (about 6700 parameters) reach about 0.96 test accuracy
+    with :data:`RECIPE`, in about half the LSTM's training time.
     """
     ### BEGIN SOLUTION
     return keras.Sequential(
@@ -110,8 +112,10 @@ def build_sequence_lstm(input_shape: tuple, num_classes: int) -> keras.Model:
         probabilities.
 
     Hint: 32 units (about 4700 parameters, a budget like the CNN's) is fair; expect it
-    to learn much more slowly than the CNN (about 0.7 test accuracy with
-    :data:`RECIPE`). You may also try ``SimpleRNN`` in its place, and compare.
+    to learn more slowly than the CNN in the first epochs and to end a little below it
+    (about 0.94 test accuracy with :data:`RECIPE`; the MNIST-1D paper reports 0.91 for
+    a recurrent net). You may also try ``GRU`` or ``SimpleRNN`` in its place, or
+    ``Bidirectional(LSTM(...))``, and compare.
     """
     ### BEGIN SOLUTION
     return keras.Sequential(
@@ -145,7 +149,7 @@ def sequence_findings() -> dict:
             "position, not global structure, so shift-invariant 1-D convolutions with "
             "pooling find it wherever it is, while the LSTM must carry it in memory to the "
             "last step: with the same recipe and a similar number of parameters the CNN "
-            "reaches about 0.93 test accuracy and the LSTM about 0.7."
+            "reaches about 0.96 test accuracy in half the time, the LSTM about 0.94."
         ),
     }
     ### END SOLUTION

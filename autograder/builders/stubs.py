@@ -9,18 +9,19 @@ Solution code sits between nbgrader's markers::
 Each region becomes one ``raise NotImplementedError(...)`` naming the exercise (from the
 enclosing function and :mod:`deepgrade.catalog`); everything else is kept as written.
 The transformation is a pure function of the source text so that other builders
-(notebooks, student releases) can reuse it.
+(notebooks, student releases) can reuse it; :func:`restore_solutions` undoes it.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
-from deepgrade.catalog import ALL_TOPICS, BY_NAME, in_module
+from deepgrade.catalog import ALL_TOPICS, BY_NAME, Exercise, in_module
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -83,6 +84,11 @@ def find_regions(source: str, filename: str = "<solution>") -> list[Region]:
     return regions
 
 
+def stub_code(entry: Exercise) -> str:
+    """What replaces an exercise's solution region (unindented; also nbgrader's stub)."""
+    return f'raise NotImplementedError(\n    "{entry.not_implemented}"\n)'
+
+
 def stub_source(source: str, module: str, filename: str | None = None) -> str:
     """The stub text for one solution module."""
     filename = filename or f"solutions/{module}.py"
@@ -92,14 +98,39 @@ def stub_source(source: str, module: str, filename: str | None = None) -> str:
     out: list[str] = []
     cursor = 0
     for region in regions:
-        entry = BY_NAME[region.function]
-        indent = _MARKER.match(lines[region.begin - 1])["indent"]
-        message = entry.not_implemented
         out.extend(lines[cursor : region.begin - 1])
-        out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n')
+        out.append(_stub_block(region, lines))
         cursor = region.end
     out.extend(lines[cursor:])
     return "".join(out)
+
+
+def _stub_block(region: Region, lines: list[str]) -> str:
+    """:func:`stub_code` at the region's indentation: what stands in for one region."""
+    indent = _MARKER.match(lines[region.begin - 1])["indent"]
+    code = stub_code(BY_NAME[region.function])
+    return "".join(f"{indent}{line}\n" for line in code.split("\n"))
+
+
+def restore_solutions(
+    stub: str, solution: str, filename: str = "<stub>", only: Collection[str] | None = None
+) -> str:
+    """The inverse of :func:`stub_source`: each region's stub block in ``stub`` replaced by
+    the region's code from ``solution`` (without the markers); the rest of ``stub`` kept.
+    ``only``: restore just these exercises (function names), leave the other stubs.
+
+    A release with the reference pasted back this way must score full points, which
+    proves that the release's stubs, tests and packaging fit together.
+    """
+    lines = solution.splitlines(keepends=True)
+    for region in find_regions(solution):
+        if only is not None and region.function not in only:
+            continue
+        block = _stub_block(region, lines)
+        if stub.count(block) != 1:
+            raise BuildError(f"{filename}: no single stub block for {region.function}")
+        stub = stub.replace(block, "".join(lines[region.begin : region.end - 1]))
+    return stub
 
 
 def _check_coverage(regions: list[Region], module: str, filename: str) -> None:

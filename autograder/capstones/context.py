@@ -33,13 +33,16 @@ class CapstoneLimits:
 
 @dataclass
 class Context:
-    """One grading run: capstone settings, limits, seed, where jobs work, what they gave."""
+    """One grading run: capstone settings (for the data set each is graded on here), limits,
+    seed, where jobs work, what they gave; ``unavailable``: capstones without data here,
+    and why."""
 
     config: dict
     limits: CapstoneLimits
     seed: int
     epochs_cap: int | None
     workdir: Path
+    unavailable: dict[str, str] = field(default_factory=dict)
     measurements: dict[str, dict[str, float]] = field(default_factory=dict)
     jobs: dict[str, JobOutcome] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

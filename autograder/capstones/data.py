@@ -23,16 +23,12 @@ def project_datasets():
     return module
 
 
-def imdb_missing() -> str:
-    """Why IMDB cannot be loaded offline ("" when its file is cached)."""
+def dataset_missing(name: str) -> str:
+    """Why the data set ``name`` cannot be loaded offline ("" when it can)."""
     try:
-        project_datasets()
-        from datasets._keras import cached_file
-        from datasets.imdb import FILENAME, SOURCE_SHA256
+        return project_datasets().missing(name)
     except ImportError as err:  # pragma: no cover - datasets/ incomplete
-        return f"the IMDB loader is not available: {err}"
-    path, why = cached_file(FILENAME, SOURCE_SHA256)
-    return "" if path is not None else why
+        return f"the data loaders are not available: {err}"
 
 
 def augment_inputs(seed: int = 0, shots: int = 20):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.capstones.context import CapstoneLimits, Context
-from autograder.capstones.data import imdb_missing
+from autograder.capstones.data import dataset_missing
 from autograder.capstones.graders import GRADERS
 from autograder.capstones.jobs import JobOutcome
 from autograder.capstones.probe import collect
@@ -84,11 +84,15 @@ def grade_capstones(
     names = resolve_names(capstones)
     limits = limits or CapstoneLimits()
     limits.isolation = sandbox.resolve(limits.isolation)
-    config = settings.load()
+    config, unavailable = {}, {}
+    for name, entry in settings.load().items():
+        config[name], why = settings.resolve(entry, dataset_missing)
+        if config[name] is None:
+            unavailable[name] = why
     started = time.monotonic()
     present = [n for n in names if (folder / f"{n}.py").is_file()]
-    # the optional capstone's functions are not even called when its data is missing
-    wanted = [n for n in present if n != "capstone_sentiment" or not imdb_missing()]
+    # a capstone's functions are not even called when no data set of it is available
+    wanted = [n for n in present if n not in unavailable]
     found = collect(folder, wanted, config, limits) if wanted else {}
     found |= {n: {} for n in present if n not in wanted}
     for name in names:
@@ -98,7 +102,7 @@ def grade_capstones(
             }
     tmp = Path(tempfile.mkdtemp(prefix="deepgrade-jobs-"))
     try:
-        context = Context(config, limits, seed, epochs_cap, keep_workdir or tmp)
+        context = Context(config, limits, seed, epochs_cap, keep_workdir or tmp, unavailable)
         checks = [check for name in names for check in GRADERS[name](context, found[name])]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,10 +14,12 @@ is a JSON file written by the grader::
                "recipe": {...}}]}
 
 ``kind`` is ``"classify"`` (train on the train split, validation split for the curves,
-accuracy on the test split) or ``"fine_tune"`` (pretrain on ``pretrain_classes``,
-fine-tune a new head on ``shots`` examples per class of the other classes with the
-recipe's ``fine_tune`` entry, and train the same architecture from scratch on the same
-examples, for comparison; repeated on ``draws`` few-shot draws, one pretraining).
+accuracy on the test split), ``"forecast"`` (the same for a windowed series, scored by
+mean absolute error against the naive forecasts on the held-out tail) or
+``"fine_tune"`` (pretrain on ``pretrain_classes``, fine-tune a new head on ``shots``
+examples per class of the other classes with the recipe's ``fine_tune`` entry, and train
+the same architecture from scratch on the same examples, for comparison; repeated on
+``draws`` few-shot draws, one pretraining).
 Each model is validated again here (the same whitelist as
 the grader) and rebuilt with Keras's safe-mode deserializer: no Lambda, no custom
 objects, no ``module`` outside Keras is ever imported. The only code that runs is
@@ -219,7 +221,33 @@ def run_fine_tune(run: dict, data, spec: dict) -> dict:
     }
 
 
-RUNNERS = {"classify": run_classify, "fine_tune": run_fine_tune}
+def run_forecast(run: dict, data, spec: dict) -> dict:
+    """Train a forecaster on the training years of a windowed series (the validation years
+    for the curves only) and score its forecasts of the held-out tail against the naive
+    forecasts. The test windows are used only after training, to score."""
+    started = time.monotonic()
+    model = rebuild(run["model"], input_shape=data.input_shape, max_params=spec.get("max_params"))
+    horizon = int(data.meta["horizon"])
+    if tuple(model.outputs[0].shape[1:]) != (horizon,):
+        raise JobError(
+            f"the model's output has shape {tuple(model.outputs[0].shape)[1:]}; a forecast of "
+            f"{horizon} years needs ({horizon},)"
+        )
+    history = training.train(
+        model, run["recipe"], data, seed=int(spec["seed"]), epochs_cap=spec.get("epochs_cap")
+    )
+    test = training.forecast_scores(model, data, "test")
+    return {
+        **test,
+        "params": int(model.count_params()),
+        "epochs": len(history.get("loss", [])),
+        "history": history,
+        "test_years": [int(y) for y in data.meta["years"]["test"]],
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+RUNNERS = {"classify": run_classify, "fine_tune": run_fine_tune, "forecast": run_forecast}
 
 
 def _message(err: BaseException) -> str:
@@ -230,10 +258,32 @@ def _message(err: BaseException) -> str:
     return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS] + " ..."
 
 
+# Packages that Keras and TensorFlow import at their own import when installed, for
+# features a training job never uses (DataFrame inputs, scikit-learn wrappers, plots,
+# image files, HDF5 saving): about 130 MB of resident memory. Keras is imported without
+# them (it checks for each and goes on without it); they stay importable afterwards.
+OPTIONAL_IMPORTS = ("pandas", "matplotlib", "sklearn", "h5py", "PIL")
+
+
+def import_keras_without_extras() -> None:
+    """Import Keras (and TensorFlow) while the :data:`OPTIONAL_IMPORTS` that are not
+    imported yet cannot be (``sys.modules[name] = None``), then make them importable."""
+    left_out = [name for name in OPTIONAL_IMPORTS if name not in sys.modules]
+    for name in left_out:
+        sys.modules[name] = None
+    try:
+        training._keras()
+    finally:
+        for name in left_out:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
 def execute(spec: dict) -> dict:
     """Run every run of ``spec`` in this process; the metrics dict."""
     result: dict = {"ok": False, "error": None, "runs": {}, "environment": _environment()}
     training.quiet_tensorflow()
+    import_keras_without_extras()
     training.configure(int(spec["seed"]), threads=int(spec.get("threads", 1)))
     from datasets import load
 

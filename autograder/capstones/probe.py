@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.capstones.graders.forecasting import window_cases
 from autograder.capstones.helper import in_helper
+from autograder.capstones.job import OPTIONAL_IMPORTS
 from deepgrade.catalog import in_module
 
 PROBE = "_deepgrade_capstone_probe"
@@ -24,6 +26,23 @@ PROBE = "_deepgrade_capstone_probe"
 # returns is trusted, everything is validated by the grader.
 PROBE_SOURCE = '''"""deepgrade: call a build function, return model.to_json() (worker side)."""
 import importlib
+import sys
+
+OPTIONAL_IMPORTS = ()  # the grader's list, written in by stage()
+
+
+def import_keras():
+    """Import Keras before the student's modules do, without the packages it would import
+    for features never used here (about 130 MB); they stay importable afterwards."""
+    left_out = [name for name in OPTIONAL_IMPORTS if name not in sys.modules]
+    for name in left_out:
+        sys.modules[name] = None
+    try:
+        import keras  # noqa: F401
+    finally:
+        for name in left_out:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
 
 
 def build_json(module, function, *args):
@@ -46,7 +65,10 @@ def stage(folder: Path, dest: Path) -> Path:
     from autograder.worker.client import stage_submission
 
     stage_submission(folder, dest)
-    (dest / f"{PROBE}.py").write_text(PROBE_SOURCE)
+    source = PROBE_SOURCE.replace(
+        "OPTIONAL_IMPORTS = ()", f"OPTIONAL_IMPORTS = {OPTIONAL_IMPORTS!r}"
+    )
+    (dest / f"{PROBE}.py").write_text(source)
     return dest
 
 
@@ -70,6 +92,13 @@ def collect(folder: Path, names: list[str], config: dict, limits) -> dict:
 
     found: dict[str, dict] = {name: {} for name in names}
     with tempfile.TemporaryDirectory(prefix="deepgrade-capstones-") as tmp:
+        # the trusted inputs first: the helper that makes them (scikit-learn) and the
+        # worker (TensorFlow) are never in memory together
+        images = {
+            name: in_helper("inputs", Path(tmp), seed=np.array(config[name]["augment"]["seed"]))
+            for name in names
+            if any(e.name == "augment" for e in in_module(name))
+        }
         staged = stage(folder, Path(tmp) / "submission")
         worker = Worker(
             staged,
@@ -80,6 +109,10 @@ def collect(folder: Path, names: list[str], config: dict, limits) -> dict:
             max_output_bytes=4000,
         )
         with worker:
+            try:
+                worker.call(PROBE, "import_keras")
+            except WorkerError:
+                pass  # no Keras here: each build function's call says so
             for name in names:
                 entry = config[name]
                 for exercise in in_module(name):
@@ -91,11 +124,11 @@ def collect(folder: Path, names: list[str], config: dict, limits) -> dict:
                                 tuple(a) if type(a) is list else a for a in entry["build_args"]
                             )
                             value = worker.call(PROBE, "build_json", name, fn, *args)
+                        elif fn == "make_windows":
+                            value = [worker.call(name, fn, *args) for args in window_cases()]
                         elif fn == "augment":
-                            seed = np.array(entry["augment"]["seed"])
-                            images = in_helper("inputs", Path(tmp), seed=seed)["images"]
                             value = [
-                                worker.call(name, fn, images, RngRef(seed=s))
+                                worker.call(name, fn, images[name]["images"], RngRef(seed=s))
                                 for s in entry["augment"]["rng_seeds"]
                             ]
                         else:

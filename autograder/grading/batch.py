@@ -65,7 +65,7 @@ class Outcome:
     skipped: bool = False
 
 
-def _failed_report(student: str, status: str, note: str, isolation: str) -> SubmissionReport:
+def failed_report(student: str, status: str, note: str, isolation: str) -> SubmissionReport:
     return SubmissionReport(
         student=student,
         status=status,
@@ -107,7 +107,7 @@ def grade_one(
         except (ValueError, KeyError, TypeError):
             pass  # unreadable: grade again
     cmd = [
-        sys.executable, "-m", "autograder", "grade", str(folder), "--format", "json",
+        sys.executable, "-B", "-m", "autograder", "grade", str(folder), "--format", "json",
         "--output", str(out / "report.tmp.json"), "--isolation", isolation,
         "--call-timeout", str(limits.call_seconds), "--total-timeout", str(limits.total_seconds),
         "--memory-mb", str(limits.memory_mb), "--student", student,
@@ -129,10 +129,10 @@ def grade_one(
             produced.unlink()
         else:
             last = (log.strip().splitlines() or ["no output"])[-1]
-            report = _failed_report(student, "crashed", f"grading failed: {last}", isolation)
+            report = failed_report(student, "crashed", f"grading failed: {last}", isolation)
     except subprocess.TimeoutExpired as err:
         log = f"{err.stdout or ''}{err.stderr or ''}"
-        report = _failed_report(
+        report = failed_report(
             student, "timed out", f"grading took over {limits.total_seconds + 120:g} s", isolation
         )
     if report.status != "graded":
@@ -202,7 +202,7 @@ def grade_batch(
             try:
                 outcomes.append(future.result())
             except Exception as err:  # the grader's own failure for one student: record it
-                report = _failed_report(folder.name, "crashed", f"grader error: {err}", isolation)
+                report = failed_report(folder.name, "crashed", f"grader error: {err}", isolation)
                 outcomes.append(Outcome(folder.name, report))
             progress.advance(task)
     write_gradebook(output_dir / "gradebook.csv", [o.report for o in outcomes])

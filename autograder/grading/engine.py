@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
 from autograder.worker.protocol import WorkerError
@@ -111,20 +112,6 @@ class _GradingSession(ResultCollector):
 
 
 @contextlib.contextmanager
-def _hypothesis_storage():
-    """Hypothesis's storage folder (by default ``.hypothesis/`` in the current directory) in
-    a temporary folder for the run: grading leaves nothing behind outside its output."""
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    with tempfile.TemporaryDirectory(prefix="deepgrade-hypothesis-") as folder:
-        set_hypothesis_home_dir(folder)
-        try:
-            yield
-        finally:
-            set_hypothesis_home_dir(None)
-
-
-@contextlib.contextmanager
 def _plain_asserts(suites: list[Path]):
     """The suites' asserts as the command line runs them, also under an outer pytest.
 
@@ -174,12 +161,18 @@ def grade(
     started = time.monotonic()
     console = io.StringIO()  # pytest's own terminal output is not part of any report
     with (
-        _hypothesis_storage(),
+        tempfile.TemporaryDirectory(prefix="deepgrade-grading-") as scratch,
         _plain_asserts(suites or default_suites()),
         contextlib.redirect_stdout(console),
         contextlib.redirect_stderr(console),
     ):
-        exit_code = pytest.main(args, plugins=[session])
+        # hypothesis keeps caches in ./.hypothesis: here in a folder of this run instead,
+        # so grading leaves nothing in the caller's folder or the checkout
+        set_hypothesis_home_dir(scratch)
+        try:
+            exit_code = pytest.main(args, plugins=[session])
+        finally:
+            set_hypothesis_home_dir(None)
     elapsed = time.monotonic() - started
     records = list(session.records.values())
     notes = []

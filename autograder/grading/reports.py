@@ -99,6 +99,9 @@ def junit(report: SubmissionReport) -> str:
             errors="0",
             time=f"{sum(r['seconds'] for r in records):.3f}",
         )
+        properties = ET.SubElement(suite, "properties")
+        for key in ("isolation", "mode"):
+            ET.SubElement(properties, "property", name=key, value=getattr(report, key))
         for record in records:
             module, _, test = record["nodeid"].partition("::")
             case = ET.SubElement(

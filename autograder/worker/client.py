@@ -41,11 +41,11 @@ enforced here: per call (``call_timeout``) and in total (``total_timeout``: the 
 spent inside this object's calls, worker starts included; once used up every further
 call fails at once with BudgetExhausted).
 
-Isolation: ``isolation="process"`` runs the worker as a plain child process (``python
--I``, a minimal environment, cwd a fresh temporary folder, stdin from /dev/null, its
-own session/process group). It cannot stop a determined submission from reading files
-the grader can read; :func:`build_launch` is where a sandboxed level (bubblewrap) slots
-in. ``worker.isolation`` records the level used.
+Isolation (``sandbox.py``): ``isolation`` is a level of ``sandbox.LEVELS`` (``process``,
+``landlock``, ``uid``, ``bwrap``) or ``"auto"``, the strongest one the host allows. In
+every level the worker is ``python -I -B`` with a minimal environment, cwd its own
+scratch folder, stdin from /dev/null, its own session/process group, and it imports a
+staged copy of the submission. ``worker.isolation`` records the level used.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -68,7 +67,7 @@ from typing import Any
 import numpy as np
 
 from autograder.worker import protocol, sandbox
-from autograder.worker.processes import clean_environment, kill_group
+from autograder.worker.processes import kill_group
 from autograder.worker.protocol import (
     FunctionRef,
     MessageTooLarge,
@@ -77,6 +76,7 @@ from autograder.worker.protocol import (
     UnsupportedValue,
     WorkerError,
 )
+from autograder.worker.sandbox import Launch
 
 __all__ = [
     "Worker",
@@ -178,16 +178,6 @@ class _Died(Exception):
 # ------------------------------------------------------------------------- launch
 
 
-@dataclass
-class Launch:
-    """How to start a worker: argv, the submission folder as the worker sees it, cwd, env."""
-
-    argv: list[str]
-    submission: str
-    cwd: str
-    env: dict[str, str]
-
-
 def stage_submission(submission_dir: Path, dest: Path) -> None:
     """Copy what the worker may import: the folder's top-level ``.py`` files.
 
@@ -215,33 +205,26 @@ def stage_submission(submission_dir: Path, dest: Path) -> None:
 
 
 def build_launch(
-    isolation: str, *, submission_dir: Path, workdir: Path, config: str, python: str
+    isolation: str, *, submission_dir: Path, workdir: Path, config: dict, python: str
 ) -> Launch:
-    """The command line for one isolation level (see ``sandbox.py``).
+    """Prepare ``workdir`` and return the command line for one isolation level.
 
-    The submission is always staged into ``workdir/submission`` first, so both levels
-    import the same files. ``"process"``: ``python -I runner.py CONFIG`` in ``workdir``.
-    ``"bwrap"``: the runner and protocol are copied to ``workdir/grader`` and the worker
-    runs inside bubblewrap, seeing only those two copies (read-only), the Python
-    installation and an empty /tmp; the protocol pipes are inherited fds.
+    Every level gets the same workdir: ``submission/`` (the staged submission),
+    ``grader/`` (copies of the runner and the protocol, so nothing of the grader's tree
+    is needed, or written, by the worker) and ``scratch/`` (its only writable place);
+    the level (``sandbox.LEVELS``) says how the worker is started and confined.
     """
+    if isolation not in sandbox.LEVELS:
+        raise ValueError(
+            f"isolation {isolation!r} is not available; choose one of {', '.join(sandbox.LEVELS)}"
+        )
     stage_submission(submission_dir, workdir / "submission")
-    env = clean_environment(home=str(workdir), tmpdir=str(workdir))
-    if isolation == "process":
-        argv = [python, "-I", str(RUNNER), config]
-        return Launch(argv, str(workdir / "submission"), str(workdir), env)
-    if isolation == "bwrap":
-        grader = workdir / "grader"
-        grader.mkdir()
-        for source in (RUNNER, PROTOCOL):
-            shutil.copyfile(source, grader / source.name)
-        env |= {"HOME": "/tmp", "TMPDIR": "/tmp"}
-        runner = [python, "-I", f"{sandbox.GRADER_DIR}/{RUNNER.name}", config]
-        argv = sandbox.sandbox_argv(python, workdir, runner)
-        return Launch(argv, sandbox.SUBMISSION_DIR, str(workdir), env)
-    raise ValueError(
-        f"isolation {isolation!r} is not available; choose one of {', '.join(sandbox.LEVELS)}"
-    )
+    grader = workdir / "grader"
+    grader.mkdir()
+    for source in (RUNNER, PROTOCOL):
+        shutil.copyfile(source, grader / source.name)
+    (workdir / "scratch").mkdir()
+    return sandbox.LEVELS[isolation].launch(python, workdir, config)
 
 
 # ------------------------------------------------------------------------- output
@@ -327,7 +310,8 @@ class Worker:
     ):
         # "auto" becomes the strongest level the host allows; an explicit level that the
         # host cannot provide raises sandbox.IsolationUnavailable with the reason
-        isolation = sandbox.resolve(isolation, python or sys.executable)
+        python = python or sandbox.worker_python()
+        isolation = sandbox.resolve(isolation, python)
         self.submission_dir = Path(submission_dir).expanduser().resolve()
         if not self.submission_dir.is_dir():
             raise ValueError(f"{submission_dir} is not a folder")
@@ -338,7 +322,7 @@ class Worker:
         self.max_result_bytes = int(max_result_bytes)
         self.max_request_bytes = int(max_request_bytes)
         self.term_grace = float(term_grace)
-        self.python = python or sys.executable
+        self.python = python
         if cpu_seconds is None:
             cpu_seconds = math.ceil(self.total_timeout or 3600) + 5
         self.limits = {
@@ -649,13 +633,13 @@ class Worker:
             self.isolation,
             submission_dir=self.submission_dir,
             workdir=Path(self._workdir),
-            config=_json(config),
+            config=config,
             python=self.python,
         )
-        # the plain-process worker's TMPDIR is its own folder: its descendants inherit it,
-        # so _stop finds those that left the process group (setsid, start_new_session)
-        tmpdir = launch.env.get("TMPDIR")
-        self._tag = f"TMPDIR={tmpdir}" if tmpdir == self._workdir else None
+        # outside bwrap (no PID namespace) the worker's TMPDIR is in its own folder: its
+        # descendants inherit it, so _stop finds those that left the process group
+        tmpdir = launch.env.get("TMPDIR", "")
+        self._tag = f"TMPDIR={tmpdir}" if tmpdir.startswith(self._workdir) else None
         try:
             self._proc = subprocess.Popen(
                 launch.argv,
@@ -666,6 +650,9 @@ class Worker:
                 env=launch.env,
                 pass_fds=(req_r, resp_w),
                 close_fds=True,
+                user=launch.user,
+                group=launch.group,
+                extra_groups=[] if launch.user is not None else None,
                 start_new_session=True,  # its own process group, killed as a whole
             )
         except OSError as err:
@@ -898,9 +885,3 @@ def _grow_pipe(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (ImportError, AttributeError, OSError):
         pass
-
-
-def _json(value: dict) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"))

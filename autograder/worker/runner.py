@@ -4,13 +4,17 @@ A standalone script (stdlib + numpy, plus ``protocol.py`` loaded by path from th
 script's folder), so that the two files can be copied alone into a sandbox. The grader
 (``client.py``) starts it as::
 
-    python -I runner.py '{"request_fd": 3, "response_fd": 4, "limits": {...}, ...}'
+    python -I -B runner.py '{"request_fd": 3, "response_fd": 4, "limits": {...}, ...}'
 
 with the two protocol pipes passed as inherited file descriptors; stdout and stderr
 (fds 1 and 2) are a pipe that the grader reads, caps and attributes to the current call.
 
-On start it applies the resource limits (before importing numpy), then serves requests,
-one frame each, until the request pipe closes:
+On start it applies the resource limits and, when the config has ``"landlock": {"read":
+[...], "write": [...]}``, confines itself with Landlock (both before numpy is imported;
+it refuses to run if Landlock was asked for and is missing). With ``"probe": [paths]``
+it only reports, as one JSON line, whether numpy imports and which of the paths it can
+read or open for writing (the grader's trial of an isolation level). Otherwise it serves
+requests, one frame each, until the request pipe closes:
 
 - ``{"op": "hello", "submission": "/path"}``: remember the submission folder; its topic
   modules are imported lazily, as a private package (``_deepgrade_submission``), so the
@@ -192,6 +196,90 @@ def apply_limits(limits: dict) -> dict:
             "(CAP_SYS_RESOURCE); use an unprivileged user or the sandbox for real isolation"
         )
     return report
+
+
+# ----------------------------------------------------------------------- landlock
+# Linux Landlock (ctypes, so this file stays stdlib-only): the process restricts its own
+# file access, TCP (ABI >= 4) and signals / abstract sockets (ABI >= 6); inherited by
+# every child, and no way back. Constants from <linux/landlock.h>.
+
+_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446  # all Linux arches
+_PR_SET_NO_NEW_PRIVS = 38
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
+_FS_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | 1 << 14 | 1 << 15
+_FS_READ = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+
+
+def _syscall(number: int, *args, name: str = "syscall") -> int:
+    """libc's ``syscall(number, *args)`` (or the function ``name``); -errno on failure."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    function = getattr(libc, name)
+    function.restype = ctypes.c_long
+    result = function(*([ctypes.c_long(number)] if name == "syscall" else []), *args)
+    return -ctypes.get_errno() if result < 0 else result
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 where there is none (old kernel, disabled)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        return max(0, _syscall(_SYS_CREATE_RULESET, None, 0, 1))  # 1: ask for the version
+    except (OSError, AttributeError):
+        return 0
+
+
+def landlock(read: list, write: list) -> str:
+    """Allow only ``read`` (read, list, execute) and ``write`` (everything) from now on.
+
+    Paths that do not exist are skipped. Raises OSError when Landlock is unavailable, so
+    a worker that asked for it never runs unconfined.
+    """
+    import ctypes
+    import stat
+
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError("Landlock is not available in this kernel")
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
+    handled |= 1 << 15 if abi >= 5 else 0
+    net = 0b11 if abi >= 4 else 0  # bind and connect TCP: no rule allows any port
+    scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets, signals outside the domain
+    attr = (ctypes.c_uint64 * 3)(handled, net, scoped)
+    size = 8 * (1 if abi < 4 else 2 if abi < 6 else 3)
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    def check(result: int, what: str) -> int:
+        if result < 0:
+            raise OSError(-result, f"Landlock {what}: {os.strerror(-result)}")
+        return result
+
+    ruleset = check(_syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), size, 0), "ruleset")
+    try:
+        for paths, access in ((read, _FS_READ), (write, handled)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+                    rule = PathBeneath(access & (handled if is_dir else _FS_FILE_RIGHTS), fd)
+                    check(_syscall(_SYS_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0), path)
+                finally:
+                    os.close(fd)
+        check(_syscall(0, _PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, name="prctl"), "no_new_privs")
+        check(_syscall(_SYS_RESTRICT_SELF, ruleset, 0), "restrict_self")
+    finally:
+        os.close(ruleset)
+    return (
+        f"ABI {abi}: files" + (", no TCP" if net else "") + (", no signals out" if scoped else "")
+    )
 
 
 # --------------------------------------------------------------------- the worker
@@ -531,13 +619,46 @@ class _RefuseGraderPackages:
         return None
 
 
+def probe(paths: list) -> int:
+    """The grader's trial of an isolation level: numpy imports, and which of ``paths``
+    (the grader's files) this process can read or open for writing, as one JSON line."""
+    import numpy
+
+    readable, writable = [], []
+    for path in paths:
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                os.close(os.open(path, os.O_RDONLY))
+            readable.append(path)
+        except OSError:
+            pass
+        try:  # opened for appending and closed at once: nothing is written
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+            writable.append(path)
+        except OSError:
+            pass
+    found = {"numpy": numpy.__version__, "readable": readable, "writable": writable}
+    print(json.dumps(found))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -I runner.py CONFIG_JSON (started by deepgrade)", file=sys.stderr)
+        print("usage: python -I -B runner.py CONFIG_JSON (started by deepgrade)", file=sys.stderr)
         return 2
     config = json.loads(argv[0])
     report = apply_limits(config.get("limits") or {})  # before numpy is imported
+    if config.get("landlock"):  # before numpy and before any submission code
+        try:
+            report["landlock"] = landlock(config["landlock"]["read"], config["landlock"]["write"])
+        except OSError as err:
+            print(f"deepgrade worker: cannot confine itself: {err}", file=sys.stderr)
+            return 3
+    if "probe" in config:
+        return probe(config["probe"])
     sys.meta_path.insert(0, _RefuseGraderPackages())
     for name in list(sys.modules):
         if name.split(".")[0] in GRADER_PACKAGES:

@@ -5,7 +5,8 @@ Used by ``deepgrade train``; each function writes one file and returns its path:
 - :func:`plot_history`: training and validation loss and accuracy per epoch;
 - :func:`plot_first_layer_filters`: the first convolution's learned filters;
 - :func:`plot_feature_maps`: one example's feature maps after each conv/pool layer;
-- :func:`plot_confusion_matrix`: which classes are mistaken for which.
+- :func:`plot_confusion_matrix`: which classes are mistaken for which;
+- :func:`plot_forecasts`: a forecaster against the truth and the naive forecasts.
 
 Importing this module imports neither TensorFlow nor pyplot; the model functions use
 only the Keras API of the model they are given. Nothing is shown on screen.
@@ -22,6 +23,7 @@ import numpy as np
 CONV_KINDS = ("Conv1D", "Conv2D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D")
 POOL_KINDS = ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D")
 MAX_MAPS = 16  # feature maps shown per layer
+LOWER_IS_BETTER = ("loss", "mae")
 
 
 def _figure(*args, **kwargs):
@@ -45,18 +47,20 @@ def _save(figure, path) -> Path:
 
 
 def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "") -> Path:
-    """Loss and accuracy per epoch, training vs validation, side by side.
+    """Loss and accuracy (or mean absolute error) per epoch, training vs validation.
 
     ``history`` is Keras's ``History.history`` (or ``training.train``'s result):
-    ``{"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}``; any
-    of them may be missing. The best validation epoch is marked.
+    ``{"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}`` (a
+    forecaster has ``"mae"`` in place of accuracy); any of them may be missing. The best
+    validation epoch is marked.
     """
-    metrics = [m for m in ("loss", "accuracy") if history.get(m) or history.get(f"val_{m}")]
+    metrics = [m for m in ("loss", "accuracy", "mae") if history.get(m) or history.get(f"val_{m}")]
     if not metrics:
         raise ValueError(f"the history has no loss or accuracy: keys {sorted(history)}")
     figure = _figure(figsize=(5.2 * len(metrics), 4))
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics, strict=True):
+        lower = metric in LOWER_IS_BETTER
         for key, label, style in (
             (metric, "training", {"color": "tab:blue"}),
             (f"val_{metric}", "validation", {"color": "tab:orange"}),
@@ -67,12 +71,12 @@ def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "
                 ax.plot(epochs, values, marker="o", markersize=3, label=label, **style)
         validation = list(history.get(f"val_{metric}") or [])
         if validation:
-            best = int(np.argmin(validation) if metric == "loss" else np.argmax(validation))
+            best = int(np.argmin(validation) if lower else np.argmax(validation))
             ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1)
             ax.annotate(
                 f"best validation\n{validation[best]:.3f} (epoch {best + 1})",
                 xy=(best + 1, validation[best]),
-                xytext=(0.5, 0.5 if metric == "loss" else 0.25),
+                xytext=(0.5, 0.5 if lower else 0.25),
                 textcoords="axes fraction",
                 ha="center",
                 fontsize=9,
@@ -80,7 +84,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path, *, title: str = "
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-        ax.set_title(f"{metric}: {'lower' if metric == 'loss' else 'higher'} is better")
+        ax.set_title(f"{metric}: {'lower' if lower else 'higher'} is better")
         if metric == "accuracy":
             ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
@@ -332,4 +336,63 @@ def plot_augmentations(
     figure.suptitle(
         title or "Your augment: each column must still show the same digit", fontsize=11
     )
+    return _save(figure, path)
+
+
+# ---------------------------------------------------------------------- forecasts
+
+
+def plot_forecasts(
+    years: np.ndarray,
+    values: np.ndarray,
+    first_years: np.ndarray,
+    truth: np.ndarray,
+    forecasts: Mapping[str, np.ndarray],
+    path,
+    *,
+    title: str = "",
+    context: int = 25,
+) -> Path:
+    """Forecasts of a held-out tail against the truth, and their error per lead time.
+
+    ``years``/``values``: the whole series; ``first_years`` ``(N,)``: the first target
+    year of each forecast; ``truth`` and each of ``forecasts`` (``{"yours": ...,
+    "persistence": ..., ...}``, the first one is the model's): ``(N, h)``, in the
+    series' units. Left: the series (``context`` years before the tail too) and the
+    forecasts made ``h`` years ahead (and the model's 1 year ahead); right: the mean
+    absolute error of each forecast at each lead time 1..h.
+    """
+    first_years = np.asarray(first_years)
+    truth = np.asarray(truth, dtype=np.float64).reshape(len(first_years), -1)
+    horizon = truth.shape[1]
+    figure = _figure(figsize=(12, 4.2))
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
+    shown = years >= first_years[0] - context
+    left.plot(years[shown], values[shown], color="black", linewidth=1.5, label="truth")
+    left.axvspan(first_years[0] - 0.5, years[-1] + 0.5, color="grey", alpha=0.12)
+    left.annotate("held-out tail", xy=(first_years[0], 0.95), xycoords=("data", "axes fraction"),
+                  fontsize=9, color="grey")  # fmt: skip
+    styles = ["-", "--", ":", "-."]
+    names = list(forecasts)
+    for i, name in enumerate(names):
+        ahead = np.asarray(forecasts[name], dtype=np.float64).reshape(truth.shape)
+        left.plot(first_years + horizon - 1, ahead[:, -1], styles[i % 4], linewidth=1.3,
+                  label=f"{name}, {horizon} years ahead")  # fmt: skip
+        if i == 0 and horizon > 1:
+            left.plot(first_years, ahead[:, 0], styles[0], linewidth=0.8, alpha=0.6,
+                      label=f"{name}, 1 year ahead")  # fmt: skip
+    left.set_xlabel("year")
+    left.set_ylabel("sunspot number")
+    left.legend(fontsize=8, loc="upper left")
+    lead = np.arange(1, horizon + 1)
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        ahead = np.asarray(forecasts[name], dtype=np.float64).reshape(truth.shape)
+        error = np.abs(ahead - truth).mean(axis=0)
+        right.bar(lead + (i - (len(names) - 1) / 2) * width, error, width, label=name)
+    right.set_xticks(lead)
+    right.set_xlabel("lead time (years ahead)")
+    right.set_ylabel("mean absolute error")
+    right.legend(fontsize=8)
+    figure.suptitle(title or "Forecasts of the held-out tail", fontsize=11)
     return _save(figure, path)

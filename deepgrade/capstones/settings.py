@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 PATH = Path(__file__).with_name("settings.json")
@@ -20,6 +21,24 @@ PATH = Path(__file__).with_name("settings.json")
 def load(path: Path = PATH) -> dict:
     """The settings, one entry per capstone module."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def resolve(entry: dict, missing: Callable[[str], str]) -> tuple[dict | None, str]:
+    """The settings to train a capstone with on this machine, and why not (``""``).
+
+    A capstone whose data set may be missing offline (IMDB) lists ``fallbacks``: settings
+    for other data sets whose keys replace the entry's. The first whose data set
+    ``missing(name)`` reports as available wins; ``(None, the reasons)`` if none is.
+    """
+    base = {key: value for key, value in entry.items() if key != "fallbacks"}
+    reasons = []
+    for candidate in (entry, *entry.get("fallbacks", ())):
+        merged = {**base, **{k: v for k, v in candidate.items() if k != "fallbacks"}}
+        why = missing(merged["dataset"])
+        if not why:
+            return merged, ""
+        reasons.append(why)
+    return None, "; ".join(reasons)
 
 
 def fraction(value: float, target: float, floor: float) -> float:

@@ -31,6 +31,7 @@ __all__ = [
     "configure",
     "train",
     "evaluate",
+    "forecast_scores",
     "make_optimizer",
     "compile_model",
     "augment_images",
@@ -104,12 +105,19 @@ def output_activation(model) -> str:
     return activation if isinstance(activation, str) else "linear"
 
 
-def compile_model(model, recipe: dict, *, learning_rate: float | None = None) -> None:
-    """Compile with the recipe's optimizer and the loss that fits the output layer."""
+def compile_model(
+    model, recipe: dict, *, learning_rate: float | None = None, task: str = "classification"
+) -> None:
+    """Compile with the recipe's optimizer and the loss that fits the output layer (for a
+    ``"regression"`` task, such as a forecast: mean squared error, and the mean absolute
+    error as the metric)."""
     keras = _keras()
     activation = output_activation(model)
     units = model.outputs[0].shape[-1]
-    if units == 1:
+    if task == "regression":
+        loss = keras.losses.MeanSquaredError()
+        metric = keras.metrics.MeanAbsoluteError(name="mae")
+    elif units == 1:
         loss = keras.losses.BinaryCrossentropy(from_logits=activation != "sigmoid")
         metric = keras.metrics.BinaryAccuracy(
             name="accuracy", threshold=0.0 if activation != "sigmoid" else 0.5
@@ -222,7 +230,7 @@ def train(
         n_epochs = max(1, min(n_epochs, int(epochs_cap)))
     batch_size = int(recipe["batch_size"])
     if compile:
-        compile_model(model, recipe, learning_rate=learning_rate)
+        compile_model(model, recipe, learning_rate=learning_rate, task=dataset.task)
     augmentation = {k: v for k, v in (recipe.get("augmentation") or {}).items() if v}
     if augmentation and np.ndim(x) == 4:
         data = _augmented_batches(np.asarray(x), np.asarray(y), batch_size, augmentation, seed)
@@ -251,6 +259,39 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 256) -> d
     finite = bool(np.isfinite(scores).all())
     accuracy = float(np.mean(predicted == np.asarray(y).reshape(-1))) if finite else 0.0
     return {"accuracy": accuracy, "finite": finite}
+
+
+def forecast_scores(model, data, split: str = "test") -> dict:
+    """A forecaster's errors on ``split`` of a windowed series (``datasets.load("sunspots",
+    window=T, horizon=h)``), against the naive forecasts in ``data.meta["baselines"]``.
+
+    Mean absolute errors in the series' own units (sunspot numbers), over every window and
+    lead time; ``relative``: each baseline's, as ``MAE(model) / MAE(baseline)`` (below 1
+    beats it); ``skill``: ``1 - MAE(model) / MAE(best baseline)`` (0 is no better than the
+    better baseline; not finite forecasts score ``-inf``). ``forecast``: the model's
+    forecasts, in the series' units.
+    """
+    x, y = data.split(split)
+    predicted = np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64)
+    truth = np.asarray(y, dtype=np.float64).reshape(predicted.shape[0], -1)
+    predicted = predicted.reshape(truth.shape)
+    std, mean = float(data.meta["std"]), float(data.meta["mean"])
+    finite = bool(np.isfinite(predicted).all())
+    mae = float(np.abs(predicted - truth).mean() * std) if finite else math.inf
+    baseline_mae = {
+        name: float(np.abs(np.asarray(f, dtype=np.float64).reshape(truth.shape) - truth).mean())
+        * std
+        for name, f in data.meta["baselines"][split].items()
+    }
+    best = min(baseline_mae.values())
+    return {
+        "mae": mae,
+        "baseline_mae": baseline_mae,
+        "relative": {name: mae / value for name, value in baseline_mae.items()},
+        "skill": 1.0 - mae / best if finite else -math.inf,
+        "finite": finite,
+        "forecast": (predicted * std + mean).tolist() if finite else None,
+    }
 
 
 # ---------------------------------------------------------------------- small data

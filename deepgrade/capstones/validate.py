@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 __all__ = [
@@ -309,6 +310,8 @@ LIMITS = {
 AUGMENTATION = {"shift": (0, 3), "rotate": (0, 30)}
 FINE_TUNE_EPOCHS = (1, 100)
 DEFAULT_RECIPE = {"optimizer": "adam", "learning_rate": 1e-3, "epochs": 20, "batch_size": 32}
+# keys that would choose the training data or move the split: the grader's alone
+DATA_KEYS = re.compile(r"split|valid|test|train|data|year|window|horizon|shuffle|sample")
 
 
 def validate_recipe(
@@ -334,6 +337,13 @@ def validate_recipe(
     allowed |= {"augmentation"} if allow_augmentation else set()
     allowed |= {"fine_tune"} if allow_fine_tune or require_fine_tune else set()
     unknown = sorted(set(map(str, recipe)) - allowed)
+    chooses_data = [key for key in unknown if DATA_KEYS.search(key.lower())]
+    if chooses_data:
+        raise ValidationError(
+            f"{what} cannot choose the training data or the split "
+            f"({', '.join(map(repr, chooses_data))}): the grader trains on its fixed training "
+            "split and scores on held-out data your code never sees"
+        )
     if unknown:
         raise ValidationError(
             f"{what} has unknown key(s) {', '.join(map(repr, unknown))}; "

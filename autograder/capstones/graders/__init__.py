@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from autograder.capstones.checks import Check
 from autograder.capstones.context import Context
-from autograder.capstones.graders import digits, sentiment, sequences, small_data
+from autograder.capstones.graders import digits, forecasting, sentiment, sequences, small_data
 
 Grader = Callable[[Context, dict], list[Check]]
 
@@ -20,4 +20,5 @@ GRADERS: dict[str, Grader] = {
     "capstone_sequences": sequences.grade,
     "capstone_small_data": small_data.grade,
     "capstone_sentiment": sentiment.grade,
+    "capstone_forecasting": forecasting.grade,
 }

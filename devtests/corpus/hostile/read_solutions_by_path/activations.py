@@ -4,11 +4,11 @@ process, the folders above its own __file__ and common places (/work/main,
 /autograder/source, ~), reads it and exec's it; as a last resort it removes the
 worker's import guard from sys.meta_path and imports ``solutions``.
 
-In the isolated level (bwrap) this MUST fail: relu scores 0. In the plain-process
-level the worker runs as the grader's user and can read what the grader can read, so
-this attack DOES earn relu's points there: the documented weakness of that level
-(it is the students' local mode; grading servers use bwrap). sigmoid and softmax are
-the reference code and keep their points in both.
+At every isolated level (landlock, uid, bwrap) this MUST fail: relu scores 0. At the
+plain ``process`` level the worker runs as the grader's user and can read what the
+grader can read, so this attack DOES earn relu's points there: the documented weakness
+of that level (the students' local mode; ``auto`` never picks it where another works).
+sigmoid and softmax are the reference code and keep their points everywhere.
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ def relu(x):
             places += [a.decode(errors="replace") for a in f.read().split(b"\0")]
     except OSError:
         pass
-    for pid in os.listdir("/proc"):
+    try:
+        pids = os.listdir("/proc")
+    except OSError:
+        pids = []
+    for pid in pids:
         if pid.isdigit():
             try:
                 places.append(os.readlink(f"/proc/{pid}/cwd"))
@@ -70,7 +74,7 @@ def relu(x):
         import solutions.activations
 
         return solutions.activations.relu(x)
-    except ImportError as err:
+    except (ImportError, OSError) as err:
         last = f"{type(err).__name__}: {err}"
     raise FileNotFoundError(
         f"read_solutions_by_path found no solutions/ in {len(tried)} folders ({last})"

@@ -1,0 +1,1 @@
+"""Capstone training on a student's machine: settings, validation, training, plots."""
