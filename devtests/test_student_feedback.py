@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.engine import grade
-from autograder.grading.reports import MAX_FEEDBACK_LINES, gradescope, summary
+from autograder.grading.reports import MAX_FEEDBACK_LINES, gradescope, junit, summary
 from autograder.paths import PROJECT_ROOT
 from deepgrade.catalog import BY_NAME
 from devtests.commands import DEEPGRADE
@@ -86,6 +86,7 @@ def test_every_report_says_which_numpy_graded_it():
         assert report.numpy == np.__version__
         assert f"numpy {np.__version__}" in summary(report).splitlines()[1]
         assert f"numpy {np.__version__}" in gradescope(report)["output"]
+        assert f'<property name="numpy" value="{np.__version__}"' in junit(report)
 
 
 def test_grading_leaves_nothing_behind_in_the_working_directory(tmp_path):

@@ -100,7 +100,7 @@ def junit(report: SubmissionReport) -> str:
             time=f"{sum(r['seconds'] for r in records):.3f}",
         )
         properties = ET.SubElement(suite, "properties")
-        for key in ("isolation", "mode"):
+        for key in ("isolation", "mode", "numpy"):
             ET.SubElement(properties, "property", name=key, value=getattr(report, key))
         for record in records:
             module, _, test = record["nodeid"].partition("::")
