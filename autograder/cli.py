@@ -149,43 +149,62 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
 def _grade_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", help="a folder with one submission folder per student")
     parser.add_argument("--output-dir", required=True, help="where results and gradebook.csv go")
-    parser.add_argument("--workers", type=int, default=2, help="submissions graded at once")
+    parser.add_argument(
+        "--workers", type=_positive(int), default=2, help="submissions graded at once"
+    )
     parser.add_argument("--force", action="store_true", help="re-grade unchanged submissions too")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
+        "instead of --workers processes here (needs the 'cluster' extra)",
+    )
     _add_limits(parser, default_isolation="auto")
 
 
 def _grade_batch(args: argparse.Namespace, console: Console) -> int:
-    from autograder.grading.batch import grade_batch
+    from autograder.grading.batch import common_failure, grade_batch
+    from autograder.grading.cluster import ClusterUnavailable, connect
     from autograder.worker import sandbox
 
-    root = Path(args.root)
+    # resolved once, here: the grading processes run elsewhere and never see our cwd
+    root, output_dir = Path(args.root).resolve(), Path(args.output_dir).resolve()
     if not root.is_dir():
         return fail(console, f"{args.root} is not a folder of submission folders")
     try:  # resolved once here: every student is graded at the same, named level
         level = sandbox.resolve(args.isolation)
-    except (sandbox.IsolationUnavailable, ValueError) as err:
+        if args.scheduler:
+            connect(args.scheduler).close()
+    except (sandbox.IsolationUnavailable, ValueError, ClusterUnavailable) as err:
         return fail(console, str(err))
     outcomes = grade_batch(
         root,
-        Path(args.output_dir),
+        output_dir,
         workers=args.workers,
         isolation=level,
         limits=_limits(args),
         force=args.force,
         console=Console(stderr=True),
+        scheduler=args.scheduler,
     )
     skipped = sum(o.skipped for o in outcomes)
     statuses: dict[str, int] = {}
     for o in outcomes:
         statuses[o.report.status] = statuses.get(o.report.status, 0) + 1
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    gradebook = Path(args.output_dir) / "gradebook.csv"
+    gradebook = output_dir / "gradebook.csv"
     console.print(
         f"{len(outcomes)} submission(s) graded at isolation {level}: {counts}; "
         f"{skipped} unchanged (not re-graded); gradebook: {gradebook}",
         markup=False,
         soft_wrap=True,
     )
+    problem = common_failure([o.report for o in outcomes])
+    if problem:  # never mistaken for grades: loud, and a failing exit code
+        Console(stderr=True).print(
+            f"deepgrade grade-batch: {problem}", style="bold red", markup=False, soft_wrap=True
+        )
+        return 1
     return 0
 
 

@@ -123,22 +123,27 @@ def grade(
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     limits = limits or Limits()
     session = _GradingSession(folder, mode, isolation, limits)
-    args = [
-        *(str(s) for s in (suites or default_suites())),
-        f"--rootdir={PROJECT_ROOT}", "-o", "addopts=", "-p", "no:cacheprovider",
-        "--import-mode=importlib", "-q", "--tb=native", "-p", "no:xdist", "-p", "no:benchmark",
-        "--assert=plain",  # rewritten asserts would show the hidden test's code and values
-    ]  # fmt: skip
     started = time.monotonic()
-    console = io.StringIO()  # pytest's own terminal output is not part of any report
-    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
-        exit_code = pytest.main(args, plugins=[session])
+    exit_code = run_pytest(suites, session)
     elapsed = time.monotonic() - started
     records = list(session.records.values())
     notes = []
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         notes.append(f"the test run ended with pytest exit code {int(exit_code)}")
     return _report(student or folder.name, session, records, mode, elapsed, notes)
+
+
+def run_pytest(suites: list[Path] | None, plugin: object) -> int | pytest.ExitCode:
+    """pytest on the suites with ``plugin`` (one submission's session, or a grading server)."""
+    args = [
+        *(str(s) for s in (suites or default_suites())),
+        f"--rootdir={PROJECT_ROOT}", "-o", "addopts=", "-p", "no:cacheprovider",
+        "--import-mode=importlib", "-q", "--tb=native", "-p", "no:xdist", "-p", "no:benchmark",
+        "--assert=plain",  # rewritten asserts would show the hidden test's code and values
+    ]  # fmt: skip
+    console = io.StringIO()  # pytest's own terminal output is not part of any report
+    with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
+        return pytest.main(args, plugins=[plugin])
 
 
 def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport:
@@ -148,6 +153,7 @@ def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport
     if impl is not None and impl.budget_exhausted:
         status = "timed out"
         notes.append("the submission's time budget ran out; the remaining calls scored 0")
+    notes.extend(getattr(impl, "fail_fast_notes", ()))  # in-process: nothing fails fast
     failed = impl.failed_imports if impl is not None else {}
     if failed and set(failed) >= set(TOPICS):
         status = "could not import"
