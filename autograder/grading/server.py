@@ -9,7 +9,7 @@ level, the same tests, the same report) and exits. Every child is a copy of the 
 as it was before any submission ran, so nothing of one student's run (fixtures, module
 state, hypothesis, the worker, the grader's own memory) reaches the next student's; a
 child that crashes or hangs costs only its student (the server stops a child after
-``total_seconds + BACKSTOP_SECONDS``).
+``total_seconds + BACKSTOP_SECONDS``; the driver stops a server that stops answering).
 
 The driver side is :class:`GradingProcess`; the protocol is JSON lines. On its original
 stdout the server first says ``{"ready": N}`` (N checks collected) or ``{"error": why}``,
@@ -17,11 +17,13 @@ then, for each job ``{"id", "folder", "student", "output"}`` read from stdin, wr
 report (JSON) to ``output`` and answers ``{"id": id, "ok": true}`` or
 ``{"id": id, "error": why, "log": tail}``. End of stdin (the driver is gone) ends it,
 and the child it is waiting for. Start: ``python -m autograder.grading.server CONFIG``,
-``CONFIG = {"isolation": level, "limits": {...}, "suites": [paths] | null}``.
+``CONFIG = {"isolation": level, "limits": {...}, "backstop": seconds, "suites": [paths]
+| null}``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -65,8 +67,11 @@ class GradingFailed(Exception):
 class _Server(_GradingSession):
     """The pytest plugin of a grading server: collect once, then grade one child per job."""
 
-    def __init__(self, isolation: str, limits: Limits, requests: int, replies: int):
+    def __init__(
+        self, isolation: str, limits: Limits, backstop: float, requests: int, replies: int
+    ):
         super().__init__(None, "worker", isolation, limits)
+        self.backstop = limits.total_seconds + backstop
         self.requests, self.replies = requests, replies
         self.pending = b""
         self.said_anything = False
@@ -130,7 +135,7 @@ class _Server(_GradingSession):
 
     def wait(self, pid: int) -> int | str:
         """The child's exit code (-N: signal N); a message if it was stopped."""
-        deadline = time.monotonic() + self.limits.total_seconds + BACKSTOP_SECONDS
+        deadline = time.monotonic() + self.backstop
         pidfd = os.pidfd_open(pid)
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
@@ -140,9 +145,7 @@ class _Server(_GradingSession):
             while stopped is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    stopped = (
-                        f"grading took over {self.limits.total_seconds + BACKSTOP_SECONDS:g} s"
-                    )
+                    stopped = f"grading took over {self.backstop:g} s"
                     break
                 events = dict(poller.poll(int(left * 1000) + 1))
                 if pidfd in events:
@@ -188,10 +191,14 @@ def serve(config: dict) -> int:
     requests, replies = os.dup(0), os.dup(1)
     limits = Limits(**config["limits"])
     suites = [Path(s) for s in config["suites"]] if config.get("suites") else None
-    server = _Server(config["isolation"], limits, requests, replies)
-    code = run_pytest(suites, server)
+    server = _Server(config["isolation"], limits, config["backstop"], requests, replies)
+    console = io.StringIO()
+    code = run_pytest(suites, server, console)
     if not server.said_anything:  # pytest stopped before the loop (a usage error...)
-        server.send({"error": f"pytest could not start (exit code {int(code)})"})
+        lines = console.getvalue().strip().splitlines() or ["no output"]
+        why = [line for line in lines if "error" in line.lower()] or lines  # the last says why
+        why = why[-1].strip()
+        server.send({"error": f"pytest could not start (exit code {int(code)}): {why}"})
     return 0
 
 
@@ -202,8 +209,15 @@ class GradingProcess:
     """A grading server for one caller at a time: started when first needed, started
     again after it fails; :meth:`grade` grades one submission folder."""
 
-    def __init__(self, isolation: str, limits: Limits, suites: list[Path] | None = None):
+    def __init__(
+        self,
+        isolation: str,
+        limits: Limits,
+        suites: list[Path] | None = None,
+        backstop: float = BACKSTOP_SECONDS,
+    ):
         self.isolation, self.limits, self.suites = isolation, limits, suites
+        self.backstop = backstop
         self.proc: subprocess.Popen | None = None
         self.stderr = None
         self.pending = b""
@@ -220,7 +234,7 @@ class GradingProcess:
             output = self.workdir / f"report-{self.next_id}.json"
             job = {"id": self.next_id, "folder": str(folder), "student": student,
                    "output": str(output)}  # fmt: skip
-            backstop = self.limits.total_seconds + BACKSTOP_SECONDS + 60
+            backstop = self.limits.total_seconds + self.backstop + 60
             try:
                 self._start()
                 os.write(self.proc.stdin.fileno(), (json.dumps(job) + "\n").encode())
@@ -249,6 +263,7 @@ class GradingProcess:
         if len(self.start_failures) >= START_TRIES:  # a setup problem: fail at once
             raise self.start_failures[-1]
         config = {"isolation": self.isolation, "limits": asdict(self.limits),
+                  "backstop": self.backstop,
                   "suites": [str(s) for s in self.suites] if self.suites else None}  # fmt: skip
         self.stderr = tempfile.TemporaryFile(dir=self.workdir)
         self.proc = subprocess.Popen(
