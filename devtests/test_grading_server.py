@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from autograder.grading.engine import Limits
 from autograder.grading.server import START_TRIES, GradingFailed, GradingProcess
+from devtests.grading_helpers import when_grading
 
 PROJECT = Path(__file__).resolve().parents[1]
 SUITES = [PROJECT / "tests" / "test_activations.py"]
@@ -34,41 +33,6 @@ def submission(tmp_path) -> Path:
     for name in ("activations", "_validate"):
         shutil.copy(PROJECT / "solutions" / f"{name}.py", folder)
     return folder
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def grading_children(pid: int) -> list[int]:
-    """The children of the server ``pid`` grading a submission: forks of it (same command
-    line) that have started their worker (not a program it runs, nor one about to)."""
-    try:
-        own = Path(f"/proc/{pid}/cmdline").read_bytes()
-        forks = [c for c in children(pid) if Path(f"/proc/{c}/cmdline").read_bytes() == own]
-    except OSError:
-        return []
-    return [c for c in forks if children(c)]
-
-
-def when_grading(process: GradingProcess, act) -> threading.Thread:
-    """In a thread: once the server has forked the child grading a submission, act(pids)."""
-
-    def watch() -> None:
-        for _ in range(6000):
-            proc = process.proc
-            found = grading_children(proc.pid) if proc is not None else []
-            if found:
-                act(proc.pid, found[0])
-                return
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
 
 
 def score(report) -> float:

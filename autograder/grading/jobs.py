@@ -102,7 +102,8 @@ def run_job(job: Job) -> dict:
         try:
             report = grading_process(job.isolation, job.limits).grade(folder, job.student)
         except GradingFailed as err:
-            result = failed_result(job, err.status, f"grading failed: {err}", err.log)
+            log = f"grading failed ({err.status}): {err}\n{err.log}"
+            result = failed_result(job, err.status, f"grading failed: {err}", log)
             result["report"]["execution_time"] = round(time.monotonic() - started, 3)
             return result
     return {"report": report.to_dict(), "complete": True, "log": ""}
