@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from autograder.grading.jobs import Job, failed_result, run_job
 
-CONNECT_SECONDS = 30
+CONNECT_SECONDS = 15
 
 
 class ClusterUnavailable(RuntimeError):
