@@ -31,6 +31,7 @@ from autograder.grading.jobs import (
     close_grading_processes,
     failed_report,
     failed_result,
+    kill_grading_processes,
     read_submission,
     run_job,
 )
@@ -178,20 +179,23 @@ def run_here(workers: int) -> Callable[[list[Job]], Iterator[tuple[Job, dict]]]:
     """Jobs on ``workers`` grading processes of this machine, results as they finish."""
 
     def run(jobs: list[Job]) -> Iterator[tuple[Job, dict]]:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(run_job, job): job for job in jobs}
-            try:
-                for future in as_completed(futures):
-                    job = futures[future]
-                    try:
-                        yield job, future.result()
-                    except Exception as err:  # the grader's own failure for one student
-                        yield job, failed_result(job, "crashed", f"grader error: {err}")
-            finally:
-                for future in futures:
-                    future.cancel()
-                pool.shutdown(wait=True)
-                close_grading_processes()
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as err:  # the grader's own failure for one student
+                    result = failed_result(job, "crashed", f"grader error: {err}")
+                yield job, result
+        except BaseException:  # interrupted (Ctrl-C...): the jobs under way end at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_grading_processes()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            close_grading_processes()
 
     return run
 

@@ -319,6 +319,12 @@ class GradingProcess:
             self.stderr = None
         return log
 
+    def kill(self) -> None:
+        """Kill the server and its child now (no lock: a job under way fails at once)."""
+        proc = self.proc
+        if proc is not None:
+            kill_group(proc.pid, signal.SIGKILL)
+
     def close(self) -> None:
         with self.lock:
             self.closed = True
