@@ -115,8 +115,10 @@ class _Server(_GradingSession):
     def run_child(self, session: pytest.Session, job: dict) -> dict:
         log = Path(job["output"] + ".log")
         pid = os.fork()
-        if pid == 0:  # the child: grade, write the report, leave without cleaning up
-            code = 1  # it stays in the server's process group: it ends with the server
+        # the child grades, writes the report and leaves without cleaning up; it stays in
+        # the server's process group, so it ends with the server
+        if pid == 0:
+            code = 1
             try:
                 self.grade(session, job)
                 code = 0
@@ -152,9 +154,7 @@ class _Server(_GradingSession):
                 events = dict(poller.poll(int(left * 1000) + 1))
                 if pidfd in events:
                     break
-                if (
-                    self.requests in events
-                ):  # a new line (kept) or the end of stdin: the driver is gone
+                if self.requests in events:  # a line (kept), or the end: the driver is gone
                     chunk = os.read(self.requests, 1 << 16)
                     if not chunk:
                         os.kill(pid, signal.SIGKILL)
