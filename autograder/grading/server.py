@@ -140,20 +140,22 @@ class _Server(_GradingSession):
     def wait(self, pid: int) -> int | str:
         """The child's exit code (-N: signal N); a message if it was stopped."""
         deadline = time.monotonic() + self.backstop
-        pidfd = os.pidfd_open(pid)
+        # a pidfd says when the child ends (Linux); elsewhere, look every 50 ms
+        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
         poller = select.poll()
-        poller.register(pidfd, select.POLLIN)
         poller.register(self.requests, select.POLLIN)
-        stopped = None
+        if pidfd is not None:
+            poller.register(pidfd, select.POLLIN)
+        status = None
         try:
-            while stopped is None:
+            while status is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    stopped = f"grading took over {self.backstop:g} s"
-                    break
-                events = dict(poller.poll(int(left * 1000) + 1))
-                if pidfd in events:
-                    break
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    return f"grading took over {self.backstop:g} s"
+                wait_ms = int(left * 1000) + 1 if pidfd is not None else 50
+                events = dict(poller.poll(min(wait_ms, int(left * 1000) + 1)))
                 if self.requests in events:  # a line (kept), or the end: the driver is gone
                     chunk = os.read(self.requests, 1 << 16)
                     if not chunk:
@@ -161,12 +163,13 @@ class _Server(_GradingSession):
                         os.waitpid(pid, 0)
                         os._exit(0)
                     self.pending += chunk
+                if pidfd is None or pidfd in events:
+                    done, code = os.waitpid(pid, os.WNOHANG)
+                    status = code if done == pid else None
         finally:
-            os.close(pidfd)
-        if stopped is not None:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        return stopped if stopped is not None else os.waitstatus_to_exitcode(status)
+            if pidfd is not None:
+                os.close(pidfd)
+        return os.waitstatus_to_exitcode(status)
 
     def grade(self, session: pytest.Session, job: dict) -> None:
         """In the child: run every collected check on this job's submission, write the report."""
