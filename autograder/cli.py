@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from deepgrade.catalog import TOTAL_POINTS
 from deepgrade.cli import KIT_COMMANDS, Command, fail
 from deepgrade.cli import main as kit_main
 
@@ -149,43 +148,62 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
 def _grade_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", help="a folder with one submission folder per student")
     parser.add_argument("--output-dir", required=True, help="where results and gradebook.csv go")
-    parser.add_argument("--workers", type=int, default=2, help="submissions graded at once")
+    parser.add_argument(
+        "--workers", type=_positive(int), default=2, help="submissions graded at once"
+    )
     parser.add_argument("--force", action="store_true", help="re-grade unchanged submissions too")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
+        "instead of --workers processes here (needs the 'cluster' extra)",
+    )
     _add_limits(parser, default_isolation="auto")
 
 
 def _grade_batch(args: argparse.Namespace, console: Console) -> int:
-    from autograder.grading.batch import grade_batch
+    from autograder.grading.batch import common_failure, grade_batch
+    from autograder.grading.cluster import ClusterUnavailable, connect
     from autograder.worker import sandbox
 
-    root = Path(args.root)
+    # resolved once, here: the grading processes run elsewhere and never see our cwd
+    root, output_dir = Path(args.root).resolve(), Path(args.output_dir).resolve()
     if not root.is_dir():
         return fail(console, f"{args.root} is not a folder of submission folders")
     try:  # resolved once here: every student is graded at the same, named level
         level = sandbox.resolve(args.isolation)
-    except (sandbox.IsolationUnavailable, ValueError) as err:
+        if args.scheduler:
+            connect(args.scheduler).close()
+    except (sandbox.IsolationUnavailable, ValueError, ClusterUnavailable) as err:
         return fail(console, str(err))
     outcomes = grade_batch(
         root,
-        Path(args.output_dir),
+        output_dir,
         workers=args.workers,
         isolation=level,
         limits=_limits(args),
         force=args.force,
         console=Console(stderr=True),
+        scheduler=args.scheduler,
     )
     skipped = sum(o.skipped for o in outcomes)
     statuses: dict[str, int] = {}
     for o in outcomes:
         statuses[o.report.status] = statuses.get(o.report.status, 0) + 1
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    gradebook = Path(args.output_dir) / "gradebook.csv"
+    gradebook = output_dir / "gradebook.csv"
     console.print(
         f"{len(outcomes)} submission(s) graded at isolation {level}: {counts}; "
         f"{skipped} unchanged (not re-graded); gradebook: {gradebook}",
         markup=False,
         soft_wrap=True,
     )
+    problem = common_failure([o.report for o in outcomes])
+    if problem:  # never mistaken for grades: loud, and a failing exit code
+        Console(stderr=True).print(
+            f"deepgrade grade-batch: {problem}", style="bold red", markup=False, soft_wrap=True
+        )
+        return 1
     return 0
 
 
@@ -246,28 +264,59 @@ def _grade_capstones(args: argparse.Namespace, console: Console) -> int:
 # ------------------------------------------------------------------------- demo
 
 
-def _demo(args: argparse.Namespace, console: Console) -> int:
-    """The quickstart's main job: the reference solutions and the blank stubs, side by side."""
-    from deepgrade.check import CheckError, render, run_public_tests
-    from deepgrade.scoring import score, total
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir", help="keep the sample class and its results here (default: not kept)"
+    )
 
-    as_expected = True
-    for impl, expectation, full in (
-        ("solutions", "the reference solutions: every exercise passes", True),
-        ("exercises", "the blank stubs: every exercise fails with NotImplementedError", False),
-    ):
-        console.rule(expectation)
+
+def _demo(args: argparse.Namespace, console: Console) -> int:
+    """The product's main job: a sample class graded in isolation, its gradebook, feedback."""
+    import tempfile
+
+    from rich.table import Table
+
+    from autograder import demo
+    from autograder.grading.batch import grade_batch
+    from autograder.grading.reports import gradescope
+    from autograder.worker import sandbox
+
+    level = sandbox.resolve("auto")
+    with tempfile.TemporaryDirectory(prefix="deepgrade-demo-") as tmp:
+        where = Path(args.output_dir).resolve() if args.output_dir else Path(tmp)
         try:
-            results = score(run_public_tests(impl))
-        except CheckError as err:
-            console.print(f"deepgrade demo: {err}", style="red", markup=False, soft_wrap=True)
-            return 2
-        render(results, f"Public tests against '{impl}'", console)
-        got = total(results)
-        if got != (TOTAL_POINTS if full else 0):
-            console.print(f"unexpected: '{impl}' scored {got:g}, not as described", style="red")
-            as_expected = False
-    return 0 if as_expected else 1
+            demo.write_class(where / "submissions")
+        except (OSError, ValueError) as err:
+            return fail(console, f"cannot write the sample class in {where}: {err}")
+        console.rule(f"Grading a sample class of {len(demo.SAMPLE_CLASS)} (isolation: {level})")
+        outcomes = grade_batch(
+            where / "submissions", where / "graded", isolation=level, console=console
+        )
+    reports = {o.student: o.report for o in outcomes}
+    grid = Table(title="gradebook", title_justify="left")
+    for column in ("student", "submitted", "status", "score", "exercises below full marks"):
+        grid.add_column(column, overflow="fold")
+    for student in demo.SAMPLE_CLASS:
+        report = reports[student.name]
+        below = [r["number"] for r in report.exercises if r["score"] < r["max_score"]]
+        shown = "all" if len(below) == len(report.exercises) else ", ".join(below) or "-"
+        grid.add_row(student.name, student.submitted, report.status,
+                     f"{round(report.score, 1):g}/{report.max_score}", shown)  # fmt: skip
+    console.print(grid)
+    console.rule(f"What {demo.FEEDBACK_OF} sees (Gradescope's results.json, failed exercises)")
+    results = gradescope(reports[demo.FEEDBACK_OF])
+    console.print(results["output"], markup=False, highlight=False)
+    for test in results["tests"]:
+        if test["status"] == "failed":
+            console.print(f"\n{test['name']}: {test['score']:g}/{test['max_score']:g}",
+                          style="bold", markup=False)  # fmt: skip
+            console.print(test["output"], markup=False, highlight=False)
+    if args.output_dir:
+        console.print(f"\nthe class and its results are in {where}", markup=False)
+    unexpected = demo.surprises(reports)
+    for line in unexpected:
+        console.print(f"unexpected: {line}", style="red", markup=False)
+    return 1 if unexpected else 0
 
 
 # ------------------------------------------------------------------------- builders
@@ -407,8 +456,8 @@ def _build_notebooks(args: argparse.Namespace, console: Console) -> int:
 
 
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
-    Command("demo", "check the reference solutions and the blank stubs", lambda parser: None,
-            _demo),
+    Command("demo", "grade a sample class in isolation: its gradebook and one student's "
+            "feedback", _demo_arguments, _demo),
     Command("build-exercises", "generate exercises/ from solutions/", _build_exercises_arguments,
             _build_exercises),
     Command("release", "build the student release (kit, stubs, public tests, data, workflow)",

@@ -83,6 +83,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_JsonReport(Path(path)), "deepgrade-json-report")
 
 
+def use_implementation(config: pytest.Config, implementation) -> None:
+    """Make ``implementation`` the one the ``impl`` fixture returns from now on (a grading
+    process that collected the tests once sets each submission's before running them)."""
+    config.stash[_IMPL] = implementation
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     impl = config.stash[_IMPL]
     return f"deepgrade: testing implementation '{impl.spec}' ({impl.origin}); choose with --impl"

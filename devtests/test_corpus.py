@@ -82,7 +82,7 @@ HOSTILE_CASES = {
     "patch_numpy": Case(("relu",), ("differs from the expected values", "got 42.0")),
     "patch_pytest": Case(("relu",), ("differs from the expected values", "got 42.0")),
     "sys_exit_at_import": Case(ALL_ACTIVATIONS, ("could not be imported", "sys.exit(0)")),
-    "os_exit_at_import": Case(ALL_ACTIVATIONS, ("WorkerCrashed", "exited with code 0")),
+    "os_exit_at_import": Case(ALL_ACTIVATIONS, ("could not be imported", "exited with code 0")),
     "sys_exit_mid_call": Case(("relu",), ("SystemExit", "sys.exit(0)")),
     "os_exit_mid_call": Case(("relu",), ("WorkerCrashed", "exited with code 0")),
     "import_solutions": Case(("relu",), ("could not import the reference", "'solutions'")),

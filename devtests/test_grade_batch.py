@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,12 +22,13 @@ import jsonschema
 import pytest
 from rich.console import Console
 
-from autograder.grading import batch
+from autograder.grading import batch, jobs
 from autograder.grading.engine import Limits
 from autograder.paths import PROJECT_ROOT
 from autograder.worker import sandbox
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 from devtests.commands import DEEPGRADE
+from devtests.grading_helpers import when_grading
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 STUBS = PROJECT_ROOT / "exercises"
@@ -235,12 +237,16 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
     root = tmp_path / "submissions"
     for student in ("bystander", "killed", "unlucky"):
         copy_modules(SOLUTIONS, root / student)
-    real_run = subprocess.run
+    real_process = jobs.grading_process
 
-    def run(cmd, **kwargs):  # the grading process of "killed" dies by SIGKILL
-        if "--student" in cmd and cmd[cmd.index("--student") + 1] == "killed":
-            cmd = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
-        return real_run(cmd, **kwargs)
+    class KillsOne:  # the child grading "killed" dies by SIGKILL mid-grading
+        def __init__(self, process):
+            self.process = process
+
+        def grade(self, folder, student):
+            if student == "killed":
+                when_grading(self.process, lambda server, child: os.kill(child, signal.SIGKILL))
+            return self.process.grade(folder, student)
 
     real_fingerprint = batch.fingerprint
 
@@ -249,14 +255,14 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
             raise OSError("disk on fire")
         return real_fingerprint(folder, grader)
 
-    monkeypatch.setattr(batch.subprocess, "run", run)
+    monkeypatch.setattr(jobs, "grading_process", lambda *a: KillsOne(real_process(*a)))
     monkeypatch.setattr(batch, "fingerprint", fingerprint)
     out = tmp_path / "out"
     outcomes = batch.grade_batch(
         root,
         out,
         workers=2,
-        isolation="process",
+        isolation="auto",
         limits=Limits(call_seconds=5, total_seconds=60),
         console=Console(file=open(os.devnull, "w")),  # noqa: SIM115
     )
@@ -268,7 +274,8 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
         assert by_student[student].status == "crashed"
         assert by_student[student].score == 0
     assert "disk on fire" in by_student["unlucky"].notes[0]
-    assert (out / "killed" / "log.txt").is_file()
+    assert "ended with code -9" in by_student["killed"].notes[0]
+    assert "ended with code -9" in (out / "killed" / "log.txt").read_text(encoding="utf-8")
     results = json.loads((out / "killed" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, RESULTS_SCHEMA)
     assert "crashed" in results["output"]
@@ -279,6 +286,79 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
         "unlucky": "crashed",
     }
     assert float(rows["bystander"]["total"]) == TOTAL_POINTS
+
+
+def test_each_report_is_the_one_grading_that_submission_alone_gives(graded_class, tmp_path):
+    """The batch's grading processes (collect once, a child per student) change nothing: every
+    student's report equals ``deepgrade grade`` of that folder alone, apart from times."""
+    root, out, _, _ = graded_class
+    isolation = read_gradebook(out)["reference"]["isolation"]
+    for student in STUDENTS:
+        alone = tmp_path / f"{STUDENTS.index(student)}.json"
+        proc = subprocess.run(
+            [*DEEPGRADE, "grade", str(root / student), "--format", "json", "--output",
+             str(alone), "--isolation", isolation, *LIMIT_FLAGS],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        batch_report = json.loads((out / student / "report.json").read_text(encoding="utf-8"))
+        assert without_times(batch_report["report"]) == without_times(json.loads(alone.read_text()))
+
+
+def without_times(report: dict) -> dict:
+    tests = [{k: v for k, v in t.items() if k != "seconds"} for t in report["tests"]]
+    return {**report, "execution_time": None, "tests": tests}
+
+
+def test_relative_paths_from_any_folder_grade_the_class_there(tmp_path):
+    """As a new user types it: relative paths, from the folder holding the class."""
+    copy_modules(SOLUTIONS, tmp_path / "subs" / "reference")
+    copy_modules(STUBS, tmp_path / "subs" / "stubs")
+    proc = subprocess.run(
+        [*DEEPGRADE, "grade-batch", "subs", "--output-dir", "out", *LIMIT_FLAGS],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = read_gradebook(tmp_path / "out")
+    assert {s: (r["status"], float(r["total"])) for s, r in rows.items()} == {
+        "reference": ("graded", TOTAL_POINTS),
+        "stubs": ("graded", 0.0),
+    }
+    assert str(tmp_path / "out" / "gradebook.csv") in proc.stdout
+
+
+def test_most_of_a_class_failing_the_same_way_is_loud_and_exits_non_zero(tmp_path):
+    """Submissions one folder too deep: nobody's modules are found. A setup mistake, not
+    grades; the gradebook is still written for inspection."""
+    for student in ("ann", "bob", "cy"):
+        copy_modules(SOLUTIONS, tmp_path / "subs" / student / "submission")
+    proc = run_batch(tmp_path / "subs", tmp_path / "out")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "3 of 3 submissions could not import (e.g. ann:" in proc.stderr
+    assert "setup problem, not grades" in proc.stderr
+    rows = read_gradebook(tmp_path / "out")
+    assert {r["status"] for r in rows.values()} == {"could not import"}
+
+
+def test_a_broken_grader_crashes_everyone_loudly_and_a_re_run_grades_them(tmp_path):
+    """A grader that cannot start (here: a bad PYTEST_ADDOPTS) is never recorded as grades,
+    and its 'crashed' results are not kept as final: the next run grades everyone."""
+    copy_modules(SOLUTIONS, tmp_path / "subs" / "reference")
+    copy_modules(STUBS, tmp_path / "subs" / "stubs")
+    broken = {**os.environ, "PYTEST_ADDOPTS": "--no-such-option-here"}
+    proc = run_batch(tmp_path / "subs", tmp_path / "out", env=broken)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2 of 2 submissions crashed" in proc.stderr and "--no-such-option-here" in proc.stderr
+    assert (tmp_path / "out" / "reference" / "log.txt").is_file()
+    again = run_batch(tmp_path / "subs", tmp_path / "out")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 unchanged" in again.stdout
+    rows = read_gradebook(tmp_path / "out")
+    assert {s: float(r["total"]) for s, r in rows.items()} == {
+        "reference": TOTAL_POINTS,
+        "stubs": 0.0,
+    }
+    assert not (tmp_path / "out" / "reference" / "log.txt").exists()
 
 
 def test_a_missing_root_fails_with_one_line(tmp_path):

@@ -1,10 +1,13 @@
 """Grade a class: every submission folder under ROOT, in parallel, nothing lost.
 
-Each submission is graded by its own ``python -m autograder grade`` process (which
-starts that submission's worker), so a submission that breaks anything breaks only its
-own process. Results go to ``DIR/<student>/``: ``results.json`` (Gradescope format),
-``report.json`` (everything, read back for the gradebook) and ``log.txt`` on trouble;
-``DIR/gradebook.csv`` has one row per student.
+Each submission becomes a :class:`~autograder.grading.jobs.Job` (its files as data) run
+by a grading process that collected the suites once and grades each submission in a
+child of its own (``server.py``): here on ``--workers`` such processes, or on a Dask
+cluster (``cluster.py``). A submission that breaks anything breaks only its own child.
+Results go to ``DIR/<student>/``: ``results.json`` (Gradescope format), ``report.json``
+(everything, read back for the gradebook and to skip unchanged submissions on a re-run)
+and ``log.txt`` when grading did not complete; ``DIR/gradebook.csv`` has one row per
+student.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import subprocess
-import sys
-import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,20 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from autograder.grading.cluster import run_on_cluster
 from autograder.grading.engine import Limits, SubmissionReport
+from autograder.grading.jobs import (
+    Job,
+    close_grading_processes,
+    failed_report,
+    failed_result,
+    kill_grading_processes,
+    read_submission,
+    run_job,
+)
 from autograder.grading.reports import gradescope
 from autograder.paths import PROJECT_ROOT
-from deepgrade.catalog import EXERCISES, TOTAL_POINTS
+from deepgrade.catalog import EXERCISES
 
 GRADEBOOK_COLUMNS = ["student", "status", *(e.number for e in EXERCISES), "total", "isolation"]
 
@@ -65,84 +77,30 @@ class Outcome:
     skipped: bool = False
 
 
-def failed_report(student: str, status: str, note: str, isolation: str) -> SubmissionReport:
-    return SubmissionReport(
-        student=student,
-        status=status,
-        isolation=isolation,
-        mode="worker",
-        execution_time=0.0,
-        score=0.0,
-        max_score=TOTAL_POINTS,
-        exercises=[
-            {
-                "number": e.number,
-                "name": e.name,
-                "label": e.label,
-                "score": 0.0,
-                "max_score": e.points,
-                "passed": 0,
-                "total": 0,
-                "failures": [],
-            }
-            for e in EXERCISES
-        ],
-        notes=[note],
-    )
-
-
-def grade_one(
-    folder: Path, out: Path, *, isolation: str, limits: Limits, version: str, force: bool
-) -> Outcome:
-    """Grade one folder in its own process; never raises for anything the submission does."""
-    student = folder.name
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = fingerprint(folder, version)
-    report_file = out / "report.json"
-    if not force and report_file.is_file():
-        try:
-            previous = json.loads(report_file.read_text(encoding="utf-8"))
-            if previous.get("fingerprint") == stamp:
-                return Outcome(student, SubmissionReport.from_dict(previous["report"]), True)
-        except (ValueError, KeyError, TypeError):
-            pass  # unreadable: grade again
-    cmd = [
-        sys.executable, "-B", "-m", "autograder", "grade", str(folder), "--format", "json",
-        "--output", str(out / "report.tmp.json"), "--isolation", isolation,
-        "--call-timeout", str(limits.call_seconds), "--total-timeout", str(limits.total_seconds),
-        "--memory-mb", str(limits.memory_mb), "--student", student,
-    ]  # fmt: skip
-    started = time.monotonic()
+def previous_report(out: Path, stamp: str) -> SubmissionReport | None:
+    """The report of an earlier run, if it graded this very submission to completion."""
     try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=limits.total_seconds + 120,  # the grading process's own backstop
-            cwd=PROJECT_ROOT,
-            check=False,
-        )
-        log = proc.stdout + proc.stderr
-        produced = out / "report.tmp.json"
-        if proc.returncode == 0 and produced.is_file():
-            report = SubmissionReport.from_dict(json.loads(produced.read_text(encoding="utf-8")))
-            produced.unlink()
-        else:
-            last = (log.strip().splitlines() or ["no output"])[-1]
-            report = failed_report(student, "crashed", f"grading failed: {last}", isolation)
-    except subprocess.TimeoutExpired as err:
-        log = f"{err.stdout or ''}{err.stderr or ''}"
-        report = failed_report(
-            student, "timed out", f"grading took over {limits.total_seconds + 120:g} s", isolation
-        )
-    if report.status != "graded":
-        (out / "log.txt").write_text(str(log)[-20000:], encoding="utf-8")
-    report.execution_time = report.execution_time or round(time.monotonic() - started, 3)
+        previous = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        if previous.get("fingerprint") == stamp and previous.get("complete", True):
+            return SubmissionReport.from_dict(previous["report"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none, or unreadable: grade again
+    return None
+
+
+def record(out: Path, stamp: str, result: dict) -> SubmissionReport:
+    """Write one job's result: results.json, report.json and, on trouble, log.txt."""
+    report = SubmissionReport.from_dict(result["report"])
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "log.txt"
+    if result["log"]:
+        log.write_text(result["log"][-20000:], encoding="utf-8")
+    else:
+        log.unlink(missing_ok=True)
     (out / "results.json").write_text(json.dumps(gradescope(report), indent=2), encoding="utf-8")
-    report_file.write_text(
-        json.dumps({"fingerprint": stamp, "report": report.to_dict()}, indent=1), encoding="utf-8"
-    )
-    return Outcome(student, report)
+    document = {"fingerprint": stamp, "complete": result["complete"], "report": report.to_dict()}
+    (out / "report.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return report
 
 
 def write_gradebook(path: Path, reports: list[SubmissionReport]) -> None:
@@ -171,39 +129,90 @@ def grade_batch(
     limits: Limits | None = None,
     force: bool = False,
     console: Console | None = None,
+    scheduler: str | None = None,
 ) -> list[Outcome]:
-    """Grade every submission under ``root`` into ``output_dir``; returns one Outcome each."""
+    """Grade every submission under ``root`` into ``output_dir``; returns one Outcome each.
+
+    The jobs run on ``workers`` grading processes here, or on the Dask cluster whose
+    scheduler is at ``scheduler``; the results are the same.
+    """
     console = console or Console(stderr=True)
     limits = limits or Limits()
+    root, output_dir = Path(root).resolve(), Path(output_dir).resolve()  # once, here
     folders = submission_folders(root)
     output_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
     outcomes: list[Outcome] = []
+    jobs: list[tuple[Job, str]] = []
+    for folder in folders:
+        try:
+            stamp = fingerprint(folder, version)
+            previous = None if force else previous_report(output_dir / folder.name, stamp)
+            if previous is not None:
+                outcomes.append(Outcome(folder.name, previous, skipped=True))
+                continue
+            grader = version if scheduler else None  # a cluster's workers may differ
+            jobs.append(
+                (Job(folder.name, read_submission(folder), isolation, limits, grader), stamp)
+            )
+        except Exception as err:  # the grader's own failure for one student: record it
+            report = failed_report(folder.name, "crashed", f"grader error: {err}", isolation)
+            outcomes.append(Outcome(folder.name, report))
+    run = run_on_cluster(scheduler) if scheduler else run_here(workers)
+    stamps = {id(job): stamp for job, stamp in jobs}
     columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
-    with (
-        Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress,
-        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
-    ):
-        task = progress.add_task("grading", total=len(folders))
-        futures = {
-            pool.submit(
-                grade_one,
-                folder,
-                output_dir / folder.name,
-                isolation=isolation,
-                limits=limits,
-                version=version,
-                force=force,
-            ): folder
-            for folder in folders
-        }
-        for future in as_completed(futures):
-            folder = futures[future]
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("grading", total=len(folders), completed=len(outcomes))
+        for job, result in run([job for job, _ in jobs]):
+            out = output_dir / job.student
             try:
-                outcomes.append(future.result())
-            except Exception as err:  # the grader's own failure for one student: record it
-                report = failed_report(folder.name, "crashed", f"grader error: {err}", isolation)
-                outcomes.append(Outcome(folder.name, report))
+                outcomes.append(Outcome(job.student, record(out, stamps[id(job)], result)))
+            except Exception as err:
+                report = failed_report(job.student, "crashed", f"grader error: {err}", isolation)
+                outcomes.append(Outcome(job.student, report))
             progress.advance(task)
     write_gradebook(output_dir / "gradebook.csv", [o.report for o in outcomes])
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def run_here(workers: int) -> Callable[[list[Job]], Iterator[tuple[Job, dict]]]:
+    """Jobs on ``workers`` grading processes of this machine, results as they finish."""
+
+    def run(jobs: list[Job]) -> Iterator[tuple[Job, dict]]:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as err:  # the grader's own failure for one student
+                    result = failed_result(job, "crashed", f"grader error: {err}")
+                yield job, result
+        except BaseException:  # interrupted (Ctrl-C...): the jobs under way end at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_grading_processes()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            close_grading_processes()
+
+    return run
+
+
+def common_failure(reports: list[SubmissionReport]) -> str | None:
+    """When most of a class failed the same way (a setup mistake, not grades), which way."""
+    failed = [r for r in reports if r.status != "graded"]
+    by_status = Counter(r.status for r in failed)
+    if len(reports) < 2 or not by_status:
+        return None
+    status, count = by_status.most_common(1)[0]
+    if count * 2 <= len(reports):
+        return None
+    example = next(r for r in sorted(failed, key=lambda r: r.student) if r.status == status)
+    why = example.notes[0].splitlines()[0] if example.notes else "no note"
+    return (
+        f"{count} of {len(reports)} submissions {status} (e.g. {example.student}: {why}). "
+        "That is a setup problem, not grades: check the paths, the installation and the "
+        "limits, and the students' log.txt"
+    )

@@ -91,7 +91,7 @@ def results(report: SubmissionReport, visibility: str) -> dict:
 
 def run(root: Path, visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Grade ``root/submission`` into ``root/results/results.json``; return what was written."""
-    from autograder.grading.batch import failed_report
+    from autograder.grading.jobs import failed_report
     from autograder.grading.engine import grade
 
     out = root / "results" / "results.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from autograder.worker import (
     BudgetExhausted,
     CallTimeout,
     ImportFailed,
+    MemoryLimit,
     MissingFunction,
     RemoteFunction,
     StudentException,
     Worker,
+    WorkerCrashed,
     WorkerError,
 )
 from autograder.worker.protocol import SubmissionRef
@@ -46,6 +49,34 @@ def as_trusted_exception(err: StudentException) -> BaseException:
     return err
 
 
+# A function that failed one of its calls this way is not called again: a hang costs one
+# call timeout, not one per remaining check (BudgetExhausted already stops every call).
+FAIL_FAST = (CallTimeout, MemoryLimit, WorkerCrashed)
+NOT_RUN_AGAIN = "[not run again: an earlier check of this function failed this way]"
+
+
+@dataclass
+class FailedFunction:
+    """The first call of a function that failed fast, and how many calls were refused since."""
+
+    kind: type[WorkerError]
+    message: str
+    refused: int = 0
+
+    def again(self) -> WorkerError:
+        """The same error with the same message, its first line marked as not run."""
+        first, newline, rest = self.message.partition("\n")
+        self.refused += 1
+        return self.kind(f"{first} {NOT_RUN_AGAIN}{newline}{rest}")
+
+    def note(self, label: str) -> str:
+        first = self.message.partition("\n")[0]
+        return (
+            f"{label}: {self.kind.__name__}: {first}; its {self.refused} later call(s) "
+            "failed at once without running"
+        )
+
+
 class WorkerImplementation:
     """Attribute access to a submission's functions and constants, through a Worker."""
 
@@ -57,6 +88,7 @@ class WorkerImplementation:
         self.worker = Worker(self.origin, **worker_options)
         self.isolation = self.worker.isolation
         self.failed_imports: dict[str, str] = {}
+        self.failed_functions: dict[str, FailedFunction] = {}  # by label
         self.budget_exhausted = False
         self._imported: set[str] = set()
 
@@ -123,11 +155,7 @@ class WorkerImplementation:
         """Callable here (through the worker); passed to the submission, its own function."""
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                self._import(module)
-                return self._run(self.worker.call, module, name, *args, **kwargs)
-            except MissingFunction:
-                raise SubmissionError(f"{label}: {module}.py has no function {name}") from None
+            return self._call_function(self.worker.call, module, name, label, args, kwargs)
 
         return SubmissionRef(module, name, call)
 
@@ -136,12 +164,33 @@ class WorkerImplementation:
         entry = BY_NAME[name]
 
         def call(*args: Any, **kwargs: Any) -> tuple:
-            result, args_after, kwargs_after = self._run(
-                self.worker.call_args, entry.module, name, *args, **kwargs
+            result, args_after, kwargs_after = self._call_function(
+                self.worker.call_args, entry.module, name, entry.label, args, kwargs
             )
             return result, tuple(args_after), kwargs_after
 
         return call
+
+    def _call_function(self, call, module: str, name: str, label: str, args, kwargs) -> Any:
+        """One call of a submission's function; after a timeout, a memory error or a crash
+        of the worker, every later call of that function fails at once the same way."""
+        failed = self.failed_functions.get(label)
+        if failed is not None:
+            raise failed.again()
+        try:
+            self._import(module)
+            return self._run(call, module, name, *args, **kwargs)
+        except MissingFunction:
+            raise SubmissionError(f"{label}: {module}.py has no function {name}") from None
+        except FAIL_FAST as err:
+            if not isinstance(err, BudgetExhausted):
+                self.failed_functions[label] = FailedFunction(type(err), str(err))
+            raise
+
+    @property
+    def fail_fast_notes(self) -> list[str]:
+        """For the report: each function that failed fast, and what that cost it."""
+        return [failed.note(label) for label, failed in self.failed_functions.items()]
 
     def close(self) -> None:
         self.worker.close()
