@@ -91,8 +91,8 @@ def results(report: SubmissionReport, visibility: str) -> dict:
 
 def run(root: Path, visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Grade ``root/submission`` into ``root/results/results.json``; return what was written."""
-    from autograder.grading.jobs import failed_report
     from autograder.grading.engine import grade
+    from autograder.grading.jobs import failed_report
 
     out = root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
