@@ -55,7 +55,9 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 HOSTILE, BROKEN = CORPUS / "hostile", CORPUS / "broken"
 ACTIVATIONS = PROJECT / "tests" / "test_activations.py"
 RECURRENT = PROJECT / "tests" / "test_recurrent.py"
-LIMITS = Limits(call_seconds=2, total_seconds=30, memory_mb=512)
+# Generous next to what the reference needs (milliseconds per call), so that no verdict
+# depends on the machine's load; a hang fails its function fast, so it costs one timeout.
+LIMITS = Limits(call_seconds=5, total_seconds=300, memory_mb=512)
 
 ALL_ACTIVATIONS = tuple(e.name for e in in_module("activations"))
 ALL_RECURRENT = tuple(e.name for e in in_module("recurrent"))
@@ -97,15 +99,11 @@ HOSTILE_CASES = {
         ("relu", "sigmoid"), ("cannot be graded", "subclass of numpy.ndarray", "MaskedArray")
     ),
     "nan_inf": Case(("relu", "sigmoid"), ("got nan", "got inf", "values are NaN or inf")),
-    "infinite_loop": Case(
-        ("relu",), ("CallTimeout", "did not finish within 0.5 s"), call_seconds=0.5
-    ),
+    "infinite_loop": Case(("relu",), ("CallTimeout", "did not finish within 5 s")),
     "memory_bomb": Case(("relu", "sigmoid"), ("MemoryLimit", "ran out of memory"), memory_mb=300),
     "flood_output": Case(("sigmoid",), ("flood_output: sigmoid gave up",)),
     "orphan_children": Case(("relu",), ("got 42.0",), marker="deepgrade-hostile-orphan-children"),
-    "ignore_sigterm": Case(
-        ("relu",), ("CallTimeout",), call_seconds=0.5, marker="deepgrade-hostile-ignore-sigterm"
-    ),
+    "ignore_sigterm": Case(("relu",), ("CallTimeout",), marker="deepgrade-hostile-ignore-sigterm"),
 }
 # graded by their own tests below (they need a listener, or the command line)
 SPECIAL_HOSTILE = ("fake_results_file", "network", "tamper_grader")
@@ -313,7 +311,7 @@ GUESSED = [Path("/tmp/results.json"), Path("/tmp/out/results.json")]
 
 
 def _deepgrade(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    limits = ["--call-timeout", "2", "--total-timeout", "30", "--memory-mb", "512"]
+    limits = ["--call-timeout", "5", "--total-timeout", "300", "--memory-mb", "512"]
     return subprocess.run(
         [sys.executable, "-m", "autograder", "grade", *args, *limits],
         cwd=cwd, capture_output=True, text=True, timeout=300, check=False,

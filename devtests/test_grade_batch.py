@@ -263,7 +263,7 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
         out,
         workers=2,
         isolation="auto",
-        limits=Limits(call_seconds=5, total_seconds=60),
+        limits=Limits(call_seconds=5, total_seconds=300),
         console=Console(file=open(os.devnull, "w")),  # noqa: SIM115
     )
     by_student = {o.student: o.report for o in outcomes}
