@@ -59,6 +59,8 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     import tempfile
 
     from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests
+    from deepgrade.dependencies import exercise_calls
+    from deepgrade.implementation import Implementation
     from deepgrade.notebooks import NotebookError, notebook_to_folder
     from deepgrade.scoring import score
 
@@ -71,7 +73,8 @@ def _check(args: argparse.Namespace, console: Console) -> int:
             impl = args.impl
             if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
                 impl = str(notebook_to_folder(impl, tmp).parent)
-            results = score(run_public_tests(impl))
+            records = run_public_tests(impl)
+            results = score(records, exercise_calls(Implementation(impl).origin))
     except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deepgrade.catalog import EXERCISES, Exercise
+from deepgrade.dependencies import failing_callees
 from deepgrade.evidence import likely_mistake
 
 
@@ -23,6 +24,7 @@ class ExerciseResult:
     first_failure: str = ""
     failures: list[str] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)
+    cause: str = ""  # the failing exercises it calls (see deepgrade.dependencies)
 
     @property
     def score(self) -> float:
@@ -36,8 +38,9 @@ class ExerciseResult:
 
     @property
     def likely_mistake(self) -> str:
-        """The one mistake the evidence of the failed tests singles out, or ''."""
-        return likely_mistake(self.evidence)
+        """The one mistake the evidence of the failed tests singles out; else the failing
+        exercises this one calls; else ''."""
+        return likely_mistake(self.evidence) or self.cause
 
     @property
     def headline(self) -> str:
@@ -51,8 +54,12 @@ def headline(message: str, exercise: Exercise) -> str:
     return message.splitlines()[0] if message else ""
 
 
-def score(records: list[dict]) -> list[ExerciseResult]:
-    """Per-exercise results in catalogue order; exercises without tests score 0."""
+def score(records: list[dict], calls: dict[str, set[str]] | None = None) -> list[ExerciseResult]:
+    """Per-exercise results in catalogue order; exercises without tests score 0.
+
+    ``calls`` (:func:`deepgrade.dependencies.exercise_calls` of the submission) lets a
+    failing exercise say which failing exercises it calls.
+    """
     results = {e.name: ExerciseResult(e) for e in EXERCISES}
     for record in records:
         result = results.get(record["exercise"])
@@ -68,6 +75,10 @@ def score(records: list[dict]) -> list[ExerciseResult]:
             result.failures.append(f"{record['nodeid']}: {record['message']}")
             result.first_failure = result.first_failure or record["message"]
             result.evidence.extend(record.get("evidence", []))
+    failing = {name for name, result in results.items() if result.failures}
+    for result in results.values():
+        if result.failures and calls:
+            result.cause = failing_callees(result.exercise, calls, failing)
     return list(results.values())
 
 

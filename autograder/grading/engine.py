@@ -24,6 +24,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
 from autograder.worker.protocol import WorkerError
 from deepgrade.catalog import TOPICS, TOTAL_POINTS
+from deepgrade.dependencies import exercise_calls
 from deepgrade.implementation import Implementation, SubmissionError
 from deepgrade.pytest_plugin import ResultCollector
 from deepgrade.scoring import ExerciseResult, score, total
@@ -192,7 +193,7 @@ def run_pytest(
 
 
 def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport:
-    results: list[ExerciseResult] = score(records)
+    results: list[ExerciseResult] = score(records, exercise_calls(session.submission))
     impl = session.impl
     status = "graded"
     if impl is not None and impl.budget_exhausted:
