@@ -375,6 +375,36 @@ def test_decoder_refuses_blobs_of_forbidden_dtypes_without_unpickling(blob):
     assert unpickled == []
 
 
+@pytest.mark.parametrize(
+    "array",
+    [np.zeros((2, 3)), np.arange(5, dtype=np.int32), np.float64(3.0).reshape(()),
+     np.ones((2, 3, 4), order="F"), np.zeros((0, 7)), np.array([True, False]),
+     np.arange(3, dtype=">f4"), np.arange(4, dtype=np.uint8), np.zeros((1,) * 12)],
+)  # fmt: skip
+def test_the_fast_npy_header_reader_agrees_with_numpys(array):
+    from autograder.worker.protocol import _NPY_FAST, _npy_header
+
+    blob = npy(array)
+    assert _NPY_FAST.match(blob), "np.save's header for an allowed dtype takes the fast path"
+    stream = io.BytesIO(blob)
+    np.lib.format.read_magic(stream)
+    shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    assert _npy_header(blob, "x") == (shape, fortran, dtype, stream.tell())
+    decoded = decode(array_frame(blob))
+    assert decoded.shape == array.shape and np.array_equal(decoded, array)
+
+
+def test_a_header_the_fast_reader_does_not_know_goes_to_numpys_checks():
+    blob = npy(np.arange(4.0))
+    tampered = blob.replace(b"'shape': (4,)", b"'shape': (-4,)")
+    with pytest.raises(ProtocolError, match="npy|shape"):
+        decode(array_frame(tampered))
+    longer = bytearray(blob)
+    longer[8] += 16  # the header claims more bytes than it holds: not the fast path
+    with pytest.raises(ProtocolError):
+        decode(array_frame(bytes(longer)))
+
+
 def test_decoder_checks_each_blob():
     blob = npy(np.arange(4.0))
     with pytest.raises(ProtocolError, match="data bytes"):
