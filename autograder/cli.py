@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from deepgrade.cli import KIT_COMMANDS, Command, fail
 from deepgrade.cli import main as kit_main
+
+if TYPE_CHECKING:
+    from autograder.grading.engine import SubmissionReport
 
 # ------------------------------------------------------------------------- shared options
 
@@ -121,8 +125,10 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     _add_limits(parser, default_isolation="process")
 
 
-def _grade(args: argparse.Namespace, console: Console) -> int:
-    from autograder.grading.engine import grade
+def _grade_and_emit(
+    args: argparse.Namespace, console: Console, make_report: Callable[[], SubmissionReport]
+) -> int:
+    """Run ``make_report()`` and write its report as asked; a bad submission or host fails."""
     from autograder.worker.sandbox import IsolationUnavailable
     from deepgrade.implementation import SubmissionError
 
@@ -130,16 +136,26 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
     if fmt == "table" and args.output:
         return fail(console, "--format table prints to the terminal; pick another with --output")
     try:
-        report = grade(
+        report = make_report()
+    except (SubmissionError, IsolationUnavailable, ValueError) as err:
+        return fail(console, str(err))
+    return _emit(report, fmt, args.output, console)
+
+
+def _grade(args: argparse.Namespace, console: Console) -> int:
+    from autograder.grading.engine import grade
+
+    return _grade_and_emit(
+        args,
+        console,
+        lambda: grade(
             args.path,
             mode="in-process" if args.in_process else "worker",
             isolation=args.isolation,
             limits=_limits(args),
             student=args.student,
-        )
-    except (SubmissionError, IsolationUnavailable, ValueError) as err:
-        return fail(console, str(err))
-    return _emit(report, fmt, args.output, console)
+        ),
+    )
 
 
 # ------------------------------------------------------------------------- grade-batch
@@ -238,27 +254,24 @@ def _grade_capstones_arguments(parser: argparse.ArgumentParser) -> None:
 def _grade_capstones(args: argparse.Namespace, console: Console) -> int:
     from autograder.capstones.context import CapstoneLimits
     from autograder.capstones.grade import grade_capstones
-    from autograder.worker.sandbox import IsolationUnavailable
-    from deepgrade.implementation import SubmissionError
 
-    fmt = _report_format(args)
-    if fmt == "table" and args.output:
-        return fail(console, "--format table prints to the terminal; pick another with --output")
     limits = CapstoneLimits(
         job_seconds=args.job_seconds, job_memory_mb=args.job_memory_mb, isolation=args.isolation
     )
-    try:
-        outcome = grade_capstones(
-            args.path,
-            capstones=args.capstone,
-            seed=args.seed,
-            epochs_cap=args.epochs_cap,
-            limits=limits,
-            student=args.student,
-        )
-    except (SubmissionError, IsolationUnavailable, ValueError) as err:
-        return fail(console, str(err))
-    return _emit(outcome.report, fmt, args.output, console)
+    return _grade_and_emit(
+        args,
+        console,
+        lambda: (
+            grade_capstones(
+                args.path,
+                capstones=args.capstone,
+                seed=args.seed,
+                epochs_cap=args.epochs_cap,
+                limits=limits,
+                student=args.student,
+            ).report
+        ),
+    )
 
 
 # ------------------------------------------------------------------------- demo

@@ -85,7 +85,7 @@ class SubmissionReport:
         return cls(**data)
 
 
-class _GradingSession(ResultCollector):
+class GradingSession(ResultCollector):
     """The pytest plugin that supplies ``impl`` and collects the records."""
 
     supplies_deepgrade_impl = True  # see deepgrade.pytest_plugin.GRADING_PLUGIN
@@ -154,7 +154,7 @@ def grade(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     limits = limits or Limits()
-    session = _GradingSession(folder, mode, isolation, limits)
+    session = GradingSession(folder, mode, isolation, limits)
     started = time.monotonic()
     exit_code = run_pytest(suites, session)
     elapsed = time.monotonic() - started
@@ -162,7 +162,7 @@ def grade(
     notes = []
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         notes.append(f"the test run ended with pytest exit code {int(exit_code)}")
-    return _report(student or folder.name, session, records, mode, elapsed, notes)
+    return build_report(student or folder.name, session, records, mode, elapsed, notes)
 
 
 def run_pytest(
@@ -192,7 +192,15 @@ def run_pytest(
             set_hypothesis_home_dir(None)
 
 
-def _report(student, session, records, mode, elapsed, notes) -> SubmissionReport:
+def build_report(
+    student: str,
+    session: GradingSession,
+    records: list,
+    mode: str,
+    elapsed: float,
+    notes: list[str],
+) -> SubmissionReport:
+    """One submission's report from the records its grading session collected."""
     results: list[ExerciseResult] = score(records, exercise_calls(session.submission))
     impl = session.impl
     status = "graded"

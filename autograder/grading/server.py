@@ -42,7 +42,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.grading.engine import Limits, SubmissionReport, _GradingSession, _report, run_pytest
+from autograder.grading.engine import (
+    GradingSession,
+    Limits,
+    SubmissionReport,
+    build_report,
+    run_pytest,
+)
 from autograder.paths import PROJECT_ROOT
 from autograder.worker import sandbox
 from autograder.worker.processes import kill_group
@@ -65,7 +71,7 @@ class GradingFailed(Exception):
 # ------------------------------------------------------------------------- server side
 
 
-class _Server(_GradingSession):
+class _Server(GradingSession):
     """The pytest plugin of a grading server: collect once, then grade one child per job."""
 
     def __init__(
@@ -184,7 +190,7 @@ class _Server(_GradingSession):
         elapsed = time.monotonic() - started
         self.impl.close()
         records = list(self.records.values())
-        report = _report(job["student"], self, records, "worker", elapsed, [])
+        report = build_report(job["student"], self, records, "worker", elapsed, [])
         output = Path(job["output"])
         partial = output.with_name(output.name + ".part")
         partial.write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
