@@ -114,7 +114,9 @@ def _limits(args: argparse.Namespace):
 
 def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "path", help="a folder holding the student's copies of the exercise modules"
+        "path",
+        help="the student's upload: a folder of the exercise modules, notebooks, or a whole "
+        "release repository (links in it are not followed)",
     )
     _add_report_options(parser)
     parser.add_argument(
@@ -143,12 +145,12 @@ def _grade_and_emit(
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
-    from autograder.grading.engine import grade
+    from autograder.grading.submission import grade_upload
 
     return _grade_and_emit(
         args,
         console,
-        lambda: grade(
+        lambda: grade_upload(
             args.path,
             mode="in-process" if args.in_process else "worker",
             isolation=args.isolation,

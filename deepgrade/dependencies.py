@@ -15,6 +15,7 @@ import ast
 from pathlib import Path
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, Exercise
+from deepgrade.safe_read import MAX_SOURCE_BYTES, decode_source, read_bytes
 
 
 def _functions(folder: Path) -> dict[str, ast.FunctionDef]:
@@ -22,9 +23,9 @@ def _functions(folder: Path) -> dict[str, ast.FunctionDef]:
     found: dict[str, ast.FunctionDef] = {}
     for topic in ALL_TOPICS:
         path = folder / f"{topic}.py"
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        try:  # a submission's file: no link, no pipe, bounded (UnsafeFile is a ValueError)
+            tree = ast.parse(decode_source(read_bytes(path, MAX_SOURCE_BYTES), path.name))
+        except (OSError, SyntaxError, ValueError):
             continue  # missing or broken: its own exercises report that
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
 from deepgrade.implementation import PROVIDED, SubmissionError, on_copies, returning_inputs
+from deepgrade.safe_read import UnsafeFile, decode_text, read_bytes
 
 SETUP = "setup"
 PROVIDED_PREFIX = "provided_"
@@ -53,6 +55,7 @@ _SIBLING_IMPORT = re.compile(
     re.MULTILINE,
 )
 _FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
+MAX_NOTEBOOK_BYTES = 32 * 2**20  # a notebook with its outputs (plots) fits easily
 _INSTALL_HINT = (
     "reading notebooks needs jupytext and nbformat: install the 'jupyter' extra "
     "(pip install -e '.[jupyter]' in the course's folder)"
@@ -88,26 +91,55 @@ def to_module_imports(source: str) -> str:
 
 
 def read(path: str | Path) -> Any:
-    """The notebook at ``path`` (``.ipynb``, or a jupytext text notebook such as ``.py``)."""
+    """The notebook at ``path`` (``.ipynb``, or a jupytext text notebook such as ``.py``).
+
+    The file is read as an untrusted one (:mod:`deepgrade.safe_read`): never through a
+    link, never a named pipe or a device, at most ``MAX_NOTEBOOK_BYTES``.
+    """
+    path = Path(path)
+    try:
+        text = decode_text(read_bytes(path, MAX_NOTEBOOK_BYTES), str(path))
+    except UnsafeFile as err:
+        raise NotebookError(str(err)) from None
+    return parse(text, str(path))
+
+
+def parse(text: str, name: str) -> Any:
+    """The notebook whose file ``name`` holds ``text``: JSON for ``.ipynb``, else jupytext.
+
+    A file that is not a notebook is a :class:`NotebookError` naming what is wrong (where
+    the JSON breaks, which part of the format it misses), never quoting the file.
+    """
     try:
         import jupytext
     except ImportError:
         raise NotebookError(_INSTALL_HINT) from None
     import nbformat
 
-    path = Path(path)
-    if not path.is_file():
-        raise NotebookError(f"{path} is not a file")
+    suffix = Path(name).suffix
     try:
-        if path.suffix == ".ipynb":
-            notebook = nbformat.read(path, as_version=4)
+        if suffix == ".ipynb":
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise NotebookError(f"{name} is not a notebook: its JSON is not an object")
+            notebook = nbformat.reads(text, as_version=4)
             nbformat.validate(notebook)
             return notebook
-        return jupytext.read(path)
-    except Exception as err:  # nbformat and jupytext raise many kinds on bad files
+        return jupytext.reads(text, fmt=suffix.lstrip(".") or "py")
+    except NotebookError:
+        raise
+    except json.JSONDecodeError as err:
         raise NotebookError(
-            f"{path} is not a readable notebook: {type(err).__name__}: {str(err).splitlines()[0]}"
+            f"{name} is not a notebook: its JSON breaks at line {err.lineno}, column {err.colno}"
         ) from None
+    except nbformat.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path if isinstance(p, int | str))[:80]
+        raise NotebookError(
+            f"{name} is not a valid notebook (nbformat 4): its JSON breaks the notebook "
+            f"format at {where or 'the top level'}"
+        ) from None
+    except Exception as err:  # nbformat and jupytext raise many kinds on bad files
+        raise NotebookError(f"{name} is not a readable notebook ({type(err).__name__})") from None
 
 
 def topic_of(notebook: Any, filename: str = "notebook") -> str:

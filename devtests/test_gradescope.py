@@ -22,7 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.grading.gradescope import DEFAULT_VISIBILITY, find_modules
+from autograder.grading.gradescope import DEFAULT_VISIBILITY
 from autograder.paths import PROJECT_ROOT
 from autograder.worker import sandbox
 from deepgrade.catalog import BY_NAME, TOPICS, TOTAL_POINTS, in_module
@@ -105,15 +105,17 @@ def test_a_bad_visibility_is_refused_with_one_line(tmp_path):
     assert not (tmp_path / "a.zip").exists()
 
 
-def test_the_modules_are_found_at_the_top_or_in_a_folder(tmp_path):
-    modules(SOLUTIONS, tmp_path / "top")
-    assert find_modules(tmp_path / "top") == tmp_path / "top"
-    modules(SOLUTIONS, tmp_path / "zipped" / "my-homework", only=tuple(TOPICS)[:3])
-    modules(SOLUTIONS, tmp_path / "zipped" / "__MACOSX", only=tuple(TOPICS))
-    modules(SOLUTIONS, tmp_path / "zipped" / "old", only=tuple(TOPICS)[:1])
-    assert find_modules(tmp_path / "zipped") == tmp_path / "zipped" / "my-homework"
-    (tmp_path / "none").mkdir()
-    assert find_modules(tmp_path / "none") is None
+def test_the_zips_stubs_are_the_releases_generated_from_solutions(autograder_zip):
+    """What an upload is compared with to know which files the student edited."""
+    from autograder.builders import stubs
+
+    with zipfile.ZipFile(autograder_zip) as archive:
+        zipped = {
+            n.removeprefix("exercises/"): archive.read(n).decode()
+            for n in archive.namelist()
+            if n.startswith("exercises/")
+        }
+    assert zipped == stubs.build(PROJECT_ROOT / "solutions")
 
 
 # ------------------------------------------------------------------ run_autograder
@@ -184,7 +186,9 @@ def test_run_autograder_grades_the_submission_into_results_json(autograder_zip, 
     assert results["score"] == expected[0] or expected[0] is None
     assert f"/{TOTAL_POINTS} ({expected[1]})" in output.splitlines()[0]
     if kind == "stubs":
-        assert "graded the modules in homework/" in output
+        assert "activations: graded homework/activations.py" in output
+        relu = tests[BY_NAME["relu"].label]["output"]
+        assert relu.startswith("graded: homework/activations.py\n")
     if kind == "broken":
         lstm = tests[BY_NAME["lstm_cell"].label]["output"]
         assert "SyntaxError" in lstm and "recurrent.py line" in lstm
@@ -194,9 +198,13 @@ def test_run_autograder_grades_the_submission_into_results_json(autograder_zip, 
         for name in ("sigmoid", "softmax", "conv2d", "lstm_cell"):  # the reference's code
             assert tests[BY_NAME[name].label]["status"] == "passed", name
     if kind == "notebooks":
-        assert f"graded the notebook(s) of {', '.join(sorted(TOPICS))}" in output
+        for topic in TOPICS:
+            assert (
+                f"{topic}: graded homework/{topic}.ipynb (the file you edited; "
+                f"homework/{topic}.py is unchanged from the release)"
+            ) in output
     if kind == "junk_notebook":
-        assert "homework.ipynb was not graded" in output
+        assert "homework.ipynb is not a valid notebook" in output and "not graded" in output
     if kind == "nothing_importable":
         assert "found none of the exercise modules" not in output  # recurrent.py was found
 

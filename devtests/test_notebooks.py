@@ -113,8 +113,8 @@ def read_node(notebook: dict, tmp_path):
 @pytest.mark.parametrize(
     ("content", "name", "says"),
     [
-        (None, "activations.ipynb", "is not a file"),
-        ("not json", "activations.ipynb", "is not a readable notebook: NotJSONError"),
+        (None, "activations.ipynb", "cannot be read (No such file or directory)"),
+        ("not json", "activations.ipynb", "is not a notebook: its JSON breaks at line 1, column 1"),
         ("{}", "activations.ipynb", "is not a readable notebook"),
         ("STUDENT", "essay.ipynb", "is not one of the course's notebooks"),
     ],

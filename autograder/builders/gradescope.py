@@ -4,8 +4,10 @@ Gradescope unpacks the zip in ``/autograder/source``, runs ``setup.sh`` once (as
 to build its image, copies ``run_autograder`` to ``/autograder/`` and runs it for every
 submission. The zip holds those two scripts at its root and, beside them, the project
 as pip installs it (``pyproject.toml``, ``setup.cfg``, ``constraints.txt``, the README it
-names) with the packages, the public tests and the hidden suites; not the project's own
-tests, benchmarks or caches.
+names) with the packages, the public tests and the hidden suites, and the release's stubs
+(``exercises/``, generated from ``solutions/`` as ``deepgrade release`` does: an upload is
+compared with them to grade, per topic, the file the student edited); not the project's
+own tests, benchmarks or caches.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ import stat
 import zipfile
 from pathlib import Path
 
+from autograder.builders import stubs
 from autograder.grading.gradescope import DEFAULT_VISIBILITY, VISIBILITIES
 from autograder.paths import PROJECT_ROOT
 
 FILES = ("pyproject.toml", "setup.cfg", "constraints.txt", "README.md", "conftest.py")
-FOLDERS = ("deepgrade", "autograder", "solutions", "exercises", "tests", "datasets")
+FOLDERS = ("deepgrade", "autograder", "solutions", "tests", "datasets")
+# exercises/ is written from solutions/ as the release writes it: an upload's files are
+# compared with these stubs to grade, per topic, the file the student edited (a module, or
+# a notebook whose answer cells hold the same stub functions)
+STUBS = "exercises"
 LEFT_OUT = ("__pycache__", ".hypothesis", ".pytest_cache")
 
 SETUP = """\
@@ -105,4 +112,7 @@ def build(output: Path, visibility: str = DEFAULT_VISIBILITY) -> list[str]:
         for path in project_files():
             _add(archive, path.as_posix(), (PROJECT_ROOT / path).read_bytes())
             names.append(path.as_posix())
+        for name, text in stubs.build(PROJECT_ROOT / "solutions").items():
+            _add(archive, f"{STUBS}/{name}", text.encode())
+            names.append(f"{STUBS}/{name}")
     return names

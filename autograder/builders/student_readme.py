@@ -141,6 +141,17 @@ your earlier work from these files, so keep them together with `_validate.py`.
 If your course grades notebooks, hand in the notebooks; otherwise hand in `exercises/`.
 Work in one of the two, not both: they are separate copies.
 
+## Handing in on Gradescope
+
+If your course grades on Gradescope, upload your whole repository (through GitHub, or as
+a zip of its folder), or only `exercises/`, or only your notebooks: the grader finds them
+at the top or in a folder. For each topic it grades the file you edited: a notebook
+counts when its answer cells differ from the notebook you were given, otherwise
+`exercises/<topic>.py`. If you edited both a topic's notebook and its module, the one
+with more exercises changed from the given stub is graded (the notebook on a tie);
+Gradescope's results name, for every topic, the file graded and why. Links (symbolic
+links) are not followed: upload the files themselves.
+
 ## Capstones (Keras)
 
 The capstone modules (`exercises/capstone_*.py`) return Keras models as data and a

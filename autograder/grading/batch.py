@@ -1,6 +1,8 @@
 """Grade a class: every submission folder under ROOT, in parallel, nothing lost.
 
-Each submission becomes a :class:`~autograder.grading.jobs.Job` (its files as data) run
+Each submission is read safely (:mod:`autograder.grading.submission`: no link followed,
+the file the student edited per topic) and becomes a
+:class:`~autograder.grading.jobs.Job` (its files as data) run
 by a grading process that collected the suites once and grades each submission in a
 child of its own (``server.py``): here on ``--workers`` such processes, or on a Dask
 cluster (``cluster.py``). A submission that breaks anything breaks only its own child.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -36,6 +39,7 @@ from autograder.grading.jobs import (
     run_job,
 )
 from autograder.grading.reports import gradescope
+from autograder.grading.submission import prepare_submission
 from autograder.paths import PROJECT_ROOT
 from deepgrade.catalog import EXERCISES
 
@@ -146,15 +150,19 @@ def grade_batch(
     jobs: list[tuple[Job, str]] = []
     for folder in folders:
         try:
-            stamp = fingerprint(folder, version)
+            with tempfile.TemporaryDirectory(prefix="deepgrade-upload-") as scratch:
+                prepared = prepare_submission(folder, Path(scratch))  # read safely, once
+                files = read_submission(prepared.folder)
+                about = json.dumps([prepared.notes, prepared.graded])
+                stamp = fingerprint(prepared.folder, version + about)
             previous = None if force else previous_report(output_dir / folder.name, stamp)
             if previous is not None:
                 outcomes.append(Outcome(folder.name, previous, skipped=True))
                 continue
             grader = version if scheduler else None  # a cluster's workers may differ
-            jobs.append(
-                (Job(folder.name, read_submission(folder), isolation, limits, grader), stamp)
-            )
+            job = Job(folder.name, files, isolation, limits, grader,
+                      tuple(prepared.notes), tuple(prepared.graded.items()))  # fmt: skip
+            jobs.append((job, stamp))
         except Exception as err:  # the grader's own failure for one student: record it
             report = failed_report(folder.name, "crashed", f"grader error: {err}", isolation)
             outcomes.append(Outcome(folder.name, report))

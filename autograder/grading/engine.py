@@ -76,6 +76,7 @@ class SubmissionReport:
     tests: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     numpy: str = ""  # the version the submission ran with (the worker's, in worker mode)
+    graded: dict[str, str] = field(default_factory=dict)  # topic -> the upload's file, why
 
     def to_dict(self) -> dict:
         return asdict(self)

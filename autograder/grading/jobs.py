@@ -33,10 +33,13 @@ class Job:
     isolation: str
     limits: Limits
     grader: str | None = None  # the driver's grader version, checked where the job runs
+    notes: tuple[str, ...] = ()  # from reading the upload (links skipped...), for the student
+    graded: tuple[tuple[str, str], ...] = ()  # topic -> the upload's file graded, and why
 
 
 def read_submission(folder: Path) -> dict[str, bytes]:
-    """The files a worker may import: the folder's top-level ``.py`` files (not links).
+    """The files a worker may import: the top-level ``.py`` files (not links) of a folder
+    that :func:`~autograder.grading.submission.prepare_submission` wrote.
 
     Each is read up to ``MAX_SOURCE_BYTES + 1`` bytes: a larger file still arrives larger
     than the cap, and the worker's staging refuses it as it would from the folder.
@@ -77,8 +80,15 @@ def failed_report(student: str, status: str, note: str, isolation: str) -> Submi
 
 
 def failed_result(job: Job, status: str, note: str, log: str = "") -> dict:
-    report = failed_report(job.student, status, note, job.isolation)
+    report = _about_upload(failed_report(job.student, status, note, job.isolation), job)
     return {"report": report.to_dict(), "complete": False, "log": log}
+
+
+def _about_upload(report: SubmissionReport, job: Job) -> SubmissionReport:
+    """The report with what reading the upload found: its notes first, the files graded."""
+    report.notes[:0] = job.notes
+    report.graded = dict(job.graded)
+    return report
 
 
 def run_job(job: Job) -> dict:
@@ -106,7 +116,7 @@ def run_job(job: Job) -> dict:
             result = failed_result(job, err.status, f"grading failed: {err}", log)
             result["report"]["execution_time"] = round(time.monotonic() - started, 3)
             return result
-    return {"report": report.to_dict(), "complete": True, "log": ""}
+    return {"report": _about_upload(report, job).to_dict(), "complete": True, "log": ""}
 
 
 # One grading process per thread and settings: a batch's threads here, a Dask worker's

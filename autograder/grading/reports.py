@@ -31,10 +31,26 @@ def _failure_text(failure: str) -> str:
     return text + ("\n  ..." if len(lines) > MAX_FEEDBACK_LINES else "")
 
 
-def _exercise_output(row: dict) -> str:
+def _graded_file(report: SubmissionReport, row: dict) -> str:
+    """'graded: exercises/conv.py (why)', the line naming the file an exercise came from."""
+    entry = BY_NAME.get(row["name"])
+    where = report.graded.get(entry.module) if entry else None
+    return f"graded: {where}" if where else ""
+
+
+def _graded_files(report: SubmissionReport) -> list[str]:
+    """One line per topic of the report: which file of the upload was graded, and why."""
+    rows = [BY_NAME[r["name"]] for r in report.exercises if r["name"] in BY_NAME]
+    topics = dict.fromkeys(entry.module for entry in rows)
+    return [f"{topic}: graded {report.graded[topic]}" for topic in topics if topic in report.graded]
+
+
+def _exercise_output(row: dict, graded: str = "") -> str:
     if row["total"] == 0:
-        return "no checks for this exercise ran"
+        return "\n".join(filter(None, [graded, "no checks for this exercise ran"]))
     head = f"{row['passed']}/{row['total']} checks passed"
+    if graded:
+        head = f"{graded}\n{head}"
     if row.get("likely_mistake"):
         head += "\n" + row["likely_mistake"]
     shown = [_failure_text(f) for f in row["failures"][:MAX_FAILURES_SHOWN]]
@@ -49,7 +65,7 @@ def summary(report: SubmissionReport) -> str:
         f"isolation: {report.isolation}; mode: {report.mode}; numpy {report.numpy}; "
         f"{report.execution_time:.1f} s",
     ]
-    return "\n".join(lines + report.notes)
+    return "\n".join(lines + report.notes + _graded_files(report))
 
 
 def gradescope(report: SubmissionReport) -> dict:
@@ -61,7 +77,7 @@ def gradescope(report: SubmissionReport) -> dict:
             "score": row["score"],
             "max_score": row["max_score"],
             "status": "passed" if row["score"] == row["max_score"] else "failed",
-            "output": _exercise_output(row),
+            "output": _exercise_output(row, _graded_file(report, row)),
             "visibility": "visible",
         }
         for row in report.exercises

@@ -18,6 +18,8 @@ exercise, as in ``exercises/``.
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -29,18 +31,13 @@ from traitlets import Float, Integer, Unicode
 
 from autograder.builders.stubs import stub_code
 from autograder.grading.engine import Limits, SubmissionReport
+from autograder.grading.jobs import failed_report
+from autograder.grading.submission import prepare_submission
 from autograder.notebooks.results import cell_outputs, graded_by
 from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
-from deepgrade.catalog import CAPSTONE_TOPICS, TOPICS, in_module
-from deepgrade.notebooks import (
-    TESTS_PREFIX,
-    NotebookError,
-    exercise_of,
-    grade_id,
-    module_source,
-    read,
-    topic_of,
-)
+from deepgrade.catalog import ALL_TOPICS, CAPSTONE_TOPICS, TOPICS, in_module
+from deepgrade.notebooks import TESTS_PREFIX, exercise_of, grade_id, module_source, topic_of
+from deepgrade.safe_read import kind
 
 _LIMITS = Limits()
 
@@ -78,9 +75,14 @@ class IsolatedGrading(NbGraderPreprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         info = resources["nbgrader"]
         topic = topic_of(nb, f"{info['notebook']}.ipynb")
-        modules = self._siblings(info)
-        modules[topic] = module_source(nb)
-        report = self._report(modules, topic, info)
+        submitted = self._submitted(info)
+        refused = _not_a_file(submitted, f"{info['notebook']}.ipynb")
+        if refused:  # a link (to the source notebooks?) or a pipe: nothing of it is graded
+            report = failed_report(info["student"], "could not import", refused, self.isolation)
+        else:
+            modules = self._siblings(submitted)
+            modules[topic] = module_source(nb)
+            report = self._report(modules, topic, info)
         self.log.info(
             "%s/%s: %s", info["student"], info["notebook"], graded_by(report),
         )  # fmt: skip
@@ -98,23 +100,27 @@ class IsolatedGrading(NbGraderPreprocessor):
                 cell.outputs = [from_dict(_not_ours(grade_id(cell)))]
         return nb, resources
 
-    def _siblings(self, info: dict) -> dict[str, str]:
-        """The student's notebooks of this assignment as modules, by topic (best effort):
-        a later topic imports an earlier one, as in a folder of modules."""
+    def _submitted(self, info: dict) -> Path:
         coursedir = CourseDirectory(config=self.config)
-        submitted = Path(
+        return Path(
             coursedir.format_path(
                 coursedir.submitted_directory, info["student"], info["assignment"]
             )
         )
-        modules: dict[str, str] = {}
-        for path in sorted(submitted.glob("*.ipynb")):
-            try:
-                notebook = read(path)
-                modules.setdefault(topic_of(notebook, path.name), module_source(notebook))
-            except NotebookError as err:
-                self.log.warning("%s: not used for imports: %s", path, err)
-        return modules
+
+    def _siblings(self, submitted: Path) -> dict[str, str]:
+        """The student's other topics of this assignment as modules (best effort): a later
+        topic imports an earlier one, as in a folder of modules. The submitted folder is
+        read as any upload is (:func:`prepare_submission`: no link followed)."""
+        with tempfile.TemporaryDirectory(prefix="deepgrade-nbgrader-") as tmp:
+            prepared = prepare_submission(submitted, Path(tmp))
+            for note in prepared.notes:
+                self.log.warning("%s: %s", submitted, note)
+            return {
+                path.stem: path.read_text(encoding="utf-8")
+                for path in sorted(prepared.folder.glob("*.py"))
+                if path.stem in ALL_TOPICS
+            }
 
     def _report(self, modules: dict[str, str], topic: str, info: dict) -> SubmissionReport:
         """Grade the numpy topics once per submission (the report is reused for its other
@@ -180,6 +186,20 @@ def _suites_fingerprint() -> tuple:
     """When the tests last changed: a report is never reused across an edit of them."""
     files = [*PUBLIC_TESTS.glob("test_*.py"), *HIDDEN_SUITES.glob("*.py")]
     return tuple(sorted((f.name, f.stat().st_mtime_ns) for f in files))
+
+
+def _not_a_file(folder: Path, name: str) -> str:
+    """Why the submitted notebook ``folder/name`` is not graded ('' when it is a regular
+    file): nbgrader has read it already, and a link could name the source notebooks."""
+    try:
+        mode = os.stat(folder / name, follow_symlinks=False).st_mode
+    except OSError:
+        return ""  # not on disk where nbgrader keeps it (a test's own resources): as given
+    if stat.S_ISREG(mode):
+        return ""
+    return (
+        f"{name} is {kind(mode)}, not the notebook itself: links are not followed, so it scored 0"
+    )
 
 
 def _not_ours(gid: str) -> dict:

@@ -77,6 +77,7 @@ from autograder.worker.protocol import (
     WorkerError,
 )
 from autograder.worker.sandbox import Launch
+from deepgrade.safe_read import MAX_SOURCE_BYTES, UnsafeFile, read_bytes
 
 __all__ = [
     "Worker",
@@ -101,7 +102,6 @@ HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "runner.py"
 PROTOCOL = HERE / "protocol.py"
 ISOLATION_LEVELS = sandbox.CHOICES
-MAX_SOURCE_BYTES = 2 * 2**20  # per submitted .py file copied for the worker
 TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -181,23 +181,24 @@ class _Died(Exception):
 def stage_submission(submission_dir: Path, dest: Path) -> None:
     """Copy what the worker may import: the folder's top-level ``.py`` files.
 
-    Links are skipped (they could point anywhere), each file is capped at
-    MAX_SOURCE_BYTES, and the provided helper modules (``_validate.py``) are taken from
-    ``exercises/`` when the student's folder holds only the topic modules.
+    Each is read as an untrusted file (:func:`deepgrade.safe_read.read_bytes`): links are
+    never followed, named pipes and devices never opened, and a file larger than
+    MAX_SOURCE_BYTES becomes a module that fails to import saying so. The provided helper
+    modules (``_validate.py``) are taken from ``exercises/`` when the student's folder
+    holds only the topic modules.
     """
     from deepgrade.implementation import PROVIDED
     from deepgrade.paths import EXERCISES_DIR
 
     dest.mkdir()
     for path in sorted(submission_dir.glob("*.py")):
-        if path.is_symlink() or not path.is_file():
-            continue
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            (dest / path.name).write_text(
-                f"raise ImportError('{path.name} is larger than {MAX_SOURCE_BYTES} bytes')\n"
-            )
-            continue
-        shutil.copyfile(path, dest / path.name)
+        try:
+            data = read_bytes(path, MAX_SOURCE_BYTES, name=path.name)
+        except UnsafeFile as err:
+            if path.is_symlink() or not path.is_file():
+                continue  # a link or a special file: never the student's module
+            data = f"raise ImportError({str(err)!r})\n".encode()
+        (dest / path.name).write_bytes(data)
     for helper in PROVIDED:
         provided = EXERCISES_DIR / f"{helper}.py"
         if not (dest / f"{helper}.py").exists() and provided.is_file():
