@@ -286,52 +286,9 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _demo(args: argparse.Namespace, console: Console) -> int:
-    """The product's main job: a sample class graded in isolation, its gradebook, feedback."""
-    import tempfile
-
-    from rich.table import Table
-
     from autograder import demo
-    from autograder.grading.batch import grade_batch
-    from autograder.grading.reports import gradescope
-    from autograder.worker import sandbox
 
-    level = sandbox.resolve("auto")
-    with tempfile.TemporaryDirectory(prefix="deepgrade-demo-") as tmp:
-        where = Path(args.output_dir).resolve() if args.output_dir else Path(tmp)
-        try:
-            demo.write_class(where / "submissions")
-        except (OSError, ValueError) as err:
-            return fail(console, f"cannot write the sample class in {where}: {err}")
-        console.rule(f"Grading a sample class of {len(demo.SAMPLE_CLASS)} (isolation: {level})")
-        outcomes = grade_batch(
-            where / "submissions", where / "graded", isolation=level, console=console
-        )
-    reports = {o.student: o.report for o in outcomes}
-    grid = Table(title="gradebook", title_justify="left")
-    for column in ("student", "submitted", "status", "score", "exercises below full marks"):
-        grid.add_column(column, overflow="fold")
-    for student in demo.SAMPLE_CLASS:
-        report = reports[student.name]
-        below = [r["number"] for r in report.exercises if r["score"] < r["max_score"]]
-        shown = "all" if len(below) == len(report.exercises) else ", ".join(below) or "-"
-        grid.add_row(student.name, student.submitted, report.status,
-                     f"{round(report.score, 1):g}/{report.max_score}", shown)  # fmt: skip
-    console.print(grid)
-    console.rule(f"What {demo.FEEDBACK_OF} sees (Gradescope's results.json, failed exercises)")
-    results = gradescope(reports[demo.FEEDBACK_OF])
-    console.print(results["output"], markup=False, highlight=False)
-    for test in results["tests"]:
-        if test["status"] == "failed":
-            console.print(f"\n{test['name']}: {test['score']:g}/{test['max_score']:g}",
-                          style="bold", markup=False)  # fmt: skip
-            console.print(test["output"], markup=False, highlight=False)
-    if args.output_dir:
-        console.print(f"\nthe class and its results are in {where}", markup=False)
-    unexpected = demo.surprises(reports)
-    for line in unexpected:
-        console.print(f"unexpected: {line}", style="red", markup=False)
-    return 1 if unexpected else 0
+    return demo.run(Path(args.output_dir).resolve() if args.output_dir else None, console)
 
 
 # ------------------------------------------------------------------------- builders

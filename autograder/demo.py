@@ -11,8 +11,12 @@ and what one student sees, and checks that every student got what they should.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
 
 from autograder.grading.engine import SubmissionReport
 from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
@@ -125,3 +129,89 @@ def surprises(reports: dict[str, SubmissionReport]) -> list[str]:
     if reports.get("reference") and reports["reference"].score != TOTAL_POINTS:
         found.append("the reference lost points")
     return found
+
+
+def stronger_levels(level: str, availability: dict[str, str | None]) -> str:
+    """How to grade at the strongest isolation level when ``level`` is weaker: each
+    stronger level (strongest first, as :func:`sandbox.availability` gives them) and why
+    this host refuses it, which names what to install or change; '' at the strongest."""
+    stronger = []
+    for name, why in availability.items():
+        if name == level:
+            break
+        stronger.append(f"{name}: {why}")
+    if not stronger:
+        return ""
+    return (
+        f"graded at isolation {level}, not the strongest; to get "
+        f"{next(iter(availability))}, fix what stops it here: " + "; ".join(stronger)
+    )
+
+
+def gradebook(reports: dict[str, SubmissionReport]) -> Table:
+    """One row per student, narrow enough for 80 columns (the mistake is in the caption)."""
+    grid = Table(title="gradebook", title_justify="left")
+    for column in ("student", "submitted", "status", "score", "below full marks"):
+        grid.add_column(column, overflow="fold")
+    for student in SAMPLE_CLASS:
+        report = reports[student.name]
+        below = [r["number"] for r in report.exercises if r["score"] < r["max_score"]]
+        shown = "all" if len(below) == len(report.exercises) else ", ".join(below) or "-"
+        grid.add_row(student.name, student.submitted, report.status,
+                     f"{round(report.score, 1):g}/{report.max_score}", shown)  # fmt: skip
+    return grid
+
+
+def verdict(reports: dict[str, SubmissionReport], unexpected: list[str], level: str) -> str:
+    """The demo's last line."""
+    if unexpected:
+        return f"demo FAILED: {len(unexpected)} student(s) graded unlike expected (see above)"
+    return (
+        f"demo OK: {len(reports)} students graded at isolation {level}, each as expected "
+        f"(reference {reports['reference'].score:g}/{TOTAL_POINTS}, stubs "
+        f"{reports['stubs'].score:g}, the hostile one stopped)"
+    )
+
+
+def run(output_dir: Path | None, console: Console) -> int:
+    """``deepgrade demo``: a sample class graded in isolation, its gradebook, one
+    student's feedback, and a one-line verdict."""
+    from autograder.grading.batch import grade_batch
+    from autograder.grading.reports import gradescope
+    from autograder.worker import sandbox
+
+    level = sandbox.resolve("auto")
+    with tempfile.TemporaryDirectory(prefix="deepgrade-demo-") as tmp:
+        where = output_dir or Path(tmp)
+        try:
+            write_class(where / "submissions")
+        except (OSError, ValueError) as err:
+            console.print(f"deepgrade: cannot write the sample class in {where}: {err}",
+                          style="red", markup=False, soft_wrap=True)  # fmt: skip
+            return 2
+        console.rule(f"Grading a sample class of {len(SAMPLE_CLASS)} (isolation: {level})")
+        outcomes = grade_batch(
+            where / "submissions", where / "graded", isolation=level, console=console
+        )
+    reports = {o.student: o.report for o in outcomes}
+    console.print(gradebook(reports))
+    console.rule(f"What {FEEDBACK_OF} sees (Gradescope's results.json, failed exercises)")
+    results = gradescope(reports[FEEDBACK_OF])
+    console.print(results["output"], markup=False, highlight=False)
+    for test in results["tests"]:
+        if test["status"] == "failed":
+            console.print(f"\n{test['name']}: {test['score']:g}/{test['max_score']:g}",
+                          style="bold", markup=False)  # fmt: skip
+            console.print(test["output"], markup=False, highlight=False)
+    if output_dir:
+        console.print(f"\nthe class and its results are in {where}", markup=False)
+    unexpected = surprises(reports)
+    for line in unexpected:
+        console.print(f"unexpected: {line}", style="red", markup=False)
+    strongest = next(reversed(sandbox.LEVELS))
+    note = stronger_levels(level, sandbox.availability()) if level != strongest else ""
+    if note:
+        console.print(note, style="yellow", markup=False)
+    console.print(verdict(reports, unexpected, level), style="red" if unexpected else "green",
+                  markup=False, soft_wrap=True)  # fmt: skip
+    return 1 if unexpected else 0

@@ -119,5 +119,13 @@ def exercise(name: str) -> Exercise:
         raise KeyError(f"{name!r} is not an exercise; known: {', '.join(BY_NAME)}") from None
 
 
+def find(token: str) -> Exercise | None:
+    """The exercise a student names on a command line: its function ("conv2d") or its
+    number ("1.4"); None for anything else."""
+    return BY_NAME.get(token) or next(
+        (e for e in (*EXERCISES, *CAPSTONES) if e.number == token), None
+    )
+
+
 def in_module(module: str) -> list[Exercise]:
     return [e for e in (*EXERCISES, *CAPSTONES) if e.module == module]

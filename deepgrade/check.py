@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
 
-from deepgrade.catalog import TOTAL_POINTS
+from deepgrade.catalog import BY_NAME, EXERCISES, TOTAL_POINTS, find
 from deepgrade.implementation import Implementation, SubmissionError
 from deepgrade.paths import CONSTRAINTS, PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.scoring import ExerciseResult, total
@@ -55,17 +56,45 @@ def numpy_mismatch(constraints: Path | None = None, installed: str = np.__versio
     return ""
 
 
-def run_public_tests(impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600) -> list[dict]:
-    """One record per public test: nodeid, exercise, outcome, message."""
+def targets(words: list[str]) -> tuple[str, list[str]]:
+    """``deepgrade check``'s arguments as (the implementation, the exercises named): an
+    exercise by its function or its number, anything else the implementation."""
+    chosen, impls = [], []
+    for word in words:
+        entry = find(word)
+        if entry in EXERCISES:
+            chosen.append(entry.name)
+        elif entry is not None:
+            raise CheckError(f"{entry.label} is a capstone: try it with deepgrade train")
+        else:
+            impls.append(word)
+    if len(impls) > 1:
+        raise CheckError(
+            f"{' and '.join(map(repr, impls))}: check one implementation at a time (an "
+            f"exercise is named by its function or number: {EXERCISES[0].name}, "
+            f"{EXERCISES[0].number})"
+        )
+    return (impls[0] if impls else "exercises"), list(dict.fromkeys(chosen))
+
+
+def run_public_tests(
+    impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600, exercises: Sequence[str] = ()
+) -> list[dict]:
+    """One record per public test: nodeid, exercise, outcome, message; only the tests of
+    ``exercises`` (names) when any are given."""
     try:
         Implementation(impl)
     except SubmissionError as err:
         raise CheckError(str(err)) from None
+    files = [tests / f"test_{topic}.py" for topic in dict.fromkeys(BY_NAME[n].module for n in exercises)]
+    paths = [str(f) for f in files] if files and all(f.is_file() for f in files) else [str(tests)]
     with tempfile.TemporaryDirectory(prefix="deepgrade-check-") as tmp:
         report = Path(tmp) / "report.json"
         cmd = [
-            sys.executable, "-m", "pytest", str(tests), f"--impl={impl}",
+            sys.executable, "-m", "pytest", *paths, f"--impl={impl}",
+            *(f"--exercise={name}" for name in exercises),
             f"--deepgrade-report={report}", "-q", "-p", "no:cacheprovider",
+            "--tb=no",  # only the messages are read: pytest's tracebacks were 3/4 of the time
             f"--rootdir={PROJECT_ROOT}", "--no-header", "-o", "addopts=",
         ]  # fmt: skip
         proc = subprocess.run(
@@ -96,5 +125,6 @@ def render(results: list[ExerciseResult], title: str, console: Console) -> None:
             r.headline,
         )
     table.add_section()
-    table.add_row("total", "", f"{total(results):.1f}/{TOTAL_POINTS}", "")
+    points = sum(r.exercise.points for r in results) if len(results) < len(EXERCISES) else TOTAL_POINTS
+    table.add_row("total", "", f"{total(results):.1f}/{points}", "")
     console.print(table)

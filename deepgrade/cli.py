@@ -45,20 +45,26 @@ def fail(console: Console, message: str) -> int:
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    from deepgrade.implementation import available_packages
+
+    packages = " or ".join(f"'{name}'" for name in available_packages())
     parser.add_argument(
-        "impl",
-        nargs="?",
-        default="exercises",
-        help="'exercises' (default), 'solutions', a folder holding your exercise modules, "
-        "or a notebook (NAME.ipynb)",
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help=f"what to check: {packages} (the default is 'exercises'), a folder holding "
+        "your exercise modules, or a notebook (NAME.ipynb); and any exercises to check "
+        "alone, by name or number (conv2d relu 1.4)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="list every failing test")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every failing test (of those exercises)"
+    )
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
     import tempfile
 
-    from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests
+    from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests, targets
     from deepgrade.dependencies import exercise_calls
     from deepgrade.implementation import Implementation
     from deepgrade.notebooks import NotebookError, notebook_to_folder
@@ -69,18 +75,24 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         console.print(f"deepgrade check: warning: {mismatch}", style="yellow", markup=False,
                       soft_wrap=True)  # fmt: skip
     try:
+        args.impl, chosen = targets(args.targets)
         with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
             impl = args.impl
             if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
                 impl = str(notebook_to_folder(impl, tmp).parent)
-            records = run_public_tests(impl)
+            records = run_public_tests(impl, exercises=chosen)
             results = score(records, exercise_calls(Implementation(impl).origin))
     except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2
+    if chosen:
+        results = [r for r in results if r.exercise.name in chosen]
     render(results, f"Public tests against '{args.impl}'", console)
     if args.verbose:
         for r in results:
+            if r.failures:  # the exercise's headline first, then each failing test
+                console.print(f"{r.exercise.label}: {r.headline}", markup=False,
+                              highlight=False, soft_wrap=True)  # fmt: skip
             for failure in r.failures:
                 console.print("FAILED", style="red", end=" ")
                 console.print(failure, markup=False, highlight=False, soft_wrap=True)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from deepgrade.evidence import Mistake, attach, compared, finding
+from deepgrade.fingerprints import fingerprinted
 from deepgrade.observations import float32_values, of_number, of_shape, of_values
 
 __all__ = [
@@ -52,6 +53,7 @@ def _type_name(value) -> str:
 def expect_array(got, *, what: str = "your output", shape: tuple | None = None) -> np.ndarray:
     """``got`` if it is a numeric numpy array (of ``shape``, when given); else fail saying
     what it is. Call it before computing anything with a result."""
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     if type(got) is not np.ndarray:
         raise AssertionError(f"{what} should be a numpy array (np.ndarray), got {_type_name(got)}")
     if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
@@ -63,6 +65,7 @@ def expect_array(got, *, what: str = "your output", shape: tuple | None = None) 
 
 def expect_items(got, count: int, *, what: str = "your output", kind: str = "a tuple") -> tuple:
     """``got`` as a tuple if it is a tuple or list of ``count`` items; else fail."""
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     if not isinstance(got, tuple | list) or len(got) != count:
         size = f" of {len(got)}" if isinstance(got, tuple | list) else ""
         raise AssertionError(
@@ -86,8 +89,10 @@ def _number(value, other) -> str:
 
 def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, *extra):
     """Raise the message, with the evidence: what the catalogued mistakes would give."""
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     evidence = compared(got, expected, mistakes, rtol, atol, what)
-    raise attach(AssertionError("\n".join(lines)), evidence, *extra)
+    known = fingerprinted(what, expected, got)  # a release's catalogue, on public inputs
+    raise attach(AssertionError("\n".join(lines)), evidence, known, *extra)
 
 
 def check_array(
@@ -106,6 +111,7 @@ def check_array(
     ``mistakes`` are tried when the shape or the values are wrong, and the error carries
     which of them reproduce ``got`` (its evidence).
     """
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     expected = np.asarray(expected)
     expect_array(got, what=what)
     mistakes = list(mistakes)
@@ -220,6 +226,7 @@ def check_scalar(
     mistakes: Iterable[Mistake] = (),
 ) -> None:
     """Like :func:`check_array` for a single number (Python or numpy scalar)."""
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
     if isinstance(got, bool | np.bool_) or not isinstance(got, numbers.Real):
@@ -266,6 +273,7 @@ def check_inputs_unchanged(impl, name: str, *args: Any, names: Iterable[str] = (
     Uses ``impl.with_inputs``, which reports the inputs as the call left them, in-process
     and through the grader's worker alike. ``names`` label the positional arguments.
     """
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     before_args, before_kwargs = _copy(args), _copy(kwargs)
     result, after_args, after_kwargs = impl.with_inputs(name)(*args, **kwargs)
     labels = list(names)
@@ -297,6 +305,7 @@ def call_without_warnings(
     """``function(*args, **kwargs)``; fail if it raised a warning (numpy's overflow in exp,
     0/0...). The grader's worker raises the warnings of a call again on the grader's side,
     so the check says the same in-process and through the worker."""
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = function(*args, **kwargs)

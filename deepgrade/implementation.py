@@ -34,6 +34,11 @@ PACKAGES = ("solutions", "exercises")
 PROVIDED = ("_validate",)
 
 
+def available_packages() -> tuple[str, ...]:
+    """The packages of :data:`PACKAGES` this installation has (a release has no solutions)."""
+    return tuple(name for name in PACKAGES if importlib.util.find_spec(name) is not None)
+
+
 def fresh(value: Any) -> Any:
     """Arrays, also inside lists, tuples and dicts, as new writable C-ordered copies (as the
     worker decodes them: the same memory layout gives the same last bits of a sum)."""
@@ -55,6 +60,7 @@ def on_copies(function: Callable, name: str = "", folder: Path | None = None) ->
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # pytest shows the student's line, not the kit's
         try:
             return function(*fresh(args), **fresh(kwargs))
         except Exception as err:
@@ -70,6 +76,7 @@ def returning_inputs(function: Callable, name: str = "", folder: Path | None = N
     kwargs)`` with the copies as the call left them (an in-process ``with_inputs``)."""
 
     def call(*args: Any, **kwargs: Any) -> tuple:
+        __tracebackhide__ = True  # pytest shows the student's line, not the kit's
         copies, copied = fresh(args), fresh(kwargs)
         try:
             return function(*copies, **copied), copies, copied

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from deepgrade.catalog import BY_NAME
+from deepgrade.catalog import BY_NAME, find
 from deepgrade.evidence import evidence_of
 from deepgrade.hints import HINT
-from deepgrade.implementation import Implementation, SubmissionError
+from deepgrade.implementation import Implementation, SubmissionError, available_packages
 
 DEFAULT_IMPL = "exercises"
 # The grading engine passes pytest a plugin with this attribute set; its implementation()
@@ -42,15 +42,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--impl",
         default=os.environ.get("DEEPGRADE_IMPL", DEFAULT_IMPL),
         help="implementation the public tests run against: 'exercises' (your stubs, the "
-        "default), 'solutions', or a folder holding your copies of the exercise modules; "
-        "the environment variable DEEPGRADE_IMPL sets the default",
+        f"default), {_other_packages()}or a folder holding your copies of the exercise "
+        "modules; the environment variable DEEPGRADE_IMPL sets the default",
     )
     parser.addoption(
         "--exercise",
         action="append",
         default=[],
         metavar="NAME",
-        help="run only the tests of this exercise (its function's name, e.g. conv2d); repeatable",
+        help="run only the tests of this exercise (its function's name, e.g. conv2d, or its "
+        "number, e.g. 1.4); repeatable",
     )
     parser.addoption(
         "--deepgrade-report",
@@ -60,16 +61,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _other_packages() -> str:
+    """"'solutions', " where this installation has it (a student release has not)."""
+    return "".join(f"'{name}', " for name in available_packages() if name != DEFAULT_IMPL)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "exercise(name): the exercise a test checks")
     config.addinivalue_line(
         "markers", "points(weight): the test's share of its exercise's points (default 1)"
     )
-    unknown = [name for name in config.getoption("--exercise") if name not in BY_NAME]
+    unknown = [name for name in config.getoption("--exercise") if find(name) is None]
     if unknown:
         raise pytest.UsageError(
             f"--exercise: {', '.join(map(repr, unknown))} is not an exercise; "
-            f"known: {', '.join(BY_NAME)}"
+            f"known: {', '.join(BY_NAME)} (or their numbers, e.g. 1.4)"
         )
     grading = _grading_plugin(config)
     try:  # a wrong --impl stops the run at once, before any test reports a confusing error
@@ -113,7 +119,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     f"{item.nodeid}: @pytest.mark.exercise needs a catalogue name, "
                     f"got {mark.args!r}"
                 )
-    wanted = set(config.getoption("--exercise"))
+    wanted = {find(name).name for name in config.getoption("--exercise")}
     if wanted:
         deselected = [item for item in items if exercise_of(item) not in wanted]
         if deselected:

@@ -24,6 +24,10 @@ The rules, each finding naming the file (and the line, where there is one):
    models, tables, any binary file, JSON other than the kit's declared data); a notebook
    with stored outputs; a line holding nbgrader's solution or hidden-tests markers. The
    public tests hold their expected values in their own code.
+4. **Mistake fingerprints** (:mod:`deepgrade.fingerprints`): the one data file of that kind
+   holds digests of catalogued mistakes' outputs on the public inputs, their names and
+   words, and nothing else: exactly the table :mod:`autograder.builders.mistake_fingerprints`
+   derives, so a planted entry (a value, a check of a hidden input) is a leak.
 
 :func:`check_folder` applies the rules to a release folder, :func:`check_packages` to
 the wheel and sdist built from it (``python -m build``: the sdist, then the wheel from it).
@@ -48,6 +52,8 @@ from pathlib import Path, PurePosixPath
 
 from autograder.builders import stubs
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT
+from deepgrade.fingerprints import DIGEST_CHARS
+from deepgrade.fingerprints import TABLE_NAME as MISTAKE_TABLE
 
 MIN_CHARS = 12
 INSTRUCTOR_NAMES = ("solutions", "autograder", "devtests")
@@ -132,6 +138,14 @@ class Fingerprints:
 
     code: dict[str, str]  # normalised line -> where it comes from
     test_names: dict[str, str]  # hidden test name -> its suite
+    source: Path = PROJECT_ROOT
+    # the only mistake fingerprints a release may hold (None: derived from source when needed)
+    mistake_table: str | None = None
+
+    def allowed_mistake_table(self) -> dict:
+        from autograder.builders import mistake_fingerprints
+
+        return json.loads(self.mistake_table or mistake_fingerprints.build(self.source))
 
     @classmethod
     def of(cls, source: Path = PROJECT_ROOT) -> Fingerprints:
@@ -153,7 +167,7 @@ class Fingerprints:
             for name in _function_names(path.read_text(encoding="utf-8"))
             if name.startswith("test") and name not in public_names
         }
-        return cls(code, test_names)
+        return cls(code, test_names, source)
 
 
 def _suite_lines(suites: Path, source: Path, excused: set[str]) -> dict[str, str]:
@@ -213,11 +227,62 @@ def check_file(name: str, data: bytes, prints: Fingerprints) -> list[Leak]:
         return [*leaks, Leak(name, None, "a binary file: a release ships code and text only")]
     if path.suffix == ".ipynb":
         return leaks + _check_notebook(name, text, prints)
+    if name == MISTAKE_TABLE or name.endswith(f"/{MISTAKE_TABLE}"):
+        return leaks + _check_mistake_table(name, text, prints)
     if path.suffix == ".json" and not any(name == k or name.endswith(f"/{k}") for k in KIT_DATA):
         leaks.append(Leak(name, None, "a JSON data file outside the kit's declared data"))
     elif path.suffix not in (*TEXT_SUFFIXES, ".json") and "." in path.name.lstrip("."):
         leaks.append(Leak(name, None, f"a {path.suffix} file: could carry reference outputs"))
     return leaks + _check_lines(name, text.splitlines(), prints, python=path.suffix == ".py")
+
+
+def _is_digest(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(f"[0-9a-f]{{{DIGEST_CHARS}}}", value) is not None
+
+
+def _only_digests_and_words(table) -> bool:
+    """The table's form: per check key, the mistakes tried (names) and, per output digest,
+    [name, words] pairs; nothing else, no numbers."""
+    if not isinstance(table, dict) or set(table) != {"version", "checks"}:
+        return False
+    if not isinstance(table["checks"], dict):
+        return False
+    for key, entry in table["checks"].items():
+        if not (_is_digest(key) and isinstance(entry, dict) and set(entry) == {"tried", "outputs"}):
+            return False
+        tried, outputs = entry["tried"], entry["outputs"]
+        if not (isinstance(tried, list) and all(isinstance(n, str) for n in tried)):
+            return False
+        if not isinstance(outputs, dict):
+            return False
+        for output, pairs in outputs.items():
+            if not (_is_digest(output) and isinstance(pairs, list)):
+                return False
+            for pair in pairs:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    return False
+                if not all(isinstance(part, str) for part in pair):
+                    return False
+    return True
+
+
+def _check_mistake_table(name: str, text: str, prints: Fingerprints) -> list[Leak]:
+    """Rule 4: the mistake fingerprints hold digests and words only, exactly those the
+    builder derives from the public tests' inputs (so nothing planted, no values)."""
+    try:
+        table = json.loads(text)
+    except ValueError:
+        return [Leak(name, None, "the mistake fingerprints are not readable JSON")]
+    if not _only_digests_and_words(table):
+        return [Leak(name, None, "the mistake fingerprints hold more than digests and mistake "
+                                 "names (values could carry reference outputs)")]  # fmt: skip
+    allowed = prints.allowed_mistake_table()
+    if table != allowed:
+        extra = sorted(set(table["checks"]) - set(allowed["checks"]))
+        what = f"{len(extra)} check(s) the public tests do not make" if extra else "other digests"
+        return [Leak(name, None, "the mistake fingerprints differ from what the catalogue "
+                                 f"gives on the public tests' inputs: {what}")]  # fmt: skip
+    return []
 
 
 def _name_problems(path: PurePosixPath) -> Iterator[str]:

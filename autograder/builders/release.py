@@ -12,6 +12,7 @@ so a course can rebuild straight into its clone of the release repository.
 from __future__ import annotations
 
 import fnmatch
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -19,8 +20,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from autograder.builders import classroom, leaks, release_packaging, stubs, student_readme
+from autograder.builders import (
+    classroom,
+    leaks,
+    mistake_fingerprints,
+    release_packaging,
+    stubs,
+    student_readme,
+)
 from autograder.paths import PROJECT_ROOT
+from deepgrade import fingerprints
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
 
@@ -66,6 +75,15 @@ def copy_kit(release: Release) -> None:
     release.copy("deepgrade")
     release.copy("conftest.py")
     release.notes.append("deepgrade/ (the kit: check, train, points), conftest.py")
+
+
+def write_mistake_fingerprints(release: Release) -> None:
+    """The catalogued mistakes' digests on the public inputs, so ``deepgrade check`` names
+    them at home (:mod:`deepgrade.fingerprints`); the leak check re-derives the table."""
+    text = mistake_fingerprints.build(release.source)
+    release.write(fingerprints.TABLE_NAME, text)
+    count = len(json.loads(text)["checks"])
+    release.notes.append(f"{fingerprints.TABLE_NAME} ({count} public checks fingerprinted)")
 
 
 def write_exercises(release: Release) -> None:
@@ -149,6 +167,7 @@ def check_packages(release: Release) -> None:
 
 STEPS: tuple[Step, ...] = (
     copy_kit,
+    write_mistake_fingerprints,
     write_exercises,
     copy_public_tests,
     copy_datasets,

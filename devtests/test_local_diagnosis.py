@@ -1,0 +1,205 @@
+"""The grader's diagnosis at home: mistake fingerprints on the public inputs, and the
+student's loop around them (``deepgrade check NAMES``, ``pytest --exercise``, tracebacks).
+
+The table is built here for one topic's public tests (the release builds it for all); the
+release's own ``deepgrade check -v`` on the whole mutant catalogue is measured in
+``devtests/test_release_local_check.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograder.builders import leaks, mistake_fingerprints
+from deepgrade import cli, fingerprints
+from deepgrade.catalog import BY_NAME
+from deepgrade.check import CheckError, targets
+from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
+from deepgrade.pytest_plugin import ResultCollector
+from deepgrade.scoring import score
+from devtests.local_diagnosis import headline
+from devtests.test_mutants import MUTANTS, submission
+
+MUTANT = {m["id"]: m for m in MUTANTS}
+
+
+@pytest.fixture(scope="module")
+def activations_table() -> str:
+    return mistake_fingerprints.build(PROJECT_ROOT, PUBLIC_TESTS / "test_activations.py")
+
+
+@pytest.fixture
+def with_table(activations_table, tmp_path, monkeypatch):
+    path = tmp_path / "mistake_fingerprints.json"
+    path.write_text(activations_table, encoding="utf-8")
+    monkeypatch.setattr(fingerprints, "TABLE_PATH", path)
+    fingerprints.table.cache_clear()
+    yield path
+    fingerprints.table.cache_clear()
+
+
+def _headline_in_process(folder, exercise: str) -> str:
+    """The check table's headline of ``exercise``, its public tests run in this process."""
+    collector = ResultCollector()
+    code = pytest.main(
+        [str(PUBLIC_TESTS / f"test_{BY_NAME[exercise].module}.py"), f"--impl={folder}", "-q",
+         "-p", "no:cacheprovider", "-o", "addopts=", f"--exercise={exercise}"],
+        plugins=[collector],
+    )  # fmt: skip
+    assert code == 1
+    (result,) = [r for r in score(list(collector.records.values())) if r.exercise.name == exercise]
+    return result.headline
+
+
+def test_digests_ignore_float_noise_and_tell_values_apart():
+    values = np.array([[0.1, -2.5], [3e-3, 7.0]])
+    assert fingerprints.digest(values) == fingerprints.digest(values * (1 + 1e-13))
+    assert fingerprints.digest(values) == fingerprints.digest(values.tolist())
+    assert fingerprints.digest(values) != fingerprints.digest(values * (1 + 1e-6))
+    assert fingerprints.digest(values) != fingerprints.digest(values.T)
+    assert fingerprints.digest(values) != fingerprints.digest(values.reshape(4))
+    assert fingerprints.digest(np.array([0.0, 1e-17])) == fingerprints.digest(np.array([-0.0, 0]))
+    assert fingerprints.digest(np.array([np.nan, np.inf])) != fingerprints.digest([np.inf, np.nan])
+    assert fingerprints.digest("not numbers") is None
+
+
+def test_the_table_holds_digests_of_public_checks_only(activations_table):
+    table = json.loads(activations_table)
+    assert table["version"] == fingerprints.VERSION and len(table["checks"]) >= 5
+    assert leaks._only_digests_and_words(table)
+    names = {name for entry in table["checks"].values() for name in entry["tried"]}
+    assert {"softmax over the wrong axis", "leaky ReLU", "sign flipped"} <= names
+    # built twice, the same table: the leak check can re-derive it
+    again = subprocess.run(
+        [sys.executable, "-m", "autograder.builders.mistake_fingerprints", "/dev/stdout",
+         str(PUBLIC_TESTS / "test_activations.py")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
+    assert activations_table in again.stdout
+
+
+@pytest.mark.parametrize("mutant", ["act-softmax-axis-0", "act-relu-leaky", "act-sigmoid-hard"])
+def test_a_catalogued_mistake_is_named_at_home(mutant, with_table, tmp_path):
+    folder = submission(MUTANT[mutant], tmp_path)
+    told = _headline_in_process(folder, MUTANT[mutant]["exercise"])
+    assert told.startswith("Likely mistake (") and MUTANT[mutant]["diagnosis"] in told, told
+
+
+def test_without_the_table_the_same_mistake_is_not_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(fingerprints, "TABLE_PATH", tmp_path / "none.json")
+    fingerprints.table.cache_clear()
+    folder = submission(MUTANT["act-softmax-axis-0"], tmp_path)
+    told = _headline_in_process(folder, "softmax")
+    fingerprints.table.cache_clear()
+    assert "softmax over the wrong axis" not in told
+
+
+def _planted(text: str, plant) -> str:
+    table = json.loads(text)
+    plant(table)
+    return json.dumps(table)
+
+
+def test_the_leak_check_refuses_a_planted_table(activations_table):
+    prints = leaks.Fingerprints({}, {}, mistake_table=activations_table)
+    name = fingerprints.TABLE_NAME
+    assert leaks.check_file(name, activations_table.encode(), prints) == []
+    key = next(iter(json.loads(activations_table)["checks"]))
+
+    def values(table):  # the expected output of an input, stored as numbers
+        table["checks"][key]["outputs"]["0" * 16] = [[0.25, 0.75]]
+
+    def new_check(table):  # a well-formed entry for a check the public tests do not make
+        table["checks"]["f" * 16] = {"tried": ["leaky ReLU"], "outputs": {"e" * 16: []}}
+
+    def other_words(table):
+        table["checks"][key]["tried"].append("a hint about a hidden test")
+
+    for plant in (values, new_check, other_words):
+        found = leaks.check_file(name, _planted(activations_table, plant).encode(), prints)
+        assert [leak.where for leak in found] == [name], plant.__name__
+        assert "mistake fingerprints" in found[0].what
+    # the same table under another name is a data file like any other
+    assert leaks.check_file("deepgrade/table.json", activations_table.encode(), prints)
+
+
+# ---------------------------------------------------------------- one exercise, by name or number
+
+
+def test_check_targets_are_an_implementation_and_exercises():
+    assert targets([]) == ("exercises", [])
+    assert targets(["conv2d", "relu", "1.4"]) == ("exercises", ["conv2d", "relu"])
+    assert targets(["my_work", "3.3"]) == ("my_work", ["softmax"])
+    with pytest.raises(CheckError, match="one implementation at a time"):
+        targets(["conv3d", "my_work"])
+    with pytest.raises(CheckError, match="capstone"):
+        targets(["build_digit_cnn"])
+
+
+def test_check_of_some_exercises_agrees_with_pytest_exercise(tmp_path):
+    folder = submission(MUTANT["act-softmax-axis-0"], tmp_path)
+    env = {"COLUMNS": "250", "PATH": "/usr/bin:/bin"}
+    check = subprocess.run(
+        [sys.executable, "-m", "deepgrade", "check", str(folder), "relu", "3.3", "-v"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    report = tmp_path / "report.json"
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", str(PUBLIC_TESTS), f"--impl={folder}", "-q",
+         "-p", "no:cacheprovider", "--exercise", "relu", "--exercise", "3.3",
+         f"--deepgrade-report={report}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert check.returncode == plain.returncode == 1, check.stdout + plain.stdout
+    records = json.loads(report.read_text())
+    assert {r["exercise"] for r in records} == {"relu", "softmax"}
+    failed = sorted(r["nodeid"] for r in records if r["outcome"] == "failed")
+    shown = sorted(line.split(" ", 1)[1].split(": ", 1)[0]
+                   for line in check.stdout.splitlines() if line.startswith("FAILED "))  # fmt: skip
+    assert failed and shown == failed
+    rows = [line for line in check.stdout.splitlines() if line.startswith("│ Exercise")]
+    assert [row.split("(")[1].split(")")[0] for row in rows] == ["relu", "softmax"]
+    assert headline(check.stdout, "softmax")  # -v: the exercise's headline, then its failures
+    assert "Exercise 3.2" not in check.stdout
+
+
+def test_check_help_offers_only_the_packages_installed(monkeypatch, capsys):
+    monkeypatch.setattr("deepgrade.implementation.available_packages", lambda: ("exercises",))
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    assert "solutions" not in capsys.readouterr().out
+    monkeypatch.setattr(
+        "deepgrade.implementation.available_packages", lambda: ("solutions", "exercises")
+    )
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    assert "'solutions'" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- tracebacks stop at the student
+
+
+def test_a_failure_shows_the_students_line_and_the_message_not_the_kits(tmp_path):
+    folder = submission(MUTANT["act-softmax-axis-0"], tmp_path)
+    source = folder / "activations.py"
+    source.write_text(
+        source.read_text().replace(
+            "def relu(x: ArrayLike) -> np.ndarray:",
+            "def relu(x: ArrayLike) -> np.ndarray:\n    raise ValueError('my own bug')",
+        )
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", str(PUBLIC_TESTS / "test_activations.py"),
+         f"--impl={folder}", "-p", "no:cacheprovider", "--tb=long", "-l"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    out = ran.stdout
+    assert ran.returncode == 1 and "softmax(" in out and "my own bug" in out
+    assert "activations.py:" in out  # the student's own frame
+    for kit in ("deepgrade/feedback.py", "deepgrade/implementation.py", "_fail(", "mistakes ="):
+        assert kit not in out, kit
