@@ -115,8 +115,9 @@ def docs_copy(tmp_path) -> Path:
         ("[a page](../instructors/no-such-guide.md)", "no-such-guide.md"),
         ("[a heading](../reference/cli.md#deepgrade-no-such-command)", "deepgrade-no-such-command"),
         ("<!-- generated: no-such-block -->", "no-such-block"),
+        ("The points: <!-- generated: points -->.", "a line of its own"),
     ],
-    ids=["missing page", "missing anchor", "unknown generated block"],
+    ids=["missing page", "missing anchor", "unknown generated block", "marker inside a line"],
 )
 def test_a_broken_link_anchor_or_block_fails_the_build(docs_copy, text, complaint):
     (docs_copy / "docs" / "maintainers" / "broken.md").write_text(f"# Broken\n\n{text}\n")

@@ -9,6 +9,7 @@ audience; pages inside a section need no registration (see docs/maintainers/docs
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import re
 from collections.abc import Callable
@@ -26,8 +27,8 @@ SECTIONS = ("students", "instructors", "reference", "maintainers", "results")
 
 
 def _cell(text: object) -> str:
-    """Text that is safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text that is safe inside a Markdown table cell (and shown as written, `<x>` too)."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
 
 
 def _argument(action: argparse.Action) -> str:
@@ -87,7 +88,7 @@ def cli_reference() -> str:
 def kit_commands() -> str:
     from deepgrade.cli import KIT_COMMANDS
 
-    return ", ".join(f"[`{c.name}`](cli.md#deepgrade-{c.name})" for c in KIT_COMMANDS)
+    return ", ".join(f"[`{c.name}`](cli.md#deepgrade-{c.name})" for c in KIT_COMMANDS) + "."
 
 
 def points() -> str:
@@ -189,7 +190,11 @@ def expand(markdown: str, where: str = "") -> str:
         return BLOCKS[name]()
 
     parts = FENCE.split(markdown)  # odd parts are code blocks, shown as written
-    return "".join(p if i % 2 else MARKER.sub(block, p) for i, p in enumerate(parts))
+    out = "".join(p if i % 2 else MARKER.sub(block, p) for i, p in enumerate(parts))
+    stray = [p for i, p in enumerate(parts) if not i % 2 and "<!-- generated:" in MARKER.sub("", p)]
+    if stray:  # a marker that is not alone on its line would silently stay a comment
+        raise PluginError(f"{where}: a '<!-- generated: NAME -->' marker must be a line of its own")
+    return out
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
