@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
+from deepgrade.extras import require
 from deepgrade.implementation import PROVIDED, SubmissionError, on_copies, returning_inputs
 
 SETUP = "setup"
@@ -53,10 +54,6 @@ _SIBLING_IMPORT = re.compile(
     re.MULTILINE,
 )
 _FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
-_INSTALL_HINT = (
-    "reading notebooks needs jupytext and nbformat: install the 'jupyter' extra "
-    "(pip install -e '.[jupyter]' in the course's folder)"
-)
 
 
 class NotebookError(ValueError):
@@ -89,10 +86,8 @@ def to_module_imports(source: str) -> str:
 
 def read(path: str | Path) -> Any:
     """The notebook at ``path`` (``.ipynb``, or a jupytext text notebook such as ``.py``)."""
-    try:
-        import jupytext
-    except ImportError:
-        raise NotebookError(_INSTALL_HINT) from None
+    require("jupyter", "reading notebooks", ("jupytext", "nbformat"))
+    import jupytext
     import nbformat
 
     path = Path(path)

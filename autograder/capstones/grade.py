@@ -34,6 +34,7 @@ from autograder.capstones.probe import collect
 from autograder.capstones.report import exercise_rows
 from deepgrade.capstones import settings
 from deepgrade.catalog import CAPSTONE_TOPICS, in_module
+from deepgrade.extras import require
 
 
 @dataclass
@@ -81,6 +82,7 @@ def grade_capstones(
     folder = Path(submission).expanduser().resolve()
     if not folder.is_dir():
         raise SubmissionError(f"{submission} is not a folder")
+    require("capstones", "grading the capstones", ("keras",))  # before anyone scores 0
     names = resolve_names(capstones)
     limits = limits or CapstoneLimits()
     limits.isolation = sandbox.resolve(limits.isolation)

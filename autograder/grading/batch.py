@@ -36,7 +36,7 @@ from autograder.grading.jobs import (
     run_job,
 )
 from autograder.grading.reports import gradescope
-from autograder.paths import PROJECT_ROOT
+from autograder.grading.version import grader_version, run_options
 from deepgrade.catalog import EXERCISES
 
 GRADEBOOK_COLUMNS = ["student", "status", *(e.number for e in EXERCISES), "total", "isolation"]
@@ -59,15 +59,6 @@ def fingerprint(folder: Path, grader: str) -> str:
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
-
-
-def grader_version() -> str:
-    """A hash of the grader's own code and suites: a change re-grades every submission."""
-    digest = hashlib.sha256()
-    for folder in ("autograder", "tests"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -142,11 +133,12 @@ def grade_batch(
     folders = submission_folders(root)
     output_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
+    options = run_options(isolation, limits)
     outcomes: list[Outcome] = []
     jobs: list[tuple[Job, str]] = []
     for folder in folders:
         try:
-            stamp = fingerprint(folder, version)
+            stamp = fingerprint(folder, f"{version} {options}")
             previous = None if force else previous_report(output_dir / folder.name, stamp)
             if previous is not None:
                 outcomes.append(Outcome(folder.name, previous, skipped=True))
