@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from deepgrade.extras import explain
 from deepgrade.catalog import (
     CAPSTONE_POINTS,
     CAPSTONE_TOPICS,
@@ -24,6 +23,7 @@ from deepgrade.catalog import (
     TOPICS,
     TOTAL_POINTS,
 )
+from deepgrade.extras import explain
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from autograder.worker import (
     Worker,
     WorkerCrashed,
     WorkerError,
+    sandbox,
 )
-from autograder.worker import sandbox
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX worker processes")
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from autograder.grading.cluster import run_on_cluster
 from autograder.grading.engine import Limits, SubmissionReport
@@ -37,6 +36,7 @@ from autograder.grading.jobs import (
 )
 from autograder.grading.reports import gradescope
 from autograder.grading.version import grader_version, run_options
+from autograder.progress import Steps
 from deepgrade.catalog import EXERCISES
 
 GRADEBOOK_COLUMNS = ["student", "status", *(e.number for e in EXERCISES), "total", "isolation"]
@@ -52,7 +52,7 @@ def submission_folders(root: Path) -> list[Path]:
 
 
 def fingerprint(folder: Path, grader: str) -> str:
-    """Changes when the submission's files or the grader's version change."""
+    """Changes when the submission's files or ``grader`` (version and run options) change."""
     digest = hashlib.sha256(grader.encode())
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink():
@@ -152,17 +152,15 @@ def grade_batch(
             outcomes.append(Outcome(folder.name, report))
     run = run_on_cluster(scheduler) if scheduler else run_here(workers)
     stamps = {id(job): stamp for job, stamp in jobs}
-    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task("grading", total=len(folders), completed=len(outcomes))
+    with Steps(console, "grading", len(folders), done=len(outcomes)) as steps:
         for job, result in run([job for job, _ in jobs]):
             out = output_dir / job.student
             try:
-                outcomes.append(Outcome(job.student, record(out, stamps[id(job)], result)))
+                report = record(out, stamps[id(job)], result)
             except Exception as err:
                 report = failed_report(job.student, "crashed", f"grader error: {err}", isolation)
-                outcomes.append(Outcome(job.student, report))
-            progress.advance(task)
+            outcomes.append(Outcome(job.student, report))
+            steps.advance(f"{job.student} ({report.status}, {report.score:g}/{report.max_score})")
     write_gradebook(output_dir / "gradebook.csv", [o.report for o in outcomes])
     return sorted(outcomes, key=lambda o: o.student)
 

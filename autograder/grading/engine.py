@@ -22,6 +22,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
+from autograder.worker import sandbox
 from autograder.worker.protocol import WorkerError
 from deepgrade.catalog import TOPICS, TOTAL_POINTS
 from deepgrade.dependencies import exercise_calls
@@ -160,6 +161,8 @@ def grade(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     limits = limits or Limits()
+    if mode == "worker":  # a level this host cannot provide fails here, before any grading
+        isolation = sandbox.resolve(isolation)
     session = GradingSession(folder, mode, isolation, limits)
     started = time.monotonic()
     exit_code = run_pytest(suites, session)
@@ -213,8 +216,7 @@ def build_report(
     if impl is not None and impl.budget_exhausted:
         status = "timed out"
         notes.append(
-            "the submission used its time budget; its remaining checks were not run and "
-            "scored 0"
+            "the submission used its time budget; its remaining checks were not run and scored 0"
         )
     notes.extend(getattr(impl, "fail_fast_notes", ()))  # in-process: nothing fails fast
     failed = impl.failed_imports if impl is not None else {}

@@ -305,9 +305,7 @@ def _launch_bwrap(python: str, workdir: Path, config: dict) -> Launch:
 def check_level(level: str) -> None:
     """ValueError unless ``level`` is one of :data:`LEVELS` (not ``auto``: resolve it first)."""
     if level not in LEVELS:
-        raise ValueError(
-            f"isolation {level!r} is not available; choose one of {', '.join(LEVELS)}"
-        )
+        raise ValueError(f"isolation {level!r} is not available; choose one of {', '.join(LEVELS)}")
 
 
 def launch_staged(level: str, *, workdir: Path, config: dict, python: str) -> Launch:
@@ -373,12 +371,33 @@ def _probe_landlock(python: str) -> str | None:
 def _probe_uid(python: str) -> str | None:
     if os.geteuid() != 0:
         return "only a grader running as root can start the worker as another uid"
+    closed = closed_folder(python)
+    if closed:
+        return (
+            f"the worker's Python ({python}) lies in {closed}, which other users cannot "
+            "enter, so a worker's uid cannot run it: set DEEPGRADE_WORKER_PYTHON to a Python "
+            "outside it (a system Python with numpy, or a venv outside that home)"
+        )
     why = trial("uid", python)
     if why and "could read" in why and runner.landlock_abi() < 1:
         why += " (without Landlock, make the grader's files unreadable: chmod -R go-rwx)"
     elif why and "Permission denied" in why:
         why += " (point DEEPGRADE_WORKER_PYTHON to a Python other users can run)"
     return why
+
+
+def closed_folder(python: str) -> str | None:
+    """The first folder on the way to ``python`` (or to the interpreter it links to) that
+    other users cannot enter (a 0700 home holding a pyenv or a venv), or None."""
+    for path in (Path(os.path.abspath(python)), Path(os.path.realpath(python))):
+        for folder in reversed(path.parents):
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                break
+            if not mode & 0o001:  # no search permission for others
+                return f"{folder} (mode {mode & 0o777:o})"
+    return None
 
 
 def _probe_bwrap(python: str) -> str | None:
