@@ -98,6 +98,8 @@ def _emit(report, fmt: str, output: str | None, console: Console) -> int:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as err:
         return fail(console, f"cannot write {output}: {err}")
+    done = f"{report.student} ({report.status}, {report.score:g}/{report.max_score})"
+    console.print(f"wrote {output}: {fmt} report of {done}", markup=False, soft_wrap=True)
     return 0
 
 
@@ -271,6 +273,7 @@ def _grade_capstones(args: argparse.Namespace, console: Console) -> int:
                 epochs_cap=args.epochs_cap,
                 limits=limits,
                 student=args.student,
+                console=Console(stderr=True),
             ).report
         ),
     )
@@ -354,7 +357,7 @@ def _release(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{folder}: no leaks in the folder, its sdist or its wheel", markup=False)
         return 0
     try:
-        built = release.build(Path(args.output), force=args.force)
+        built = release.build(Path(args.output), force=args.force, console=Console(stderr=True))
     except leaks.LeakError as err:
         return print_leaks(err)
     except (release.ReleaseError, stubs.BuildError, leaks.PackagingError) as err:

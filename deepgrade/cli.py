@@ -23,6 +23,7 @@ from deepgrade.catalog import (
     TOPICS,
     TOTAL_POINTS,
 )
+from deepgrade.extras import explain
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,17 @@ def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.Argumen
 
 
 def main(argv: Sequence[str] | None = None, commands: Sequence[Command] = KIT_COMMANDS) -> int:
-    args = build_parser(commands).parse_args(argv)
-    return args.run(args, Console())
+    console = Console()
+    args = None
+    try:
+        args = build_parser(commands).parse_args(argv)
+        return args.run(args, console)
+    except ModuleNotFoundError as err:  # an optional extra: one line, never a traceback
+        line = explain(err, f"deepgrade {args.command}" if args else "deepgrade")
+        if line is None:
+            raise
+        console.print(line, style="red", markup=False, soft_wrap=True)
+        return 2
 
 
 if __name__ == "__main__":

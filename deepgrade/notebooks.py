@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
+from deepgrade.extras import require
 from deepgrade.implementation import PROVIDED, SubmissionError, on_copies, returning_inputs
 from deepgrade.safe_read import UnsafeFile, decode_text, read_bytes
 
@@ -56,10 +57,6 @@ _SIBLING_IMPORT = re.compile(
 )
 _FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # a notebook with its outputs (plots) fits easily
-_INSTALL_HINT = (
-    "reading notebooks needs jupytext and nbformat: install the 'jupyter' extra "
-    "(pip install -e '.[jupyter]' in the course's folder)"
-)
 
 
 class NotebookError(ValueError):
@@ -110,10 +107,8 @@ def parse(text: str, name: str) -> Any:
     A file that is not a notebook is a :class:`NotebookError` naming what is wrong (where
     the JSON breaks, which part of the format it misses), never quoting the file.
     """
-    try:
-        import jupytext
-    except ImportError:
-        raise NotebookError(_INSTALL_HINT) from None
+    require("jupyter", "reading notebooks", ("jupytext", "nbformat"))
+    import jupytext
     import nbformat
 
     suffix = Path(name).suffix

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from rich.console import Console
+
 from autograder.builders import (
     classroom,
     leaks,
@@ -29,6 +31,7 @@ from autograder.builders import (
     student_readme,
 )
 from autograder.paths import PROJECT_ROOT
+from autograder.progress import Steps
 from deepgrade import fingerprints
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
@@ -223,16 +226,21 @@ def build(
     source: Path = PROJECT_ROOT,
     force: bool = False,
     steps: Sequence[Step] = STEPS,
+    console: Console | None = None,
 ) -> Release:
-    """Build the release into ``output``; raises ReleaseError, LeakError, BuildError."""
+    """Build the release into ``output``; raises ReleaseError, LeakError, BuildError.
+
+    ``console``: where to show progress, one step at a time (none by default)."""
     output, source = Path(output).resolve(), Path(source).resolve()
     _check_output(output, source, force)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-building-", dir=output.parent))
     release = Release(staging, source)
     try:
-        for step in steps:
-            step(release)
+        with Steps(console or Console(quiet=True), "release", len(steps)) as progress:
+            for step in steps:
+                step(release)
+                progress.advance(step.__name__.replace("_", " "))
         _replace_contents(output, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -17,7 +17,8 @@ from autograder.builders.leaks import LOCAL_ONLY
 
 DIST_NAME = "deepgrade-student"
 PACKAGES = ("deepgrade", "deepgrade.*", "exercises", "datasets")
-INSTRUCTOR_TOOLS = ("build", "pyyaml")  # in our install_requires for `deepgrade release` only
+# in our install_requires for `deepgrade release` only (students' notebooks: the jupyter extra)
+INSTRUCTOR_TOOLS = ("build", "pyyaml", "nbformat", "jupytext")
 # TensorFlow and friends for `deepgrade train`; the notebook tools for the notebooks
 EXTRAS = ("capstones", "jupyter")
 MARKERS = ("exercise", "slow")  # the markers the public tests and the root conftest use

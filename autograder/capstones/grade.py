@@ -26,14 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from autograder.capstones.context import CapstoneLimits, Context
 from autograder.capstones.data import dataset_missing
 from autograder.capstones.graders import GRADERS
 from autograder.capstones.jobs import JobOutcome
 from autograder.capstones.probe import collect
 from autograder.capstones.report import exercise_rows
+from autograder.progress import Steps
 from deepgrade.capstones import settings
 from deepgrade.catalog import CAPSTONE_TOPICS, in_module
+from deepgrade.extras import require
 
 
 @dataclass
@@ -68,11 +72,13 @@ def grade_capstones(
     limits: CapstoneLimits | None = None,
     student: str | None = None,
     keep_workdir: Path | None = None,
+    console: Console | None = None,
 ) -> CapstoneOutcome:
     """Grade the capstones of the folder ``submission``; the report and the measurements.
 
     ``epochs_cap`` reduces every recipe's epochs (tests; a reduced budget scores lower).
     ``keep_workdir``: keep each job's spec, metrics and log there (for instructors).
+    ``console``: where to show progress, one step per capstone (none by default).
     """
     from autograder.grading.engine import SubmissionReport
     from autograder.worker import sandbox
@@ -81,6 +87,7 @@ def grade_capstones(
     folder = Path(submission).expanduser().resolve()
     if not folder.is_dir():
         raise SubmissionError(f"{submission} is not a folder")
+    require("capstones", "grading the capstones", ("keras",))  # before anyone scores 0
     names = resolve_names(capstones)
     limits = limits or CapstoneLimits()
     limits.isolation = sandbox.resolve(limits.isolation)
@@ -103,7 +110,11 @@ def grade_capstones(
     tmp = Path(tempfile.mkdtemp(prefix="deepgrade-jobs-"))
     try:
         context = Context(config, limits, seed, epochs_cap, keep_workdir or tmp, unavailable)
-        checks = [check for name in names for check in GRADERS[name](context, found[name])]
+        checks = []
+        with Steps(console or Console(quiet=True), "capstones", len(names)) as steps:
+            for name in names:
+                checks += GRADERS[name](context, found[name])
+                steps.advance(name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rows, records = exercise_rows(checks, names)

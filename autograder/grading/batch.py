@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from autograder.grading.cluster import run_on_cluster
 from autograder.grading.engine import Limits, SubmissionReport
@@ -40,7 +39,8 @@ from autograder.grading.jobs import (
 )
 from autograder.grading.reports import gradescope
 from autograder.grading.submission import prepare_submission
-from autograder.paths import PROJECT_ROOT
+from autograder.grading.version import grader_version, run_options
+from autograder.progress import Steps
 from deepgrade.catalog import EXERCISES
 
 GRADEBOOK_COLUMNS = ["student", "status", *(e.number for e in EXERCISES), "total", "isolation"]
@@ -56,22 +56,13 @@ def submission_folders(root: Path) -> list[Path]:
 
 
 def fingerprint(folder: Path, grader: str) -> str:
-    """Changes when the submission's files or the grader's version change."""
+    """Changes when the submission's files or ``grader`` (version and run options) change."""
     digest = hashlib.sha256(grader.encode())
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink():
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
-
-
-def grader_version() -> str:
-    """A hash of the grader's own code and suites: a change re-grades every submission."""
-    digest = hashlib.sha256()
-    for folder in ("autograder", "tests"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -146,6 +137,7 @@ def grade_batch(
     folders = submission_folders(root)
     output_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
+    options = run_options(isolation, limits)
     outcomes: list[Outcome] = []
     jobs: list[tuple[Job, str]] = []
     for folder in folders:
@@ -154,7 +146,7 @@ def grade_batch(
                 prepared = prepare_submission(folder, Path(scratch))  # read safely, once
                 files = read_submission(prepared.folder)
                 about = json.dumps([prepared.notes, prepared.graded])
-                stamp = fingerprint(prepared.folder, version + about)
+                stamp = fingerprint(prepared.folder, f"{version} {options} {about}")
             previous = None if force else previous_report(output_dir / folder.name, stamp)
             if previous is not None:
                 outcomes.append(Outcome(folder.name, previous, skipped=True))
@@ -168,17 +160,15 @@ def grade_batch(
             outcomes.append(Outcome(folder.name, report))
     run = run_on_cluster(scheduler) if scheduler else run_here(workers)
     stamps = {id(job): stamp for job, stamp in jobs}
-    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task("grading", total=len(folders), completed=len(outcomes))
+    with Steps(console, "grading", len(folders), done=len(outcomes)) as steps:
         for job, result in run([job for job, _ in jobs]):
             out = output_dir / job.student
             try:
-                outcomes.append(Outcome(job.student, record(out, stamps[id(job)], result)))
+                report = record(out, stamps[id(job)], result)
             except Exception as err:
                 report = failed_report(job.student, "crashed", f"grader error: {err}", isolation)
-                outcomes.append(Outcome(job.student, report))
-            progress.advance(task)
+            outcomes.append(Outcome(job.student, report))
+            steps.advance(f"{job.student} ({report.status}, {report.score:g}/{report.max_score})")
     write_gradebook(output_dir / "gradebook.csv", [o.report for o in outcomes])
     return sorted(outcomes, key=lambda o: o.student)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from autograder.grading.jobs import Job, failed_result, run_job
+from deepgrade.extras import require
 
 CONNECT_SECONDS = 15
 
@@ -25,12 +26,9 @@ class ClusterUnavailable(RuntimeError):
 
 def connect(address: str):
     """A Dask client of the scheduler at ``address``; ClusterUnavailable if there is none."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ClusterUnavailable(
-            "--scheduler needs Dask distributed: pip install -c constraints.txt -e '.[cluster]'"
-        ) from None
+    require("cluster", "grading on a Dask cluster (--scheduler)", ("distributed",))
+    from distributed import Client
+
     try:
         return Client(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as err:

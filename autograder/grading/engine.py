@@ -22,6 +22,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
+from autograder.worker import sandbox
 from autograder.worker.protocol import WorkerError
 from deepgrade.catalog import TOPICS, TOTAL_POINTS
 from deepgrade.dependencies import exercise_calls
@@ -47,6 +48,11 @@ class Limits:
     # that hangs costs this once, then its remaining checks fail at once (proxy.py)
     call_seconds: float = 5.0
     total_seconds: float = 300.0
+    # the whole submission's budget for calls that hang or flood their output: five such
+    # calls (125 times the reference's slowest check), then every remaining check fails at
+    # once. The reference never stalls, so a loaded machine cannot use this up: it bounds
+    # what any pattern of hangs costs (26 hanging functions: 25 s, not 26 x 5 s)
+    stall_seconds: float = 25.0
     memory_mb: int = 1024
     max_output_bytes: int = 10_000
     max_result_bytes: int = 64 * 2**20
@@ -55,6 +61,7 @@ class Limits:
         return {
             "call_timeout": self.call_seconds,
             "total_timeout": self.total_seconds,
+            "stall_timeout": self.stall_seconds,
             "memory_mb": self.memory_mb,
             "max_output_bytes": self.max_output_bytes,
             "max_result_bytes": self.max_result_bytes,
@@ -155,6 +162,8 @@ def grade(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     limits = limits or Limits()
+    if mode == "worker":  # a level this host cannot provide fails here, before any grading
+        isolation = sandbox.resolve(isolation)
     session = GradingSession(folder, mode, isolation, limits)
     started = time.monotonic()
     exit_code = run_pytest(suites, session)
@@ -207,7 +216,9 @@ def build_report(
     status = "graded"
     if impl is not None and impl.budget_exhausted:
         status = "timed out"
-        notes.append("the submission's time budget ran out; the remaining calls scored 0")
+        notes.append(
+            "the submission used its time budget; its remaining checks were not run and scored 0"
+        )
     notes.extend(getattr(impl, "fail_fast_notes", ()))  # in-process: nothing fails fast
     failed = impl.failed_imports if impl is not None else {}
     if failed and set(failed) >= set(TOPICS):

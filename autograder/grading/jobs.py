@@ -20,6 +20,7 @@ from pathlib import Path
 
 from autograder.grading.engine import Limits, SubmissionReport
 from autograder.grading.server import GradingFailed, GradingProcess
+from autograder.grading.version import grader_version
 from autograder.worker.client import MAX_SOURCE_BYTES
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
@@ -158,6 +159,4 @@ atexit.register(close_grading_processes)
 
 @functools.cache
 def _installed_grader() -> str:
-    from autograder.grading.batch import grader_version
-
     return grader_version()

@@ -38,8 +38,11 @@ backstop for a worker left running), RLIMIT_FSIZE (``max_file_mb``), RLIMIT_NOFI
 RLIMIT_NPROC (``max_processes`` more than the user has now; not enforced for root),
 RLIMIT_CORE = 0. ``worker.info["limits"]`` reports what was applied. Wall time is
 enforced here: per call (``call_timeout``) and in total (``total_timeout``: the time
-spent inside this object's calls, worker starts included; once used up every further
-call fails at once with BudgetExhausted).
+spent inside this object's calls, worker starts included) and for stalls
+(``stall_timeout``: the time of calls that were stopped or flooded their output, which a
+right answer never does, so load cannot use it up: any pattern of hangs and floods costs
+at most that). Once a budget is used up every further call fails at once with
+BudgetExhausted.
 
 Isolation (``sandbox.py``): ``isolation`` is a level of ``sandbox.LEVELS`` (``process``,
 ``landlock``, ``uid``, ``bwrap``) or ``"auto"``, the strongest one the host allows. In
@@ -98,11 +101,10 @@ __all__ = [
     "build_launch",
 ]
 
-HERE = Path(__file__).resolve().parent
-RUNNER = HERE / "runner.py"
-PROTOCOL = HERE / "protocol.py"
 ISOLATION_LEVELS = sandbox.CHOICES
 TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
+# Calls whose time counts toward stall_timeout (besides any call whose output overflowed).
+_STALLED = ("CallTimeout", "BudgetExhausted")
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
 
@@ -215,17 +217,9 @@ def build_launch(
     is needed, or written, by the worker) and ``scratch/`` (its only writable place);
     the level (``sandbox.LEVELS``) says how the worker is started and confined.
     """
-    if isolation not in sandbox.LEVELS:
-        raise ValueError(
-            f"isolation {isolation!r} is not available; choose one of {', '.join(sandbox.LEVELS)}"
-        )
+    sandbox.check_level(isolation)
     stage_submission(submission_dir, workdir / "submission")
-    grader = workdir / "grader"
-    grader.mkdir()
-    for source in (RUNNER, PROTOCOL):
-        shutil.copyfile(source, grader / source.name)
-    (workdir / "scratch").mkdir()
-    return sandbox.LEVELS[isolation].launch(python, workdir, config)
+    return sandbox.launch_staged(isolation, workdir=workdir, config=config, python=python)
 
 
 # ------------------------------------------------------------------------- output
@@ -296,6 +290,7 @@ class Worker:
         *,
         call_timeout: float = 10.0,
         total_timeout: float | None = 600.0,
+        stall_timeout: float | None = None,
         memory_mb: int | None = 1024,
         max_output_bytes: int = 10_000,
         max_result_bytes: int = 64 * 2**20,
@@ -319,6 +314,7 @@ class Worker:
         self.isolation = isolation
         self.call_timeout = float(call_timeout)
         self.total_timeout = None if total_timeout is None else float(total_timeout)
+        self.stall_timeout = None if stall_timeout is None else float(stall_timeout)
         self.start_timeout = float(start_timeout)
         self.max_result_bytes = int(max_result_bytes)
         self.max_request_bytes = int(max_request_bytes)
@@ -336,6 +332,8 @@ class Worker:
         self.info: dict | None = None  # the worker's hello: pid, versions, limits applied
         self.starts = 0  # workers started so far (restarts = starts - 1)
         self.spent = 0.0  # seconds used of total_timeout
+        self.stalled = 0.0  # seconds used of stall_timeout: calls stopped, or flooding output
+        self.calls = 0  # requests sent to a worker (refused ones are not counted)
         self.last_call: CallRecord | None = None
         self._output = _Output(int(max_output_bytes))
         self._lock = threading.Lock()
@@ -448,6 +446,8 @@ class Worker:
             finally:
                 elapsed = time.monotonic() - started
                 self.spent += elapsed
+                if outcome in _STALLED or self._output.dropped:
+                    self.stalled += elapsed
                 self.last_call = CallRecord(module, function, elapsed, self._output.text(), outcome)
 
     def _remaining(self) -> float:
@@ -455,11 +455,23 @@ class Worker:
             return math.inf
         return self.total_timeout - self.spent
 
-    def _check_budget(self, used: float = 0.0) -> None:
+    def _budget_used(self, used: float = 0.0) -> str | None:
+        """Which budget is used up (``used``: seconds of this call so far), in words."""
         if self._remaining() - used <= 0:
+            return f"its {self.total_timeout:g} s in all"
+        if self.stall_timeout is not None and self.stalled >= self.stall_timeout:
+            return (
+                f"its {self.stall_timeout:g} s for calls that hang or flood their output, "
+                "which a right answer never does"
+            )
+        return None
+
+    def _check_budget(self, used: float = 0.0) -> None:
+        used_up = self._budget_used(used)
+        if used_up:
             raise BudgetExhausted(
-                f"submission time budget exhausted: {self.total_timeout:g} s used up; "
-                "no further calls are run for this submission"
+                f"not run: the submission used its time budget ({used_up}); "
+                "its remaining checks fail at once"
             )
 
     def _exchange(self, request: dict, frame: bytes, label: str, refs: list) -> Any:
@@ -470,6 +482,7 @@ class Worker:
             self._start(t0 + min(self.start_timeout, self._remaining()))
         now = time.monotonic()
         self._check_budget(now - t0)
+        self.calls += 1
         by_budget = self._remaining() - (now - t0) < self.call_timeout
         deadline = now + min(self.call_timeout, self._remaining() - (now - t0))
         try:
@@ -481,8 +494,8 @@ class Worker:
             self._stop(graceful=False)
             if by_budget:
                 raise BudgetExhausted(
-                    f"{label} was stopped: the submission's time budget of "
-                    f"{self.total_timeout:g} s is used up"
+                    f"{label} was stopped: the submission used its time budget "
+                    f"(its {self.total_timeout:g} s in all)"
                 ) from None
             raise CallTimeout(
                 f"{label} did not finish within {self.call_timeout:g} s (stopped; an endless "

@@ -74,6 +74,9 @@ DEVICES_READ = ("/dev/urandom", "/dev/random", "/dev/zero", "/proc/self")
 # The uid level gives each worker a uid of its own from this range (no account needed):
 # workers of other students cannot signal it or read its scratch folder.
 UID_RANGE = range(2_000_000_000, 2_001_000_000)
+# The worker's two files, copied alone into each worker's folder (see launch_staged).
+RUNNER = Path(runner.__file__).resolve()
+PROTOCOL = RUNNER.parent / "protocol.py"
 
 
 def worker_python() -> str:
@@ -299,6 +302,28 @@ def _launch_bwrap(python: str, workdir: Path, config: dict) -> Launch:
     return Launch(argv, SUBMISSION_DIR, str(workdir), env)
 
 
+def check_level(level: str) -> None:
+    """ValueError unless ``level`` is one of :data:`LEVELS` (not ``auto``: resolve it first)."""
+    if level not in LEVELS:
+        raise ValueError(f"isolation {level!r} is not available; choose one of {', '.join(LEVELS)}")
+
+
+def launch_staged(level: str, *, workdir: Path, config: dict, python: str) -> Launch:
+    """The worker's command at ``level``, given ``workdir/submission/`` already staged.
+
+    Every level gets the same workdir: ``submission/``, ``grader/`` (copies of the
+    runner and the protocol, so nothing of the grader's tree is needed, or written, by
+    the worker) and ``scratch/`` (its only writable place).
+    """
+    check_level(level)
+    grader = workdir / "grader"
+    grader.mkdir()
+    for source in (RUNNER, PROTOCOL):
+        shutil.copyfile(source, grader / source.name)
+    (workdir / "scratch").mkdir()
+    return LEVELS[level].launch(python, workdir, config)
+
+
 # ---------------------------------------------------------------------------- probes
 
 
@@ -306,14 +331,11 @@ def _launch_bwrap(python: str, workdir: Path, config: dict) -> Launch:
 def trial(level: str, python: str) -> str | None:
     """Start the real runner at ``level`` in probe mode: None if it imports numpy and can
     neither read nor open for writing any of :func:`grader_paths`; otherwise why not."""
-    from autograder.worker.client import build_launch
-
     paths = grader_paths()
     workdir = Path(tempfile.mkdtemp(prefix="deepgrade-probe-"))
     try:
-        with tempfile.TemporaryDirectory() as empty:
-            launch = build_launch(level, submission_dir=Path(empty), workdir=workdir,
-                                  config={"probe": paths}, python=python)  # fmt: skip
+        (workdir / "submission").mkdir()  # nothing staged: the probe imports no submission
+        launch = launch_staged(level, workdir=workdir, config={"probe": paths}, python=python)
         proc = subprocess.run(
             launch.argv, cwd=launch.cwd, env=launch.env, user=launch.user,
             group=launch.group, extra_groups=[] if launch.user is not None else None,
@@ -349,12 +371,33 @@ def _probe_landlock(python: str) -> str | None:
 def _probe_uid(python: str) -> str | None:
     if os.geteuid() != 0:
         return "only a grader running as root can start the worker as another uid"
+    closed = closed_folder(python)
+    if closed:
+        return (
+            f"the worker's Python ({python}) lies in {closed}, which other users cannot "
+            "enter, so a worker's uid cannot run it: set DEEPGRADE_WORKER_PYTHON to a Python "
+            "outside it (a system Python with numpy, or a venv outside that home)"
+        )
     why = trial("uid", python)
     if why and "could read" in why and runner.landlock_abi() < 1:
         why += " (without Landlock, make the grader's files unreadable: chmod -R go-rwx)"
     elif why and "Permission denied" in why:
         why += " (point DEEPGRADE_WORKER_PYTHON to a Python other users can run)"
     return why
+
+
+def closed_folder(python: str) -> str | None:
+    """The first folder on the way to ``python`` (or to the interpreter it links to) that
+    other users cannot enter (a 0700 home holding a pyenv or a venv), or None."""
+    for path in (Path(os.path.abspath(python)), Path(os.path.realpath(python))):
+        for folder in reversed(path.parents):
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                break
+            if not mode & 0o001:  # no search permission for others
+                return f"{folder} (mode {mode & 0o777:o})"
+    return None
 
 
 def _probe_bwrap(python: str) -> str | None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from deepgrade.capstones import settings
 from deepgrade.catalog import CAPSTONE_TOPICS, in_module
+from deepgrade.extras import require
 
 SHORT = {name.removeprefix("capstone_"): name for name in CAPSTONE_TOPICS}
 # also accepted by --dataset (the default is the one the grader uses here, settings.json)
@@ -75,6 +76,7 @@ def main_train(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         print("deepgrade train: --epochs must be at least 1", file=sys.stderr)
         return 2
+    require("capstones", "deepgrade train", ("keras", "matplotlib"))
     started = time.monotonic()
     try:
         written = TRAINERS[name](_Run(name, args, out))
