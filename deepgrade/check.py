@@ -18,7 +18,6 @@ from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
 
-from deepgrade.catalog import TOTAL_POINTS
 from deepgrade.implementation import Implementation, SubmissionError
 from deepgrade.paths import CONSTRAINTS, PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.scoring import ExerciseResult, total
@@ -96,5 +95,5 @@ def render(results: list[ExerciseResult], title: str, console: Console) -> None:
             r.headline,
         )
     table.add_section()
-    table.add_row("total", "", f"{total(results):.1f}/{TOTAL_POINTS}", "")
+    table.add_row("total", "", f"{total(results):.1f}/{sum(r.max_score for r in results)}", "")
     console.print(table)

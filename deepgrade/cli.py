@@ -49,8 +49,8 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         "impl",
         nargs="?",
         default="exercises",
-        help="'exercises' (default), 'solutions', a folder holding your exercise modules, "
-        "or a notebook (NAME.ipynb)",
+        help="'exercises' (default), 'solutions', a folder holding your exercise modules "
+        "or notebooks, or a notebook (NAME.ipynb: its exercises only)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every failing test")
 
@@ -61,7 +61,8 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests
     from deepgrade.dependencies import exercise_calls
     from deepgrade.implementation import Implementation
-    from deepgrade.notebooks import NotebookError, notebook_to_folder
+    from deepgrade.notebooks import NotebookError, is_notebook_work, notebooks_to_folder
+    from deepgrade.paths import PUBLIC_TESTS
     from deepgrade.scoring import score
 
     mismatch = numpy_mismatch()
@@ -70,11 +71,16 @@ def _check(args: argparse.Namespace, console: Console) -> int:
                       soft_wrap=True)  # fmt: skip
     try:
         with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
-            impl = args.impl
-            if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
-                impl = str(notebook_to_folder(impl, tmp).parent)
-            records = run_public_tests(impl)
+            impl, topics, tests = args.impl, None, PUBLIC_TESTS
+            if is_notebook_work(impl):  # their functions, as the grader gets them: modules
+                folder, topics = notebooks_to_folder(impl, tmp)
+                impl = str(folder)
+                if len(topics) == 1:  # one notebook: its own tests only
+                    tests = PUBLIC_TESTS / f"test_{topics[0]}.py"
+            records = run_public_tests(impl, tests)
             results = score(records, exercise_calls(Implementation(impl).origin))
+            if topics is not None:
+                results = [r for r in results if r.exercise.module in topics]
     except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2
