@@ -440,7 +440,7 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("build-nbgrader", "generate the nbgrader course (config, source notebooks)",
             _build_nbgrader_arguments, _build_nbgrader),
     Command("build-notebooks",
-            "generate the students' notebooks (stubs) with their paired .py files",
+            "generate the students' notebooks (stubs) with their .py copies",
             _build_notebooks_arguments, _build_notebooks),
     Command("grade", "grade one submission folder (student code runs in a worker)",
             _grade_arguments, _grade),

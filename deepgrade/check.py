@@ -19,7 +19,7 @@ from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
 
-from deepgrade.catalog import BY_NAME, EXERCISES, TOTAL_POINTS, find
+from deepgrade.catalog import BY_NAME, EXERCISES, find
 from deepgrade.implementation import Implementation, SubmissionError
 from deepgrade.paths import CONSTRAINTS, PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.scoring import ExerciseResult, total
@@ -86,7 +86,8 @@ def run_public_tests(
         Implementation(impl)
     except SubmissionError as err:
         raise CheckError(str(err)) from None
-    files = [tests / f"test_{topic}.py" for topic in dict.fromkeys(BY_NAME[n].module for n in exercises)]
+    topics = dict.fromkeys(BY_NAME[name].module for name in exercises)
+    files = [tests / f"test_{topic}.py" for topic in topics] if tests.is_dir() else []
     paths = [str(f) for f in files] if files and all(f.is_file() for f in files) else [str(tests)]
     with tempfile.TemporaryDirectory(prefix="deepgrade-check-") as tmp:
         report = Path(tmp) / "report.json"
@@ -125,6 +126,5 @@ def render(results: list[ExerciseResult], title: str, console: Console) -> None:
             r.headline,
         )
     table.add_section()
-    points = sum(r.exercise.points for r in results) if len(results) < len(EXERCISES) else TOTAL_POINTS
-    table.add_row("total", "", f"{total(results):.1f}/{points}", "")
+    table.add_row("total", "", f"{total(results):.1f}/{sum(r.max_score for r in results)}", "")
     console.print(table)

@@ -54,8 +54,8 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="TARGET",
         help=f"what to check: {packages} (the default is 'exercises'), a folder holding "
-        "your exercise modules, or a notebook (NAME.ipynb); and any exercises to check "
-        "alone, by name or number (conv2d relu 1.4)",
+        "your exercise modules or notebooks, or a notebook (NAME.ipynb: its exercises only); "
+        "and any exercises to check alone, by name or number (conv2d relu 1.4)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="list every failing test (of those exercises)"
@@ -68,7 +68,8 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests, targets
     from deepgrade.dependencies import exercise_calls
     from deepgrade.implementation import Implementation
-    from deepgrade.notebooks import NotebookError, notebook_to_folder
+    from deepgrade.notebooks import NotebookError, is_notebook_work, notebooks_to_folder
+    from deepgrade.paths import PUBLIC_TESTS
     from deepgrade.scoring import score
 
     mismatch = numpy_mismatch()
@@ -78,11 +79,16 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     try:
         args.impl, chosen = targets(args.targets)
         with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
-            impl = args.impl
-            if impl.endswith(".ipynb"):  # its functions, as the grader gets them: a module
-                impl = str(notebook_to_folder(impl, tmp).parent)
-            records = run_public_tests(impl, exercises=chosen)
+            impl, topics, tests = args.impl, None, PUBLIC_TESTS
+            if is_notebook_work(impl):  # their functions, as the grader gets them: modules
+                folder, topics = notebooks_to_folder(impl, tmp)
+                impl = str(folder)
+                if len(topics) == 1:  # one notebook: its own tests only
+                    tests = PUBLIC_TESTS / f"test_{topics[0]}.py"
+            records = run_public_tests(impl, tests, exercises=chosen)
             results = score(records, exercise_calls(Implementation(impl).origin))
+            if topics is not None:
+                results = [r for r in results if r.exercise.module in topics]
     except (CheckError, NotebookError) as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2

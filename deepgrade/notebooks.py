@@ -14,8 +14,9 @@ build-nbgrader``, ``deepgrade build-notebooks``). Its cells, named by their nbgr
     nbgrader's "autograder tests", worth the exercise's points; its hidden part grades.
 
 A notebook imports its neighbours as sibling modules (``from _validate import ...``,
-``from activations import relu``): the provided ``_validate.py`` and the notebooks'
-jupytext-paired ``.py`` files sit next to it. In a submission folder the same imports are
+``from activations import relu``): the provided ``_validate.py`` and the notebooks' ``.py``
+copies sit next to it, and once a checks cell has run, a topic is imported from its
+notebook instead (:class:`SiblingNotebooks`). In a submission folder the same imports are
 relative (``from ._validate import ...``), as in ``exercises/``.
 
 :func:`notebook_to_folder` turns a notebook into the topic module the grader imports: its
@@ -27,16 +28,22 @@ notebook runs here; the module is graded like any submitted ``.py`` file.
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.util
 import io
 import json
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, TOPICS, Exercise
 from deepgrade.extras import require
 from deepgrade.implementation import PROVIDED, SubmissionError, on_copies, returning_inputs
 from deepgrade.safe_read import UnsafeFile, decode_text, read_bytes
+
+if TYPE_CHECKING:
+    from deepgrade.scoring import ExerciseResult
 
 SETUP = "setup"
 PROVIDED_PREFIX = "provided_"
@@ -55,6 +62,7 @@ _SIBLING_IMPORT = re.compile(
     + r")[ \t]+import\b",
     re.MULTILINE,
 )
+_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?=[%!][^\s=]|\w+[ \t]*=[ \t]*[%!][^\s=])", re.M)
 _FUTURE = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+([\w, \t]+?)[ \t]*$", re.MULTILINE)
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # a notebook with its outputs (plots) fits easily
 
@@ -107,34 +115,57 @@ def parse(text: str, name: str) -> Any:
     A file that is not a notebook is a :class:`NotebookError` naming what is wrong (where
     the JSON breaks, which part of the format it misses), never quoting the file.
     """
-    require("jupyter", "reading notebooks", ("jupytext", "nbformat"))
+    if Path(name).suffix == ".ipynb":
+        return _parse_ipynb(text, name)
+    require("jupyter", "reading notebooks", ("jupytext",))
     import jupytext
-    import nbformat
 
-    suffix = Path(name).suffix
     try:
-        if suffix == ".ipynb":
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise NotebookError(f"{name} is not a notebook: its JSON is not an object")
-            notebook = nbformat.reads(text, as_version=4)
-            nbformat.validate(notebook)
-            return notebook
-        return jupytext.reads(text, fmt=suffix.lstrip(".") or "py")
-    except NotebookError:
-        raise
+        return jupytext.reads(text, fmt=Path(name).suffix.lstrip(".") or "py")
+    except Exception as err:  # jupytext raises many kinds on bad files
+        raise NotebookError(f"{name} is not a readable notebook ({type(err).__name__})") from None
+
+
+def _parse_ipynb(text: str, name: str) -> dict:
+    """An ``.ipynb`` file's JSON, checked for the parts this kit reads. Not through nbformat:
+    where JupyterLab is installed, importing it costs seconds (its JSON schema validator
+    loads every format checker), more than a whole ``deepgrade check``."""
+    try:
+        notebook = json.loads(text)
     except json.JSONDecodeError as err:
         raise NotebookError(
             f"{name} is not a notebook: its JSON breaks at line {err.lineno}, column {err.colno}"
         ) from None
-    except nbformat.ValidationError as err:
-        where = "/".join(str(p) for p in err.absolute_path if isinstance(p, int | str))[:80]
-        raise NotebookError(
-            f"{name} is not a valid notebook (nbformat 4): its JSON breaks the notebook "
-            f"format at {where or 'the top level'}"
-        ) from None
-    except Exception as err:  # nbformat and jupytext raise many kinds on bad files
-        raise NotebookError(f"{name} is not a readable notebook ({type(err).__name__})") from None
+    problem = _format_problem(notebook)
+    if problem:
+        raise NotebookError(f"{name} is not a readable notebook: {problem}")
+    return notebook
+
+
+def _format_problem(notebook: Any) -> str:
+    """What keeps ``notebook`` (parsed JSON) from being an nbformat 4 notebook, or ''."""
+    if not isinstance(notebook, dict):
+        return "its JSON is not an object"
+    if notebook.get("nbformat") != 4:
+        return f"nbformat {notebook.get('nbformat')!r}, not 4 (open and save it in Jupyter)"
+    if not isinstance(notebook.get("metadata", {}), dict) or not isinstance(
+        notebook.get("metadata", {}).get("deepgrade", {}), dict
+    ):
+        return "its metadata is not a JSON object"
+    if not isinstance(notebook.get("cells"), list):
+        return "it has no list of cells"
+    for number, cell in enumerate(notebook["cells"], 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            return f"cell {number} is not a code, markdown or raw cell"
+        source = cell.get("source")
+        if not isinstance(source, str) and not (
+            isinstance(source, list) and all(isinstance(line, str) for line in source)
+        ):
+            return f"cell {number} has no source text"
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("nbgrader", {}), dict):
+            return f"cell {number}'s metadata is not a JSON object"
+    return ""
 
 
 def topic_of(notebook: Any, filename: str = "notebook") -> str:
@@ -151,26 +182,30 @@ def topic_of(notebook: Any, filename: str = "notebook") -> str:
 
 
 def module_source(notebook: Any) -> str:
-    """The topic module's text: the notebook's code cells except checks and tests."""
-    import jupytext
-    import nbformat
-
-    keep = [
-        cell
-        for cell in notebook.cells
-        if cell.cell_type == "code" and not grade_id(cell).startswith(NOT_MODULE_PREFIXES)
+    """The topic module's text: the notebook's code cells except checks and tests, each
+    after a ``# %%`` line, IPython magics and shell escapes commented out (as jupytext's
+    percent format writes them), sibling imports relative."""
+    cells = [
+        _source(cell)
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code" and not grade_id(cell).startswith(NOT_MODULE_PREFIXES)
     ]
-    bare = nbformat.v4.new_notebook(cells=keep, metadata=notebook.get("metadata", {}))
-    text = jupytext.writes(
-        bare,
-        fmt={
-            "extension": ".py",
-            "format_name": "percent",
-            "notebook_metadata_filter": "-all",
-            "cell_metadata_filter": "-all",
-        },
-    )
+    text = "".join(f"# %%\n{_without_magics(source).rstrip()}\n\n" for source in cells)
     return _future_first(to_module_imports(text))
+
+
+def _source(cell: Any) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _without_magics(source: str) -> str:
+    """``source`` with IPython's own syntax commented out: a cell magic (``%%time``) the
+    whole cell, else each line magic (``%matplotlib inline``), shell escape (``!pip``)
+    and assignment from either (``files = !ls``)."""
+    if source.lstrip().startswith("%%"):
+        return re.sub(r"^", "# ", source, flags=re.MULTILINE)
+    return _MAGIC.sub(r"\g<indent># ", source)
 
 
 def _future_first(text: str) -> str:
@@ -201,6 +236,53 @@ def notebook_to_folder(path: str | Path, dest: str | Path) -> Path:
     target = folder / f"{topic}.py"
     target.write_text(module_source(notebook), encoding="utf-8")
     return target
+
+
+def is_notebook_work(path: str | Path) -> bool:
+    """Whether ``path`` is a notebook, or a folder holding one of the course's notebooks."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return True
+    return path.is_dir() and any((path / f"{topic}.ipynb").is_file() for topic in TOPICS)
+
+
+def notebooks_to_folder(path: str | Path, dest: str | Path) -> tuple[Path, list[str]]:
+    """A notebook, or a folder of the course's notebooks, as a submission folder in ``dest``.
+
+    Returns the folder to grade and the topics to report: the notebook's own, or every
+    topic the folder holds. Each topic comes from its notebook where there is one (what
+    the student edits; its ``.py`` copy may be older), else from its ``.py`` file with the
+    sibling imports made relative, so a notebook that calls an earlier topic's function
+    (backprop's ``relu``) is graded with the student's own. A neighbour that cannot be
+    read is left out (its own check says why); the notebook asked for must be readable.
+    """
+    path, dest = Path(path), Path(dest)
+    own = None if path.is_dir() else topic_of(read(path), path.name)
+    if own is not None and own not in TOPICS:
+        raise NotebookError(
+            f"{path.name} is a capstone: it has no public checks (try it with `deepgrade train`)"
+        )
+    folder = path.parent if own else path
+    dest.mkdir(parents=True, exist_ok=True)
+    found = []
+    for topic in TOPICS:
+        notebook, module = folder / f"{topic}.ipynb", folder / f"{topic}.py"
+        if topic == own:
+            notebook = path
+        try:
+            if notebook.is_file():
+                notebook_to_folder(notebook, dest)
+            elif module.is_file():
+                text = to_module_imports(module.read_text(encoding="utf-8"))
+                (dest / module.name).write_text(text, encoding="utf-8")
+            else:
+                continue
+        except (NotebookError, OSError, UnicodeDecodeError):
+            if topic == own:
+                raise
+            continue
+        found.append(topic)
+    return dest, [own] if own else found
 
 
 # ------------------------------------------------------------------------- checks in Jupyter
@@ -240,9 +322,8 @@ _MISSING = object()
 
 
 def _from_siblings(name: str) -> Any:
-    """``name`` from the notebook's sibling modules (the paired ``.py`` files), if any."""
-    import importlib
-
+    """``name`` from the notebook's sibling topics (their notebooks, else their ``.py``
+    copies: see :class:`SiblingNotebooks`), if any."""
     for topic in TOPICS:  # (the capstones would import TensorFlow, and provide nothing)
         try:
             module = importlib.import_module(topic)
@@ -303,29 +384,72 @@ def run_exercise_tests(exercise: str, namespace: dict, suites: list[Path]) -> li
     return list(session.collector.records.values())
 
 
-class PublicChecksFailed(AssertionError):
-    """Some public checks of an exercise fail (the first failure is the message)."""
+def check_report(result: ExerciseResult) -> str:
+    """What a checks cell prints of one exercise's public tests: points, then why not all."""
+    entry = result.exercise
+    head = f"{entry.label}: "
+    stub = f"NotImplementedError: {entry.not_implemented}"
+    if result.failures and all(failure.endswith(stub) for failure in result.failures):
+        return head + "not implemented yet (write it in the cell above, then run this cell)"
+    head += f"{result.passed}/{result.total} public checks pass, "
+    head += f"{result.score:g}/{entry.points} points"
+    if result.total and result.passed == result.total:
+        return head
+    lines = [head]
+    if result.likely_mistake:
+        lines.append(f"  likely mistake: {result.likely_mistake}")
+    lines += ["  " + line for line in (result.first_failure or "no public check ran").splitlines()]
+    lines += [
+        "  also failing: " + failure.partition("::")[2].partition(":")[0]
+        for failure in result.failures[1:]
+    ]
+    return "\n".join(lines)
+
+
+class SiblingNotebooks(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports a topic from its notebook in the working folder (Jupyter's: the notebook's
+    own), as the notebook was last saved: a later topic's function that imports an earlier
+    one (``from activations import relu``) gets the student's work, not the stub of the
+    ``.py`` copy beside it (the copies are not paired, see ``autograder.builders.nbgrader``).
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        notebook = Path.cwd() / f"{fullname}.ipynb"
+        if path is not None or fullname not in TOPICS or not notebook.is_file():
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=str(notebook))
+
+    def exec_module(self, module: Any) -> None:
+        notebook = Path(module.__spec__.origin)
+        source = to_notebook_imports(module_source(read(notebook)))
+        module.__file__ = str(notebook)
+        exec(compile(source, str(notebook), "exec"), module.__dict__)
+
+    @classmethod
+    def install(cls) -> None:
+        """Put the finder first (once) and forget the topics imported so far, so the next
+        import reads each sibling notebook as it is saved now."""
+        if not any(isinstance(finder, cls) for finder in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+        for topic in TOPICS:
+            sys.modules.pop(topic, None)
 
 
 def check(name: str, namespace: dict) -> None:
     """The public checks cell of a notebook: run exercise ``name``'s public tests here.
 
-    Prints how many pass; raises the exercise's own ``NotImplementedError`` while it is
-    a stub, or :class:`PublicChecksFailed` with the first failure.
+    Prints the exercise's points, or why it has not all of them (on stderr, which Jupyter
+    shows in red). It never raises: "Run all" goes past an exercise that is not written
+    yet or fails, to the end of the notebook, the way ``deepgrade check`` reports every
+    exercise instead of stopping at the first.
     """
     from deepgrade.paths import PUBLIC_TESTS
     from deepgrade.scoring import score
 
     entry = BY_NAME[name]
+    SiblingNotebooks.install()
     suite = PUBLIC_TESTS / f"test_{entry.module}.py"
     records = run_exercise_tests(name, namespace, [suite])
     result = next(r for r in score(records) if r.exercise.name == name)
-    print(f"{entry.label}: {result.passed}/{result.total} public checks pass")
-    if result.total and result.passed == result.total:
-        return
-    stub = f"NotImplementedError: {entry.not_implemented}"
-    if result.failures and all(f.endswith(stub) for f in result.failures):
-        raise NotImplementedError(entry.not_implemented)
-    for failure in result.failures[1:]:
-        print("  also failing:", failure.partition("::")[2].partition(":")[0])
-    raise PublicChecksFailed(result.first_failure or "no public check ran")
+    complete = bool(result.total) and result.passed == result.total
+    print(check_report(result), file=sys.stdout if complete else sys.stderr)

@@ -115,6 +115,8 @@ def read_node(notebook: dict, tmp_path):
     [
         (None, "activations.ipynb", "cannot be read (No such file or directory)"),
         ("not json", "activations.ipynb", "is not a notebook: its JSON breaks at line 1, column 1"),
+        ('{"nbformat": 3, "cells": []}', "activations.ipynb", "nbformat 3, not 4"),
+        ('{"nbformat": 4, "cells": [{"source": 1}]}', "activations.ipynb", "cell 1 is not a code"),
         ("{}", "activations.ipynb", "is not a readable notebook"),
         ("STUDENT", "essay.ipynb", "is not one of the course's notebooks"),
     ],
@@ -135,22 +137,45 @@ def test_a_file_the_converter_cannot_use_gets_one_clear_error(
     assert proc.returncode == 2 and says in proc.stdout + proc.stderr
 
 
-def test_check_on_a_notebook_prints_the_folders_table(students, tmp_path):
+def _check(*args: str) -> subprocess.CompletedProcess:
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
+    return subprocess.run([*DEEPGRADE, "check", *args], capture_output=True, text=True, env=env,
+                          check=False)  # fmt: skip
+
+
+def test_check_on_a_notebook_reports_its_own_exercises(students, tmp_path):
     released = json.loads(students["activations.ipynb"])
     solution = (PROJECT / "solutions" / "activations.py").read_text()
     write(tmp_path / "mine.ipynb", from_module(released, solution, "activations"))  # renamed
-    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [*DEEPGRADE, "check", str(tmp_path / "mine.ipynb")], capture_output=True, text=True,
-        env=env, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # other topics are missing
+    proc = _check(str(tmp_path / "mine.ipynb"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the other topics are not its own
+    points = sum(e.points for e in in_module("activations"))
+    assert f"{points:.1f}/{points}" in proc.stdout
+    for exercise in EXERCISES:
+        rows = [line for line in proc.stdout.splitlines() if exercise.label in line]
+        if exercise.module == "activations":
+            assert f"{exercise.points:.1f}/{exercise.points}" in rows[0]
+        else:
+            assert not rows, rows
+
+
+def test_check_on_a_folder_grades_each_topic_from_its_notebook(students, tmp_path):
+    """The release's notebooks folder: .py copies with notebook imports, notebooks beside
+    them; a notebook answered wins over its stale copy, a later topic uses an earlier one."""
+    nbgrader.write(tmp_path, students)
+    for topic in ("activations", "backprop"):
+        solution = (PROJECT / "solutions" / f"{topic}.py").read_text()
+        write(tmp_path / f"{topic}.ipynb",
+              from_module(json.loads(students[f"{topic}.ipynb"]), solution, topic))  # fmt: skip
+    (tmp_path / "pooling.ipynb").unlink()  # its .py copy is graded instead (a stub)
+    proc = _check(str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     for exercise in EXERCISES:
         row = next(line for line in proc.stdout.splitlines() if exercise.label in line)
-        if exercise.module == "activations":
-            assert f"{exercise.points:.1f}/{exercise.points}" in row
+        if exercise.module in ("activations", "backprop"):
+            assert f"{exercise.points:.1f}/{exercise.points}" in row, row
         else:
-            assert f"0.0/{exercise.points}" in row and "has no" in row
+            assert f"0.0/{exercise.points}" in row and "not implemented yet" in row, row
 
 
 def test_the_leak_check_catches_a_planted_solution_line_or_hidden_test(students, tmp_path):

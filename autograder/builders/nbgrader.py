@@ -11,10 +11,10 @@ rebuild never orphans a grade. Output is byte-identical across builds (no timest
 no random ids, sorted JSON).
 
 - :func:`course_files`: ``nbgrader_config.py`` and ``source/<assignment>/`` (the source
-  notebooks, the provided ``_validate.py`` and the student's paired ``.py`` files that
-  later topics import);
+  notebooks, the provided ``_validate.py`` and the students' ``.py`` copies that later
+  topics import);
 - :func:`student_files`: the notebooks as students get them outside nbgrader (stubs, no
-  hidden tests), each with its jupytext-paired ``.py`` percent file;
+  hidden tests), each with its ``.py`` percent copy (unpaired: see :data:`PERCENT`);
 - :func:`leaks`: solution lines or hidden tests found in a student notebook.
 """
 
@@ -47,15 +47,12 @@ ASSIGNMENTS: dict[str, tuple[str, ...]] = {
     "capstones": tuple(CAPSTONE_TOPICS),
 }
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-PAIRING = {"formats": "ipynb,py:percent"}
-PERCENT = {
-    "extension": ".py",
-    "format_name": "percent",
-    # no jupytext version in the file: the output must not change with the tool's version
-    "notebook_metadata_filter": (
-        "kernelspec,jupytext,-jupytext.text_representation.jupytext_version"
-    ),
-}
+# The students' notebooks carry no jupytext pairing: JupyterLab refuses to open a paired
+# notebook whose .ipynb is newer than its .py with other inputs (edited in VS Code, in a
+# text editor, by a `git pull`), and trusting the .py instead would drop those edits. The
+# .py copy beside each notebook is what jupytext writes for it (the pinned version, in
+# constraints.txt), so `jupytext --to py:percent` on an untouched notebook changes nothing.
+PERCENT = "py:percent"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HIDDEN_CALL = "grade_in_kernel"
 
@@ -271,8 +268,6 @@ def topic_notebook(module: str, *, student: bool, solutions_dir: Path = SOLUTION
         "kernelspec": dict(KERNELSPEC),
         "language_info": {"name": "python"},
     }
-    if student:
-        metadata["jupytext"] = dict(PAIRING)
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
@@ -286,7 +281,7 @@ def notebook_text(notebook: dict) -> str:
 
 
 def percent_text(notebook: dict) -> str:
-    """The jupytext-paired ``.py`` percent file of a (student) notebook."""
+    """The ``.py`` percent copy of a (student) notebook, as jupytext writes it."""
     import jupytext
     import nbformat
 
@@ -297,7 +292,7 @@ def percent_text(notebook: dict) -> str:
 
 
 def student_files(solutions_dir: Path = SOLUTIONS_DIR) -> dict[str, str]:
-    """Every notebook as students get it, its paired ``.py`` file, and the provided helpers."""
+    """Every notebook as students get it, its ``.py`` copy, and the provided helpers."""
     files: dict[str, str] = {}
     for module in ALL_TOPICS:
         notebook = topic_notebook(module, student=True, solutions_dir=solutions_dir)
@@ -317,7 +312,7 @@ def course_files(solutions_dir: Path = SOLUTIONS_DIR) -> dict[str, str]:
         for module in modules:
             notebook = topic_notebook(module, student=False, solutions_dir=solutions_dir)
             files[f"{folder}/{module}.ipynb"] = notebook_text(notebook)
-            # the stub's paired file: what `from backprop import ...` finds in Jupyter
+            # the stub's .py copy: what `from backprop import ...` finds in Jupyter
             files[f"{folder}/{module}.py"] = students[f"{module}.py"]
         if assignment == "exercises":
             for helper in PROVIDED:

@@ -109,7 +109,7 @@ def copy_datasets(release: Release) -> None:
 
 
 def write_notebooks(release: Release) -> None:
-    """Every topic and capstone as a notebook, with its jupytext-paired ``.py`` file and
+    """Every topic and capstone as a notebook, with its ``.py`` copy (unpaired) and
     the provided ``_validate.py`` beside them (the student version: stubs, public checks,
     no hidden tests; the same files as ``deepgrade build-notebooks``)."""
     from autograder.builders import nbgrader
@@ -118,7 +118,7 @@ def write_notebooks(release: Release) -> None:
     for name, text in files.items():
         release.write(f"notebooks/{name}", text)
     count = sum(name.endswith(".ipynb") for name in files)
-    release.notes.append(f"notebooks/ ({count} notebooks, each paired with a .py file)")
+    release.notes.append(f"notebooks/ ({count} notebooks, each with a .py copy)")
 
 
 def write_packaging(release: Release) -> None:

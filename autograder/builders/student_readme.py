@@ -128,14 +128,18 @@ exercise's points among its tests; `deepgrade points` prints the points tables.
 
 `notebooks/` holds every topic (and capstone) as a notebook: each exercise's docstring
 (math, shapes, the slide example), a cell with the function to complete, and a read-only
-cell that runs its public checks on your function. Each notebook is paired with a `.py`
-file by jupytext (JupyterLab saves both when jupytext is installed); later topics import
-your earlier work from these files, so keep them together with `_validate.py`.
+cell that runs its public checks on your function and prints its points ("Run all" goes
+to the end: an exercise not written yet says so and the next one runs). The notebook is
+your work: the `.py` file beside each one is a copy of the notebook as handed out, not
+kept in step with it, so edit the notebook, in JupyterLab, VS Code or a text editor. A
+later topic that uses an earlier one's functions (backprop's `relu`) reads them from
+that topic's saved notebook, so keep the notebooks together with `_validate.py`.
 
 ```bash
-.venv/bin/pip install -q -c constraints.txt -e '.[jupyter]' jupyterlab
+.venv/bin/pip install -q -c constraints.txt -e '.[jupyter]'
 .venv/bin/jupyter lab notebooks/
-.venv/bin/deepgrade check notebooks/convolution.ipynb   # the same points table for a notebook
+.venv/bin/deepgrade check notebooks/convolution.ipynb   # that notebook's points table
+.venv/bin/deepgrade check notebooks/                    # every notebook's
 ```
 
 If your course grades notebooks, hand in the notebooks; otherwise hand in `exercises/`.
