@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from deepgrade.evidence import Mistake, attach, compared, finding
+from deepgrade.evidence import Mistake, as_numbers, attach, compared, finding, fingerprint, observed
+from deepgrade.hints import warning_cause
 from deepgrade.observations import float32_values, of_number, of_shape, of_values
 
 __all__ = [
@@ -84,10 +85,14 @@ def _number(value, other) -> str:
     return text if any(c in text for c in ".en") else text + ".0"  # 9.0, not 9
 
 
-def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, *extra):
-    """Raise the message, with the evidence: what the catalogued mistakes would give."""
+def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, seen=None):
+    """Raise the message, with the evidence: what the catalogued mistakes would give, and
+    what the output shows by itself (``seen``; an empty observation when nothing: a
+    headline drawn from other comparisons then says on how many it holds)."""
     evidence = compared(got, expected, mistakes, rtol, atol, what)
-    raise attach(AssertionError("\n".join(lines)), evidence, *extra)
+    key = fingerprint(what, as_numbers(expected), as_numbers(got))
+    shown = {**(seen or observed("", "")), "input": key}
+    raise attach(AssertionError("\n".join(lines)), evidence, shown)
 
 
 def check_array(
@@ -302,9 +307,10 @@ def call_without_warnings(
         result = function(*args, **kwargs)
     if caught:
         first = caught[0]
+        cause = warning_cause(str(first.message)) or advice  # where it comes from decides
         raise finding(
             "numpy warning",
             f"{what} raised a warning ({first.category.__name__}: {first.message}); the "
-            f"docstring asks for none: {advice}",
+            f"docstring asks for none: {cause}",
         )
     return result
