@@ -21,6 +21,7 @@ input on which it was tried. A wrong name is worse than none.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -118,9 +119,29 @@ def found(name: str, explanation: str, kind: str = "found") -> dict:
     return {"kind": kind, "name": name, "explanation": explanation}
 
 
-def observed(name: str, explanation: str) -> dict:
-    """What a wrong output shows by itself: shown when nothing more specific is known."""
-    return found(name, explanation, kind="observed")
+def observed(
+    name: str,
+    explanation: str,
+    *,
+    claim: dict | None = None,
+    general: str | None = None,
+    coarser: tuple[dict, str] | None = None,
+) -> dict:
+    """What a wrong output shows by itself: shown when nothing more specific is known.
+
+    ``claim`` holds the parameters ``explanation`` states for this output (a factor, an
+    axis...); ``coarser`` is a less specific (claim, words) pair, and ``general`` says what
+    stays true of the pattern alone: a headline drawn from several checks uses the most
+    specific level on which they all agree."""
+    item = found(name, explanation, kind="observed")
+    levels = [{"claim": claim, "text": explanation}]
+    if coarser is not None:
+        levels.append({"claim": coarser[0], "text": coarser[1]})
+    if general is not None:
+        levels.append({"claim": None, "text": general})
+    if len(levels) > 1 or claim is not None:
+        item["levels"] = levels
+    return item
 
 
 def attach(error: BaseException, *items: dict | None) -> BaseException:
@@ -141,47 +162,136 @@ def finding(name: str, message: str) -> AssertionError:
     return attach(AssertionError(message), found(name, message))  # type: ignore[return-value]
 
 
-def likely_mistake(items: Iterable[dict]) -> str:
-    """The line a student reads first for an exercise: its one singled-out mistake, or ''.
+@dataclass(frozen=True)
+class Headline:
+    """The line a student reads first for an exercise, and what it is drawn from.
+
+    ``tier`` is where it comes from: ``"catalogued"`` (a catalogued mistake reproduces the
+    output), ``"found"`` (a check observed it directly) or ``"observed"`` (what the wrong
+    outputs show by themselves, :mod:`deepgrade.observations`). ``claim`` is what an
+    observed headline states on every check it is drawn from (its parameters, or None for
+    the pattern alone), ``inputs`` are those checks' fingerprints: together they let a test
+    re-check the claim on the raw outputs.
+    """
+
+    tier: str
+    name: str
+    text: str
+    claim: dict | None = None
+    inputs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _merged(texts: list[str]) -> str:
+    """One sentence true of every check whose words are ``texts``: the words they share,
+    and where they differ (a number, an axis) each check's own, side by side."""
+    variants = list(dict.fromkeys(texts))
+    if len(variants) == 1:
+        return variants[0]
+    split = [t.split(" ") for t in variants]
+    if len({len(words) for words in split}) == 1:
+        out = []
+        for column in zip(*split, strict=True):
+            heads = list(dict.fromkeys(re.sub(r"[,.:;)]+$", "", w) for w in column))
+            tails = {w[len(re.sub(r"[,.:;)]+$", "", w)) :] for w in column}
+            if len(heads) == 1 or len(tails) != 1:
+                if len(set(column)) != 1:
+                    break
+                out.append(column[0])
+                continue
+            others = ", ".join(heads[1:])
+            where = "on another check" if len(heads) == 2 else "on other checks"
+            out.append(f"{heads[0]} ({others} {where}){tails.pop()}")
+        else:
+            return " ".join(out)
+    return f"not the same on every check; on one: {variants[-1]}"
+
+
+def _distinct_inputs(items: list[dict]) -> list[dict]:
+    """The items of different inputs (an item without a fingerprint is its own input)."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = item.get("input")
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        kept.append(item)
+    return kept
+
+
+def headline(items: Iterable[dict]) -> Headline | None:
+    """The line a student reads first for an exercise: its one singled-out mistake, or None.
 
     A catalogued mistake first (see the module's docstring), else the most frequent thing a
-    check found directly, else the most frequent thing the wrong outputs showed (ties go to
-    the one met first), in the words of the last check that said it.
+    check found directly (in the words of the last check that said it: hidden checks say
+    more), else the most frequent thing the wrong outputs showed, on at least
+    :data:`MIN_INPUTS` of them (ties go to the one met first). A headline states only what
+    every check it is drawn from shows: where the checks' words differ, it says what they
+    share; an observation met on some failed comparisons only says on how many.
     """
-    votes: Counter[str] = Counter()
+    items = [item for item in items if isinstance(item, dict)]
+    catalogued = _catalogued(items)
+    if catalogued:
+        return catalogued
+    direct = Counter(str(i.get("name", "")) for i in items if i.get("kind") == "found")
+    if direct:
+        name = max(direct, key=lambda n: direct[n])
+        words = [str(i.get("explanation", "")) for i in items if i.get("name") == name]
+        return Headline("found", name, f"Mistake ({name}): {words[-1]}")
+    return _observed(_distinct_inputs([i for i in items if i.get("kind") == "observed"]))
+
+
+def _catalogued(items: list[dict]) -> Headline | None:
+    votes: dict[str, list[tuple[str, str]]] = {}
     against: Counter[str] = Counter()
-    words: dict[str, str] = {}
-    seen_inputs: set[str] = set()
-    tiers: dict[str, Counter[str]] = {"found": Counter(), "observed": Counter()}
-    tier_words: dict[str, str] = {}
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        if item.get("kind") in tiers:
-            name = str(item.get("name", ""))
-            tiers[item["kind"]][name] += 1  # the last words win: hidden checks say more
-            tier_words[name] = str(item.get("explanation", ""))
-            continue
-        if item.get("kind") != "compared" or item.get("input") in seen_inputs:
-            continue
-        seen_inputs.add(item.get("input"))
+    compared_items = [i for i in items if i.get("kind") == "compared" and i.get("input")]
+    for item in _distinct_inputs(compared_items):
         matched = item.get("matched", [])
         if len(matched) == 1:  # reproduced by one catalogued mistake only: a vote for it
             name, explanation = matched[0]
-            votes[name] += 1
-            words.setdefault(name, explanation)
+            votes.setdefault(name, []).append((str(item["input"]), explanation))
         for name in item.get("ruled_out", []):
             against[name] += 1
-    named = [n for n in votes if votes[n] >= MIN_INPUTS and not against[n]]
-    if named:
-        best = max(named, key=lambda n: votes[n])  # max keeps the first of equals
-        return f"Likely mistake ({best}): {words[best]}"
-    found_names = tiers["found"]
-    if found_names:
-        name = max(found_names, key=lambda n: found_names[n])
-        return f"Mistake ({name}): {tier_words[name]}"
-    patterns = {n: k for n, k in tiers["observed"].items() if k >= MIN_INPUTS}
-    if patterns:  # what wrong outputs show: on several of them, not by chance on one
-        name = max(patterns, key=lambda n: patterns[n])
-        return f"Mistake ({name}): {tier_words[name]}"
-    return ""
+    named = [n for n in votes if len(votes[n]) >= MIN_INPUTS and not against[n]]
+    if not named:
+        return None
+    best = max(named, key=lambda n: len(votes[n]))  # max keeps the first of equals
+    words = _merged([explanation for _, explanation in votes[best]])
+    inputs = tuple(key for key, _ in votes[best])
+    return Headline("catalogued", best, f"Likely mistake ({best}): {words}", inputs=inputs)
+
+
+def _observed(items: list[dict]) -> Headline | None:
+    shown = [i for i in items if i.get("name")]
+    counts = Counter(str(i["name"]) for i in shown)
+    patterns = [n for n, k in counts.items() if k >= MIN_INPUTS]
+    if not patterns:  # what wrong outputs show: on several of them, not by chance on one
+        return None
+    name = max(patterns, key=lambda n: counts[n])
+    drawn = [i for i in shown if i["name"] == name]
+    claim, words = _agreed(drawn)
+    if len(drawn) < len(items):
+        words = f"on {len(drawn)} of the {len(items)} failed comparisons, {words}"
+    inputs = tuple(str(i["input"]) for i in drawn if i.get("input"))
+    return Headline("observed", name, f"Mistake ({name}): {words}", claim, inputs)
+
+
+def _agreed(drawn: list[dict]) -> tuple[dict | None, str]:
+    """The most specific (claim, words) level of an observation that all ``drawn`` checks
+    share (the same claim at that level), in the words of the last of them."""
+    depth = min(len(i.get("levels", [])) for i in drawn)
+    for level in range(depth):
+        claims = [i["levels"][level]["claim"] for i in drawn]
+        if all(c == claims[0] for c in claims):
+            return claims[0], str(drawn[-1]["levels"][level]["text"])
+    return None, _merged([str(i.get("explanation", "")) for i in drawn])
+
+
+def likely_mistake(items: Iterable[dict]) -> str:
+    """The text of :func:`headline`, or ''."""
+    found_line = headline(items)
+    return found_line.text if found_line else ""

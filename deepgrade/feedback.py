@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from deepgrade.evidence import Mistake, attach, compared, finding
+from deepgrade.evidence import Mistake, as_numbers, attach, compared, finding, fingerprint, observed
 from deepgrade.fingerprints import fingerprinted
+from deepgrade.hints import warning_cause
 from deepgrade.observations import float32_values, of_number, of_shape, of_values
 
 __all__ = [
@@ -87,12 +88,17 @@ def _number(value, other) -> str:
     return text if any(c in text for c in ".en") else text + ".0"  # 9.0, not 9
 
 
-def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, *extra):
-    """Raise the message, with the evidence: what the catalogued mistakes would give."""
+def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, seen=None):
+    """Raise the message, with the evidence: what the catalogued mistakes would give (here,
+    and in a release's fingerprints of them on the public inputs), and what the output shows
+    by itself (``seen``; an empty observation when nothing: a headline drawn from other
+    comparisons then says on how many it holds)."""
     __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     evidence = compared(got, expected, mistakes, rtol, atol, what)
     known = fingerprinted(what, expected, got)  # a release's catalogue, on public inputs
-    raise attach(AssertionError("\n".join(lines)), evidence, known, *extra)
+    key = fingerprint(what, as_numbers(expected), as_numbers(got))
+    shown = {**(seen or observed("", "")), "input": key}
+    raise attach(AssertionError("\n".join(lines)), evidence, known, shown)
 
 
 def check_array(
@@ -311,9 +317,10 @@ def call_without_warnings(
         result = function(*args, **kwargs)
     if caught:
         first = caught[0]
+        cause = warning_cause(str(first.message)) or advice  # where it comes from decides
         raise finding(
             "numpy warning",
             f"{what} raised a warning ({first.category.__name__}: {first.message}); the "
-            f"docstring asks for none: {advice}",
+            f"docstring asks for none: {cause}",
         )
     return result

@@ -225,6 +225,48 @@ EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
 ]
 
 
+# What a numpy warning says about its cause, read from its message ("overflow encountered in
+# exp", "divide by zero encountered in log"...): the advice follows where it comes from.
+# An overflow in exp has no entry: the exercise's own advice (how to keep exp's argument
+# <= 0) says it best.
+WARNING_CAUSES: list[tuple[str, str]] = [
+    (
+        r"divide by zero encountered in log|invalid value encountered in log",
+        "log got 0 (or a negative number): a probability that underflowed to 0, e.g. "
+        "log(softmax(z)) where one exp(z - max) is below 1e-308, even after subtracting the "
+        "maximum; take the log analytically instead, log p = (z - max) - log(sum(exp(z - "
+        "max))), so nothing is ever 0 inside the log (adding an epsilon to p changes the "
+        "loss of confident mistakes)",
+    ),
+    (
+        r"divide by zero encountered in (true_)?divide|invalid value encountered in "
+        r"(true_)?divide",
+        "a division by 0 (0 / 0 gives NaN): a sum that became 0 or inf before the division, "
+        "e.g. exp underflowing to 0 for every entry of a row, or an exp that overflowed to "
+        "inf; keep what you divide by away from 0 and inf (subtract the maximum first: "
+        "then the largest term is exp(0) = 1 and the sum is at least 1)",
+    ),
+    (
+        r"invalid value encountered in (subtract|add|multiply)",
+        "an inf met another inf (inf - inf or 0 * inf gives NaN): a value overflowed "
+        "earlier on the way (an exp of a large number?); find the first inf",
+    ),
+    (
+        r"overflow encountered in (?!exp)(\w+)",
+        "a value grew past 1.8e308 (the largest float64) in a product or power: an exp that "
+        "should not be there, or a value that should have been scaled down first",
+    ),
+]
+
+
+def warning_cause(message: str) -> str:
+    """The advice a numpy warning's message points to, or '' (see :data:`WARNING_CAUSES`)."""
+    for pattern, words in WARNING_CAUSES:
+        if re.search(pattern, message):
+            return words
+    return ""
+
+
 def explain(error_type: str, message: str) -> str:
     for pattern, words in EXPLANATIONS:
         match = re.search(pattern, message)

@@ -219,6 +219,34 @@ def test_call_without_warnings_names_the_warning():
     assert call_without_warnings(lambda x: 2 * x, 1.0, what="twice") == 2.0
 
 
+def test_a_warning_gets_the_advice_of_where_it_comes_from():
+    from deepgrade.feedback import NO_OVERFLOW, call_without_warnings
+
+    def stable_then_log(z):  # already subtracts the maximum; log of an underflowed 0
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return -np.log(e / e.sum(axis=1, keepdims=True))
+
+    def overflowing(z):
+        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+    def divided_by_zero(z):
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    cases = [
+        (stable_then_log, np.array([[1000.0, -1000.0]]), "log got 0"),
+        (overflowing, np.array([[1000.0, 0.0]]), NO_OVERFLOW),
+        (divided_by_zero, np.array([[-1000.0, -1001.0]]), "a division by 0"),
+    ]
+    for function, logits, words in cases:
+        with pytest.raises(AssertionError) as info:
+            call_without_warnings(function, logits, what="f")
+        assert words in str(info.value), str(info.value)
+    with pytest.raises(AssertionError) as info:
+        call_without_warnings(stable_then_log, np.array([[1000.0, -1000.0]]), what="f")
+    assert "subtract the maximum first" not in str(info.value)  # it already does
+
+
 def test_check_inputs_unchanged_names_the_modified_argument():
     from deepgrade.feedback import check_inputs_unchanged
 
@@ -273,7 +301,7 @@ def test_a_wrong_shape_is_observed_and_a_single_number_says_no_ratio():
     expected = np.arange(25.0).reshape(5, 5)
     for got, name in (
         (np.zeros((5, 5, 1)), "axis of size 1"),
-        (np.zeros((4, 4)), "one too few or too many"),
+        (np.zeros((4, 4)), "wrong size along an axis"),
         (np.zeros((25,)), "the right values count in another shape"),
         (np.zeros((5, 5)), None),  # the right shape: no shape observation
     ):
@@ -283,7 +311,7 @@ def test_a_wrong_shape_is_observed_and_a_single_number_says_no_ratio():
         assert names == ([name] if name else names)
     with pytest.raises(AssertionError) as info:
         check_scalar(6.0, 2.0)  # 3 times? one number matches any ratio by chance
-    assert not [e for e in evidence_of(info.value) if e["kind"] == "observed"]
+    assert not [e for e in evidence_of(info.value) if e["kind"] == "observed" and e["name"]]
 
 
 def test_patterns_need_enough_distinct_values_to_mean_something():
@@ -291,4 +319,83 @@ def test_patterns_need_enough_distinct_values_to_mean_something():
 
     with pytest.raises(AssertionError) as info:
         check_array(np.array([0.2, -0.2]), np.array([-0.3, 0.3]))  # a two-class gradient
-    assert not [e for e in evidence_of(info.value) if e["kind"] == "observed"]
+    assert not [e for e in evidence_of(info.value) if e["kind"] == "observed" and e["name"]]
+
+
+def _observed_items(pairs, what="f"):
+    """The evidence of check_array on each (got, expected) pair (distinct inputs)."""
+    from deepgrade.evidence import evidence_of
+
+    items = []
+    for i, (got, expected) in enumerate(pairs):
+        with pytest.raises(AssertionError) as info:
+            check_array(np.asarray(got, dtype=float), np.asarray(expected, dtype=float),
+                        what=f"{what}({i})")  # fmt: skip
+        items += evidence_of(info.value)
+    return items
+
+
+def test_a_headline_states_a_constant_only_when_every_check_shows_that_constant():
+    from deepgrade.evidence import headline
+    from deepgrade.observations import holds
+
+    a, b = np.arange(1.0, 10.0).reshape(3, 3), np.arange(2.0, 14.0).reshape(3, 4)
+    same = headline(_observed_items([(a + 6, a), (b + 6, b)]))
+    assert same.name == "off by a constant" and "the same 6" in same.text
+    assert same.claim == {"offset": 6.0}
+    differ = headline(_observed_items([(a + 6, a), (b + 4, b)]))  # a bias counted per weight
+    assert differ.name == "off by a constant" and differ.claim is None
+    assert "6" not in differ.text and "not the same amount on each" in differ.text
+    assert holds("off by a constant", None, a + 6, a) and holds("off by a constant", None, b + 4, b)
+    assert not holds("off by a constant", {"offset": 6.0}, b + 4, b)
+    scaled = headline(_observed_items([(2 * a, a), (3 * b, b)]))
+    assert scaled.claim is None and "times the expected one" in scaled.text
+    assert "2 times" not in scaled.text
+
+
+def test_a_shape_headline_says_what_every_check_shares_and_no_off_by_one_by_default():
+    from deepgrade.evidence import headline
+    from deepgrade.observations import holds
+
+    def case(got_shape, want_shape):
+        return np.ones(got_shape), np.arange(float(np.prod(want_shape))).reshape(want_shape)
+
+    one = headline(_observed_items([case((4, 6), (4, 5)), case((3, 8), (3, 7))]))
+    assert one.claim == {"off": [[1, 1]]} and "one too long along axis 1" in one.text
+    assert "off-by-one" not in one.text  # a fact, not a guess at its cause
+    # one or two too long depending on the input (a width from the kernel's height)
+    varies = headline(_observed_items([case((4, 6), (4, 5)), case((3, 9), (3, 7))]))
+    assert varies.claim == {"longer": [1], "shorter": []}
+    assert "too long along axis 1" in varies.text and "one too long" not in varies.text
+    for got, want in (case((4, 6), (4, 5)), case((3, 9), (3, 7))):
+        assert holds(varies.name, varies.claim, got, want)
+    assert not holds(one.name, one.claim, *case((3, 9), (3, 7)))
+    mixed = headline(_observed_items([case((4, 6), (4, 5)), case((2, 7), (3, 7))]))
+    assert mixed.claim is None and "too long" not in mixed.text
+
+
+def test_a_headline_met_on_some_comparisons_only_says_on_how_many():
+    from deepgrade.evidence import headline
+
+    a, b, c = (np.arange(1.0, 10.0).reshape(3, 3) + k for k in range(3))
+    line = headline(_observed_items([(a.T, a), (b.T, b), (c * c, c)]))
+    assert line.name == "transposed" and line.text.startswith(
+        "Mistake (transposed): on 2 of the 3 failed comparisons, your output is"
+    )
+
+
+def test_catalogued_words_that_differ_between_inputs_are_merged():
+    from deepgrade.evidence import headline
+    from deepgrade.feedback import Mistake
+
+    def axis_mistake(x, axis):
+        return [Mistake("wrong axis", f"normalised along axis {axis}, not 1", lambda: x[::-1])]
+
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([4.0, 6.0, 5.0])
+    items = _evidence(a[::-1], a, axis_mistake(a, 0), "f(a)")
+    items += _evidence(b[::-1], b, axis_mistake(b, 2), "f(b)")
+    line = headline(items)
+    assert line.text == (
+        "Likely mistake (wrong axis): normalised along axis 0 (2 on another check), not 1"
+    )
+    assert len(line.inputs) == 2

@@ -14,7 +14,10 @@ the Gradescope ``output`` of each exercise. It must
   function;
 - show its diagnosis in that output, and never a wrong name: a "Likely mistake" line is
   allowed only when it holds the mutant's own diagnosis;
-- read exactly the same in-process (``--in-process``, for debugging) as through the worker.
+- read exactly the same in-process (``--in-process``, for debugging) as through the worker;
+- show headlines that hold: each headline's claim is re-checked on the raw output of every
+  check it is drawn from (a catalogued mistake reproduces it; an observation's predicate,
+  with the headline's parameters, is true of it).
 
 Speed: a mutant changes one topic module, and a topic's suites reach only the names of
 its own module and of the modules it imports (:func:`test_suites_reach_only_their_topic`),
@@ -38,7 +41,10 @@ import pytest
 from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
 from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
+from deepgrade import feedback
 from deepgrade.catalog import BY_NAME, EXERCISES, TOPICS
+from deepgrade.evidence import agree, as_numbers, fingerprint, headline
+from deepgrade.observations import holds
 from devtests.commands import DEEPGRADE
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -172,12 +178,55 @@ def test_catalogue_is_large_and_well_formed():
         assert set(mutant) >= {"id", "exercise", "old", "new", "diagnosis"}, mutant["id"]
 
 
+class Comparisons:
+    """The raw outputs of every failed comparison of a grading, by the fingerprint its
+    evidence carries: what headlines are re-checked on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.raw: dict[str, tuple] = {}
+        original = feedback._fail
+
+        def recording(lines, got, expected, mistakes, rtol, atol, what, *rest):
+            key = fingerprint(what, as_numbers(expected), as_numbers(got))
+            self.raw[key] = (as_numbers(got), as_numbers(expected), list(mistakes), rtol, atol)
+            return original(lines, got, expected, mistakes, rtol, atol, what, *rest)
+
+        monkeypatch.setattr(feedback, "_fail", recording)
+
+    def check_headlines(self, report, shown: dict[str, dict]) -> int:
+        """Assert that each shown headline's claim holds on every check it is drawn from;
+        the number of (headline, check) pairs re-checked."""
+        checked = 0
+        for name, row in shown.items():
+            items = [i for t in report.tests if t["exercise"] == name for i in t["evidence"]]
+            line = headline(items)
+            if line is None or summary_of(row["output"]) != line.text:
+                continue
+            assert line.tier == "found" or len(line.inputs) >= 2, line
+            for key in line.inputs:
+                got, expected, mistakes, rtol, atol = self.raw[key]
+                if line.tier == "observed":
+                    assert holds(line.name, line.claim, got, expected), (
+                        f"{name}: {line.text!r} does not hold on one of its checks"
+                    )
+                else:
+                    outputs = [m.produce() for m in mistakes if m.name == line.name]
+                    assert any(o is not None and agree(got, o, rtol, atol) for o in outputs), (
+                        f"{name}: {line.name!r} does not reproduce one of its checks"
+                    )
+                checked += 1
+        return checked
+
+
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m["id"] for m in MUTANTS])
-def test_mutant_is_told_what_it_did(mutant, tmp_path, record_property):
+def test_mutant_is_told_what_it_did(mutant, tmp_path, record_property, monkeypatch):
     folder = submission(mutant, tmp_path)
     topic = BY_NAME[mutant["exercise"]].module
     suites = topic_suites(topic)
-    seen = student_view(gradescope(grade(folder, suites=suites, isolation="process")), topic)
+    comparisons = Comparisons(monkeypatch)
+    report = grade(folder, suites=suites, isolation="process")
+    seen = student_view(gradescope(report), topic)
+    comparisons.check_headlines(report, seen)
     debug = student_view(gradescope(grade(folder, suites=suites, mode="in-process")), topic)
     lost = {name for name, row in seen.items() if row["score"] < row["max_score"]}
     own = seen[mutant["exercise"]]["output"]

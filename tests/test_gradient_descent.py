@@ -82,6 +82,8 @@ def test_the_skier_moves_against_a_negative_derivative(impl, w0):
         f"from w0 = {w0}, where the derivative is negative, the first step should move "
         f"right (w increases); got {path[0]} -> {path[1]}"
     )
+    slope = 4 * w0**3 - 8 * w0 - 1  # L'(w) = 4 w**3 - 8 w - 1: and by exactly lr * |L'(w0)|
+    check_array(path, [w0, w0 - 0.01 * slope], what=f"the skier's first step from w0 = {w0}")
 
 
 @pytest.mark.exercise("gradient_descent")
@@ -177,6 +179,7 @@ def test_minibatches_are_shuffled_and_differ_between_epochs(impl):
     rng = np.random.default_rng(1)
     first = epochs_of(impl.minibatches(50, 10, rng), 50, "minibatches(50, 10)")
     second = epochs_of(impl.minibatches(50, 10, rng), 50, "minibatches(50, 10)")
+    check_array(np.sort(first), np.arange(50), what="the sorted indices of one epoch (each once)")
     assert not np.array_equal(first, np.arange(50)), "the examples should be shuffled"
     assert not np.array_equal(first, second), (
         "two epochs drawn from the same rng should be shuffled differently"

@@ -16,6 +16,9 @@ from autograder.suites.support import finite_differences, quiet
 from deepgrade.feedback import Mistake
 from solutions import backprop as ref
 
+# the epsilons students add inside a log (or clip at): log(p + 1e-16), np.clip(p, 1e-15, 1)
+EPSILONS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16)
+
 # ------------------------------------------------------------ trusted helpers
 
 
@@ -360,11 +363,17 @@ def softmax_cross_entropy_mistakes(logits, labels) -> dict[str, list[Mistake]]:
             *(
                 Mistake(
                     "epsilon added inside the log",
-                    f"your loss is -log(p + {eps:g}): the epsilon changes the loss; with "
-                    "log-sum-exp (log-softmax) no epsilon is needed, and log p is exact",
-                    lambda eps=eps: -np.log(probs[rows, labels] + eps).mean(),
+                    f"your loss is -log(p + {eps:g}) (or of p clipped at {eps:g}): the "
+                    f"epsilon caps the loss of a confident wrong prediction at -log({eps:g}) "
+                    f"= {-np.log(eps):.3g}; with log-sum-exp (log-softmax) no epsilon is "
+                    "needed, and log p is exact",
+                    output,
                 )
-                for eps in (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+                for eps in EPSILONS
+                for output in (
+                    lambda eps=eps: -np.log(probs[rows, labels] + eps).mean(),
+                    lambda eps=eps: -np.log(np.maximum(probs[rows, labels], eps)).mean(),
+                )
             ),
             Mistake(
                 "softmax missing", no_softmax, quiet(lambda: -np.log(logits[rows, labels]).mean())

@@ -388,10 +388,12 @@ def test_softmax_cross_entropy_logits_around_plus_minus_1000(impl):
 def test_softmax_cross_entropy_raises_no_warning(impl):
     # the docstring: stable for logits like 1000 (log-sum-exp), no warning raised
     logits = np.array([[1000.0, -1000.0, 0.0], [-800.0, -801.0, -799.0], [3.0, 1e4, -1e4]])
-    call_without_warnings(
-        impl.softmax_cross_entropy, logits, np.array([1, 0, 2]),
-        what="softmax_cross_entropy of logits between -1e4 and 1e4",
-    )  # fmt: skip
+    labels = np.array([1, 0, 2])
+    where = "of logits between -1e4 and 1e4"
+    got = call_without_warnings(
+        impl.softmax_cross_entropy, *fresh(logits, labels), what=f"softmax_cross_entropy {where}"
+    )
+    check_sce(got, logits, labels, where)  # no point for wrong values
 
 
 @pytest.mark.exercise("softmax_cross_entropy")

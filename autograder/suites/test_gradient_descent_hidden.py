@@ -173,9 +173,7 @@ def test_sgd_step_leaves_params_and_grads_unchanged(impl):
         keys = list(original)
         check_unchanged([now[k] for k in keys], [original[k] for k in keys],
                         [f"{name}[{k!r}]" for k in keys], "sgd_step")  # fmt: skip
-    assert isinstance(new, dict) and set(new) == set(params), (
-        "sgd_step should return a dict with the keys of params"
-    )
+    check_sgd(new, params, grads, 0.1, what="sgd_step (learning rate 0.1)")
 
 
 # ---------------------------------------------------------------- 6.3 minibatches
@@ -394,6 +392,11 @@ def test_training_leaves_its_inputs_unchanged(impl):
     )
     check_unchanged(after[:2], [x, labels], ["x", "labels"], "train_digit_network")
     _, losses = unpack(out, "training")
-    assert isinstance(losses, np.ndarray) and losses.shape == (2,), (
-        "train_digit_network with epochs=2 should return losses of shape (2,)"
-    )
+    args = (x, labels, 4, 2, 0.1, 8, 5)
+    check_array(
+        losses, ref.train_digit_network(*args)[1],
+        what="the mean minibatch loss of each epoch (30 examples of dimension 8, 3 classes, "
+        "hidden=4, 2 epochs, batch_size=8, seed=5)",
+        shape_rule="(epochs,) = (2,)",
+        mistakes=mis.training_mistakes(args, {}, "losses"),
+    )  # fmt: skip

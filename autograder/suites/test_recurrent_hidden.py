@@ -27,14 +27,6 @@ def rnn_weights(rng, d: int, units: int, gates: int = 1, scale: float = 1.0):
     )
 
 
-def check_shape(out, shape: tuple, what: str) -> None:
-    """The result's type and shape only: the inputs-unchanged tests leave values to the others."""
-    assert isinstance(out, np.ndarray) and out.shape == shape, (
-        f"{what} should return a numpy array of shape {shape}; got "
-        f"{getattr(out, 'shape', type(out).__name__)}"
-    )
-
-
 def is_pair(out) -> bool:
     return isinstance(out, tuple | list) and len(out) == 2
 
@@ -100,7 +92,8 @@ def test_simple_rnn_cell_leaves_its_inputs_unchanged(impl):
     h, after, _ = impl.with_inputs("simple_rnn_cell")(*(a.copy() for a in args))
     check_unchanged(after, args, ("x_t", "h_prev", "kernel", "recurrent_kernel", "bias"),
                     "simple_rnn_cell")  # fmt: skip
-    check_shape(h, (2, 4), "simple_rnn_cell with N=2, D=3, H=4")
+    check_array(h, ref.simple_rnn_cell(*args), what="simple_rnn_cell with N=2, D=3, H=4",
+                mistakes=mis.rnn_cell_mistakes(*args))  # fmt: skip
 
 
 # ---------------------------------------------------------------- 5.2 simple_rnn
@@ -177,7 +170,11 @@ def test_simple_rnn_leaves_its_inputs_unchanged(impl):
     )
     check_unchanged(after, args, ("x", "kernel", "recurrent_kernel", "bias"), "simple_rnn")
     check_unchanged([kwargs["initial_state"]], [h0], ["initial_state"], "simple_rnn")
-    check_shape(hs, (2, 4, 2), "simple_rnn(return_sequences=True) with N=2, T=4, D=3, H=2")
+    check_array(
+        hs, ref.simple_rnn(*args, return_sequences=True, initial_state=h0),
+        what="simple_rnn(return_sequences=True, initial_state=h0) with N=2, T=4, D=3, H=2",
+        mistakes=mis.simple_rnn_mistakes(*args, return_sequences=True, initial_state=h0),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- 5.3 lstm_cell
@@ -251,9 +248,9 @@ def test_lstm_cell_large_pre_activations(impl):
 def test_lstm_cell_raises_no_warning(impl):
     # the docstring: the gates' sigmoid must not overflow for pre-activations like ±1000
     args = lstm_cell_case(5306, n=2, d=3, units=2, scale=600.0)
-    call_without_warnings(
-        impl.lstm_cell, *fresh(args), what="lstm_cell with pre-activations of several hundred"
-    )
+    what = "lstm_cell with pre-activations of several hundred"
+    out = call_without_warnings(impl.lstm_cell, *fresh(args), what=what)
+    check_lstm_cell(out, args, what=f"{what}, N=2, D=3, H=2")  # no point for wrong values
 
 
 @pytest.mark.exercise("lstm_cell")
@@ -263,9 +260,7 @@ def test_lstm_cell_leaves_its_inputs_unchanged(impl):
     out, after, _ = impl.with_inputs("lstm_cell")(*(a.copy() for a in args))
     names = ("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias")
     check_unchanged(after, args, names, "lstm_cell")
-    assert is_pair(out), "lstm_cell should return a pair (h_t, c_t) of (N, H) arrays"
-    for name, part in zip(("h_t", "c_t"), out, strict=True):
-        check_shape(part, (2, 2), f"lstm_cell's {name} with N=2, D=3, H=2")
+    check_lstm_cell(out, args, what="lstm_cell with N=2, D=3, H=2")
 
 
 # ---------------------------------------------------------------- 5.4 lstm
@@ -341,4 +336,5 @@ def test_lstm_leaves_its_inputs_unchanged(impl):
     check_unchanged(after, args, ("x", "kernel", "recurrent_kernel", "bias"), "lstm")
     check_unchanged(kwargs["initial_state"], state, ("initial_state[0] (h0)",
                     "initial_state[1] (c0)"), "lstm")  # fmt: skip
-    check_shape(out, (2, 4, 2), "lstm(return_sequences=True) with N=2, T=4, D=3, H=2")
+    what = "lstm(return_sequences=True, initial_state=(h0, c0)) with N=2, T=4, D=3, H=2"
+    check_lstm(out, x, weights, True, state, what=what)

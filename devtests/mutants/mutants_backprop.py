@@ -415,6 +415,37 @@ MUTANTS = [
         new="    loss = -np.log(np.exp(log_probs[rows, labels]) + 1e-7).mean()\n",
         diagnosis="added inside the log",
     ),
+    # seen in students' code: the probabilities first, then a clamped or bare log of them
+    dict(
+        id="bp-sce-probs-then-log-plus-1e-16",
+        exercise="softmax_cross_entropy",
+        old="    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n",
+        new=(
+            "    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+            "    log_probs = np.log(probs + 1e-16)\n"
+        ),
+        diagnosis="added inside the log",
+    ),
+    dict(
+        id="bp-sce-probs-clipped-before-the-log",
+        exercise="softmax_cross_entropy",
+        old="    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n",
+        new=(
+            "    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+            "    log_probs = np.log(np.clip(probs, 1e-15, 1.0))\n"
+        ),
+        diagnosis="added inside the log",
+    ),
+    dict(
+        id="bp-sce-log-of-an-underflowed-probability",
+        exercise="softmax_cross_entropy",
+        old="    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n",
+        new=(
+            "    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+            "    log_probs = np.log(probs)\n"
+        ),
+        diagnosis="log got 0",
+    ),
     dict(
         id="bp-sce-no-softmax",
         exercise="softmax_cross_entropy",
