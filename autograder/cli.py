@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from autograder.classreport import command as class_report
 from deepgrade.cli import KIT_COMMANDS, Command, fail
 from deepgrade.cli import main as kit_main
 
@@ -305,6 +306,9 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
         outcomes = grade_batch(
             where / "submissions", where / "graded", isolation=level, console=console
         )
+        keep = where if args.output_dir else Path(tempfile.mkdtemp(prefix="deepgrade-demo-"))
+        page = keep / "class-report.html"
+        report_line = class_report.demo_report(where / "graded", where / "submissions", page)
     reports = {o.student: o.report for o in outcomes}
     grid = Table(title="gradebook", title_justify="left")
     for column in ("student", "submitted", "status", "score", "exercises below full marks"):
@@ -326,6 +330,7 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
             console.print(test["output"], markup=False, highlight=False)
     if args.output_dir:
         console.print(f"\nthe class and its results are in {where}", markup=False)
+    console.print(report_line, markup=False, soft_wrap=True)
     unexpected = demo.surprises(reports)
     for line in unexpected:
         console.print(f"unexpected: {line}", style="red", markup=False)
@@ -486,6 +491,8 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
             _grade_batch),
     Command("build-gradescope", "build the Gradescope autograder zip (setup.sh, run_autograder)",
             _build_gradescope_arguments, _build_gradescope),
+    Command("report", "the class report of a grade-batch folder or an nbgrader course: one "
+            "static page and its JSON twin", class_report.arguments, class_report.run),
     Command("grade-capstones",
             "grade the Keras capstones: the student's model is rebuilt and trained here",
             _grade_capstones_arguments, _grade_capstones),
