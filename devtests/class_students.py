@@ -27,9 +27,13 @@ from autograder.paths import EXERCISES_DIR
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
 MISTAKES = {  # exercise: [(catalogued name, the words students read)]
-    e.name: [(f"{e.name}: mistake {k}", f"hint {k} about {e.name}: check the shapes") for k in "ab"]
+    e.name: [
+        (f"{e.name} mistake {k}", f"Likely mistake ({e.name} mistake {k}): check the shapes")
+        for k in "ab"
+    ]
     for e in EXERCISES
 }
+CAUSE = "Likely cause: "  # the headline of an exercise that calls a failing one
 FAILED = {"timed out": "the submission's time budget ran out", "crashed": "the worker died",
           "could not import": "SyntaxError: invalid syntax (recurrent.py, line 3)"}  # fmt: skip
 
@@ -45,7 +49,7 @@ def student_report(name: str, rng: random.Random) -> SubmissionReport:
         if kind == "stub":
             failures = [f"tests/test_x.py::test_{e.name}: NotImplementedError: {e.not_implemented}"]
         elif kind in ("partial", "wrong"):
-            mistake, hint = rng.choice(MISTAKES[e.name])
+            mistake, hint = rng.choice([*MISTAKES[e.name], (CAUSE, CAUSE + e.name)])
             failures = [f"autograder/suites/x.py::test_{e.name}_values: wrong values"]
             evidence = [{"kind": "compared", "input": "x1", "matched": [[mistake, hint]],
                          "ruled_out": []}]  # fmt: skip

@@ -7,6 +7,7 @@ students; statistics of the totals use numpy's default (linear) quantiles.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, is_dataclass
 
@@ -18,6 +19,7 @@ from autograder.grading.engine import STATUSES, SubmissionReport
 from deepgrade.catalog import BY_NAME
 
 HISTOGRAM_BINS = 10
+NAMED = re.compile(r"(?:Likely mistake|Mistake) \((.+?)\): ")
 FIRST_LINES = 3  # of a note, in the list of failures that need a human
 
 
@@ -175,20 +177,16 @@ def not_attempted(row: dict) -> bool:
     return any(marker in failure for failure in row["failures"])
 
 
-def mistake_name(report: SubmissionReport, exercise: str, hint: str) -> str:
-    """The catalogued name behind the words ``hint``, from the exercise's evidence."""
-    for record in report.tests:
-        if record.get("exercise") != exercise:
-            continue
-        for item in record.get("evidence") or ():
-            if not isinstance(item, dict):
-                continue
-            if item.get("explanation") == hint and item.get("name"):
-                return str(item["name"])
-            for pair in item.get("matched") or ():
-                if len(pair) == 2 and pair[1] == hint:
-                    return str(pair[0])
-    return hint
+def mistake_name(hint: str) -> str:
+    """The name in a likely mistake's words (``Likely mistake (NAME): ...``, ``Mistake
+    (NAME): ...``, see :func:`deepgrade.evidence.likely_mistake`); the dependency headline
+    (``Likely cause: ...``) is one name, whichever exercise it blames."""
+    named = NAMED.match(hint)
+    if named:
+        return named.group(1)
+    if hint.startswith("Likely cause:"):
+        return "calls a failing exercise"
+    return hint.splitlines()[0]
 
 
 def exercise_summaries(reports: dict[str, SubmissionReport], size: int) -> list[ExerciseSummary]:
@@ -205,8 +203,7 @@ def exercise_summaries(reports: dict[str, SubmissionReport], size: int) -> list[
         for student, row in entries:
             hint = row.get("likely_mistake") or ""
             if hint and row["score"] < row["max_score"]:
-                named = mistake_name(reports[student], name, hint)
-                made[named].append(StudentHint(student, hint))
+                made[mistake_name(hint)].append(StudentHint(student, hint))
         mistakes = [
             MistakeSummary(
                 name=named,
