@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from autograder.classreport import command as class_report
 from deepgrade.cli import KIT_COMMANDS, Command, fail
 from deepgrade.cli import main as kit_main
 
@@ -448,6 +449,8 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
             _grade_batch),
     Command("build-gradescope", "build the Gradescope autograder zip (setup.sh, run_autograder)",
             _build_gradescope_arguments, _build_gradescope),
+    Command("report", "the class report of a grade-batch folder or an nbgrader course: one "
+            "static page and its JSON twin", class_report.arguments, class_report.run),
     Command("grade-capstones",
             "grade the Keras capstones: the student's model is rebuilt and trained here",
             _grade_capstones_arguments, _grade_capstones),

@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from autograder.classreport import command as class_report
 from autograder.grading.engine import SubmissionReport
 from autograder.paths import EXERCISES_DIR, SOLUTIONS_DIR
 from deepgrade.catalog import BY_NAME, TOPICS, TOTAL_POINTS
@@ -193,6 +194,10 @@ def run(output_dir: Path | None, console: Console) -> int:
         outcomes = grade_batch(
             where / "submissions", where / "graded", isolation=level, console=console
         )
+        keep = where if output_dir else Path(tempfile.mkdtemp(prefix="deepgrade-demo-"))
+        report_line = class_report.demo_report(
+            where / "graded", where / "submissions", keep / "class-report.html"
+        )
     reports = {o.student: o.report for o in outcomes}
     console.print(gradebook(reports))
     console.rule(f"What {FEEDBACK_OF} sees (Gradescope's results.json, failed exercises)")
@@ -205,6 +210,7 @@ def run(output_dir: Path | None, console: Console) -> int:
             console.print(test["output"], markup=False, highlight=False)
     if output_dir:
         console.print(f"\nthe class and its results are in {where}", markup=False)
+    console.print(report_line, markup=False, soft_wrap=True)
     unexpected = surprises(reports)
     for line in unexpected:
         console.print(f"unexpected: {line}", style="red", markup=False)

@@ -3,12 +3,14 @@
 The command runs as a new user runs it; its gradebook is read back: every student has
 the expected status, the reference full marks, the stubs none, and each other student
 loses points exactly in the exercises their mistake touches (the command checks that
-itself and exits 1 otherwise). Its mistakes are the catalogue's, word for word.
+itself and exits 1 otherwise). Its mistakes are the catalogue's, word for word. It ends by
+writing the class report, which names ana's mistake.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 
 from autograder import demo
@@ -38,6 +40,14 @@ def test_the_demo_grades_its_class_and_shows_the_gradebook_and_feedback(tmp_path
     assert "gradebook" in out and f"What {demo.FEEDBACK_OF} sees" in out
     assert "kernel flipped" in out  # ana's named mistake, as she reads it
     assert "unexpected" not in out
+    page = tmp_path / "class-report.html"  # the demo ends with its class report
+    assert f"the class report: {page}" in out
+    twin = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    assert twin["students"] == len(rows) and twin["statuses"]["graded"] == len(rows)
+    conv2d = next(e for e in twin["exercises"] if e["name"] == "conv2d")
+    flipped = next(m for m in conv2d["mistakes"] if m["name"] == "flipped kernel")
+    assert [s["student"] for s in flipped["students"]] == ["ana"]
+    assert "<svg" in page.read_text(encoding="utf-8")
 
 
 def test_the_demo_notices_a_student_who_did_not_get_what_they_should():

@@ -9,7 +9,9 @@ earlier one), and grades that folder with :func:`autograder.grading.engine.grade
 capstone grader): the student's code runs only in deepgrade's worker. The scores and
 feedback are then written into the test cells' outputs, where nbgrader's
 ``SaveAutoGrades``, gradebook, formgrader, feedback and export read them unchanged.
-Nothing of the notebook is executed in nbgrader's process or in a kernel.
+Nothing of the notebook is executed in nbgrader's process or in a kernel. The numpy
+topics' report is also saved as ``autograded/<student>/<assignment>/report.json``, in
+``grade-batch``'s format, for ``deepgrade report COURSE``.
 
 :class:`NamedStubs` is nbgrader's ``ClearSolutions`` with the stub of
 :func:`autograder.builders.stubs.stub_code`: the ``NotImplementedError`` names the
@@ -18,6 +20,7 @@ exercise, as in ``exercises/``.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
@@ -83,6 +86,8 @@ class IsolatedGrading(NbGraderPreprocessor):
             modules = self._siblings(submitted)
             modules[topic] = module_source(nb)
             report = self._report(modules, topic, info)
+        if topic not in CAPSTONE_TOPICS:  # a capstone's report covers that capstone only
+            self._save(report, info)
         self.log.info(
             "%s/%s: %s", info["student"], info["notebook"], graded_by(report),
         )  # fmt: skip
@@ -99,6 +104,20 @@ class IsolatedGrading(NbGraderPreprocessor):
             else:  # a grade cell this course never made: it earns nothing
                 cell.outputs = [from_dict(_not_ours(grade_id(cell)))]
         return nb, resources
+
+    def _save(self, report: SubmissionReport, info: dict) -> Path:
+        """The report beside the student's autograded notebooks, as grade-batch writes it."""
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(
+            coursedir.format_path(
+                coursedir.autograded_directory, info["student"], info["assignment"]
+            )
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "report.json"
+        document = {"complete": True, "report": report.to_dict()}
+        path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        return path
 
     def _submitted(self, info: dict) -> Path:
         coursedir = CourseDirectory(config=self.config)
