@@ -56,8 +56,19 @@ RESULT_V1 = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["schema", "classroom", "assignment", "submission", "commit", "release",
-                 "review", "datetime", "score", "max-score", "tests"],  # fmt: skip
+    "required": [
+        "schema",
+        "classroom",
+        "assignment",
+        "submission",
+        "commit",
+        "release",
+        "review",
+        "datetime",
+        "score",
+        "max-score",
+        "tests",
+    ],
     "properties": {
         "schema": {"const": "classroom50/result/v1"},
         "classroom": {"type": "string", "minLength": 1},
@@ -118,9 +129,22 @@ def validate(data: dict) -> None:
 def repo(tmp_path_factory) -> Path:
     """The classroom50 repository, with the autograder the command wrote."""
     repo = tmp_path_factory.mktemp("classroom50")
-    proc = subprocess.run([*DEEPGRADE, "build-classroom50", "--output", str(repo),
-                           "--classroom", CLASSROOM, "--assignment", ASSIGNMENT],
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [
+            *DEEPGRADE,
+            "build-classroom50",
+            "--output",
+            str(repo),
+            "--classroom",
+            CLASSROOM,
+            "--assignment",
+            ASSIGNMENT,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert str(repo / CLASSROOM / "autograders" / ASSIGNMENT / "autograder.py") in proc.stdout
     return repo
@@ -140,8 +164,11 @@ def checkout(template: Path, where: Path, solved: dict[str, set[str] | None]) ->
     for topic, names in solved.items():
         target = root / "exercises" / f"{topic}.py"
         solution = (SOLUTIONS_DIR / f"{topic}.py").read_text(encoding="utf-8")
-        target.write_text(stubs.restore_solutions(
-            target.read_text(encoding="utf-8"), solution, target.name, names))  # fmt: skip
+        target.write_text(
+            stubs.restore_solutions(
+                target.read_text(encoding="utf-8"), solution, target.name, names
+            )
+        )
     return root
 
 
@@ -151,10 +178,22 @@ def run_autograder(repo: Path, work: Path, **extra: str) -> subprocess.Completed
     bundle = work.parent / f"{work.name}-runtime" / ASSIGNMENT
     if not bundle.exists():
         shutil.copytree(repo / CLASSROOM / "autograders" / ASSIGNMENT, bundle)
-    env = {**os.environ, **RUNNER_ENV, "CLASSROOM50_BUNDLE_DIR": str(bundle),
-           "DEEPGRADE_PYTHON": sys.executable, **extra}  # fmt: skip
-    return subprocess.run([sys.executable, str(bundle / "autograder.py")], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        **RUNNER_ENV,
+        "CLASSROOM50_BUNDLE_DIR": str(bundle),
+        "DEEPGRADE_PYTHON": sys.executable,
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, str(bundle / "autograder.py")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def graded(repo: Path, work: Path) -> tuple[dict, str, str]:
@@ -166,9 +205,13 @@ def graded(repo: Path, work: Path) -> tuple[dict, str, str]:
 
 
 def deepgrade_grade(folder: Path) -> dict:
-    proc = subprocess.run([*DEEPGRADE, "grade", str(folder), "--format", "json",
-                           "--isolation", "auto"],
-                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [*DEEPGRADE, "grade", str(folder), "--format", "json", "--isolation", "auto"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return json.loads(proc.stdout)
 
@@ -186,10 +229,15 @@ def same_as_deepgrade_grade(data: dict, folder: Path) -> None:
 
 def test_the_bundle_holds_the_launcher_and_the_grader_beside_it(repo):
     folder = repo / CLASSROOM / "autograders" / ASSIGNMENT
-    for needed in ("autograder.py", "grader/constraints.txt", "grader/setup.cfg",
-                   "grader/solutions/convolution.py", "grader/exercises/_validate.py",
-                   "grader/autograder/routes/classroom50/run.py",
-                   "grader/tests/test_convolution.py"):  # fmt: skip
+    for needed in (
+        "autograder.py",
+        "grader/constraints.txt",
+        "grader/setup.cfg",
+        "grader/solutions/convolution.py",
+        "grader/exercises/_validate.py",
+        "grader/autograder/routes/classroom50/run.py",
+        "grader/tests/test_convolution.py",
+    ):
         assert (folder / needed).is_file(), needed
     assert {p.name for p in (folder / "grader/autograder/suites").glob("test_*_hidden.py")} == {
         f"test_{t}_hidden.py" for t in TOPICS
@@ -205,8 +253,11 @@ def test_the_bundle_holds_the_launcher_and_the_grader_beside_it(repo):
 
 
 def test_a_name_that_is_not_a_short_name_is_refused(tmp_path):
-    proc = subprocess.run([*DEEPGRADE, "build-classroom50", "--output", str(tmp_path),
-                           "--assignment", "../escape"], capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [*DEEPGRADE, "build-classroom50", "--output", str(tmp_path), "--assignment", "../escape"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "is not a Classroom 50 short name" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr and not list(tmp_path.iterdir())
 
@@ -301,7 +352,9 @@ def test_whole_points_stay_within_a_point_and_add_up(cases):
             assert w < row["max_score"]  # a failing exercise never shows full marks
     assert sum(whole) <= math.floor(sum(exact) + 0.5)
     # short of the rounded total only where the rule against full marks forbids it
-    capped = sum(1 for w, r in zip(whole, rows, strict=True) if w + 1 >= r["max_score"] > r["score"])
+    capped = sum(
+        1 for w, r in zip(whole, rows, strict=True) if w + 1 >= r["max_score"] > r["score"]
+    )
     assert sum(whole) >= math.floor(sum(exact) + 0.5) - capped
 
 
@@ -309,3 +362,23 @@ def test_whole_points_examples():
     rows = [{"score": s, "max_score": m} for s, m in ((2.6667, 4), (1.3333, 4), (4, 4), (0.5, 3))]
     assert whole_points(rows) == [3, 1, 4, 1]  # 8.5 exact -> 9 whole: .6667 and .5 go up
     assert whole_points([{"score": 3.9, "max_score": 4}]) == [3]  # never full marks
+
+
+@pytest.mark.slow
+def test_the_launcher_builds_the_pinned_environment_itself(repo, template, tmp_path):
+    """As on a hosted runner: no DEEPGRADE_PYTHON, so autograder.py builds the grading
+    environment from the bundle's pins in RUNNER_TEMP, then grades with it."""
+    work = checkout(template, tmp_path / "dave", {"pooling": None})
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    bundle = tmp_path / "runtime" / ASSIGNMENT
+    shutil.copytree(repo / CLASSROOM / "autograders" / ASSIGNMENT, bundle)
+    env.update(RUNNER_ENV, RUNNER_TEMP=str(runner_temp), CLASSROOM50_BUNDLE_DIR=str(bundle))
+    proc = subprocess.run([sys.executable, str(bundle / "autograder.py")], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"building the grading environment in {runner_temp / 'deepgrade-venv'}" in proc.stdout
+    data = json.loads((work / "result.json").read_text(encoding="utf-8"))
+    validate(data)
+    assert data["score"] == sum(e.points for e in EXERCISES if e.module == "pooling")

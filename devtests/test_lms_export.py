@@ -24,23 +24,74 @@ from deepgrade.catalog import EXERCISES, TOTAL_POINTS, in_module
 from devtests.commands import DEEPGRADE
 
 ITEM = "Deep learning exercises"
-HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Homework 1 (1001)",
-          f"{ITEM} (1002)", "Current Points", "Final Points", "Current Score",
-          "Unposted Current Score", "Final Score", "Unposted Final Score"]  # fmt: skip
+HEADER = [
+    "Student",
+    "ID",
+    "SIS User ID",
+    "SIS Login ID",
+    "Section",
+    "Homework 1 (1001)",
+    f"{ITEM} (1002)",
+    "Current Points",
+    "Final Points",
+    "Current Score",
+    "Unposted Current Score",
+    "Final Score",
+    "Unposted Final Score",
+]
 READ_ONLY = ["(read only)"] * 6
 CANVAS_ROWS = [
     HEADER,
     ["", "", "", "", "", "", "Manual Posting", "", "", "", "", "", ""],
     ["    Points Possible", "", "", "", "", "10", "100", *READ_ONLY],
-    ["Smith, Alice", "101", "20261234", "asmith", "Section A", "9", "", "9", "9", "90", "90",
-     "90", "90"],
-    ["O'Brien, Zoë", "102", "20265678", "zobrien@uni.example", "Section B", "7", "", "7", "7",
-     "70", "70", "70", "70"],
+    [
+        "Smith, Alice",
+        "101",
+        "20261234",
+        "asmith",
+        "Section A",
+        "9",
+        "",
+        "9",
+        "9",
+        "90",
+        "90",
+        "90",
+        "90",
+    ],
+    [
+        "O'Brien, Zoë",
+        "102",
+        "20265678",
+        "zobrien@uni.example",
+        "Section B",
+        "7",
+        "",
+        "7",
+        "7",
+        "70",
+        "70",
+        "70",
+        "70",
+    ],
     ["Doe, John", "103", "20269999", "jdoe", "Section A", "", "", "0", "0", "0", "0", "0", "0"],
-    ["Lee, Kim", "104", "20260001", "klee", "Section B", "10", "", "10", "10", "100", "100",
-     "100", "100"],
+    [
+        "Lee, Kim",
+        "104",
+        "20260001",
+        "klee",
+        "Section B",
+        "10",
+        "",
+        "10",
+        "10",
+        "100",
+        "100",
+        "100",
+        "100",
+    ],
     ["Student, Test", "999", "", "a1b2c3d4e5", "Section A", "", "", "0", "0", "0", "0", "0", "0"],
-]  # fmt: skip
+]
 ROSTER = """\
 submission,login,sis_id,email
 alice,asmith,20261234,alice.smith@uni.example
@@ -74,8 +125,9 @@ def write_canvas(path: Path, rows=CANVAS_ROWS, *, delimiter=",", bom=True) -> Pa
 
 
 def export(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*DEEPGRADE, "export", *args], capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [*DEEPGRADE, "export", *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def read_csv(path: Path, delimiter=",") -> list[list[str]]:
@@ -99,8 +151,17 @@ def course(tmp_path) -> dict[str, Path]:
 
 def test_canvas_keeps_its_layout_and_fills_the_item_for_rostered_students(course, tmp_path):
     out = tmp_path / "import.csv"
-    proc = export(str(course["batch"]), "--to", "canvas", "--gradebook", str(course["canvas"]),
-                  "--roster", str(course["roster"]), "--output", str(out))  # fmt: skip
+    proc = export(
+        str(course["batch"]),
+        "--to",
+        "canvas",
+        "--gradebook",
+        str(course["canvas"]),
+        "--roster",
+        str(course["roster"]),
+        "--output",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # as exported
     rows = read_csv(out)
@@ -110,8 +171,13 @@ def test_canvas_keeps_its_layout_and_fills_the_item_for_rostered_students(course
         assert set(changed) <= {HEADER.index(f"{ITEM} (1002)")}, (row, original)
     column = {row[0]: row[HEADER.index(f"{ITEM} (1002)")] for row in rows[3:]}
     # alice by login, zoe by email (her SIS Login ID), john rostered with no submission
-    assert column == {"Smith, Alice": "57.33", "O'Brien, Zoë": "100", "Doe, John": "0",
-                      "Lee, Kim": "", "Student, Test": ""}  # fmt: skip
+    assert column == {
+        "Smith, Alice": "57.33",
+        "O'Brien, Zoë": "100",
+        "Doe, John": "0",
+        "Lee, Kim": "",
+        "Student, Test": "",
+    }
     said = proc.stdout
     assert f"wrote 3 student(s) of 4 in the roster (3 graded submission(s)) to {out}" in said
     assert "no submission, given 0: john" in said
@@ -124,9 +190,19 @@ def test_canvas_gets_a_new_assignment_column_and_blank_for_missing(course, tmp_p
     rows = [row[:6] + row[7:] for row in CANVAS_ROWS]  # no deepgrade column yet
     canvas = write_canvas(tmp_path / "semicolons.csv", rows, delimiter=";", bom=False)
     out = tmp_path / "import.csv"
-    proc = export(str(course["batch"]), "--to", "canvas", "--gradebook", str(canvas),
-                  "--roster", str(course["roster"]), "--output", str(out), "--missing",
-                  "blank")  # fmt: skip
+    proc = export(
+        str(course["batch"]),
+        "--to",
+        "canvas",
+        "--gradebook",
+        str(canvas),
+        "--roster",
+        str(course["roster"]),
+        "--output",
+        str(out),
+        "--missing",
+        "blank",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
     got = read_csv(out, delimiter=";")
@@ -139,16 +215,27 @@ def test_canvas_gets_a_new_assignment_column_and_blank_for_missing(course, tmp_p
 
 def test_canvas_per_exercise_adds_one_column_per_exercise(course, tmp_path):
     out = tmp_path / "import.csv"
-    proc = export(str(course["batch"]), "--to", "canvas", "--gradebook", str(course["canvas"]),
-                  "--roster", str(course["roster"]), "--output", str(out),
-                  "--per-exercise", "--item", "DL")  # fmt: skip
+    proc = export(
+        str(course["batch"]),
+        "--to",
+        "canvas",
+        "--gradebook",
+        str(course["canvas"]),
+        "--roster",
+        str(course["roster"]),
+        "--output",
+        str(out),
+        "--per-exercise",
+        "--item",
+        "DL",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = read_csv(out)
-    added = rows[0][len(HEADER):]
+    added = rows[0][len(HEADER) :]
     assert added == [f"DL {e.number} {e.name}" for e in EXERCISES]
-    assert rows[2][len(HEADER):] == [str(e.points) for e in EXERCISES]
+    assert rows[2][len(HEADER) :] == [str(e.points) for e in EXERCISES]
     zoe = next(row for row in rows if row[0] == "O'Brien, Zoë")
-    assert zoe[len(HEADER):] == [str(e.points) for e in EXERCISES]
+    assert zoe[len(HEADER) :] == [str(e.points) for e in EXERCISES]
     assert rows[3][HEADER.index(f"{ITEM} (1002)")] == ""  # the total's column untouched
 
 
@@ -159,11 +246,17 @@ def test_canvas_per_exercise_adds_one_column_per_exercise(course, tmp_path):
         (CANVAS_ROWS[:1] + CANVAS_ROWS[3:], "has no 'Points Possible' row"),
     ],
 )
-def test_a_file_that_is_not_a_canvas_export_is_refused_in_one_line(course, tmp_path, rows,
-                                                                   message):  # fmt: skip
+def test_a_file_that_is_not_a_canvas_export_is_refused_in_one_line(course, tmp_path, rows, message):
     canvas = write_canvas(tmp_path / "other.csv", rows)
-    proc = export(str(course["batch"]), "--to", "canvas", "--gradebook", str(canvas),
-                  "--roster", str(course["roster"]))  # fmt: skip
+    proc = export(
+        str(course["batch"]),
+        "--to",
+        "canvas",
+        "--gradebook",
+        str(canvas),
+        "--roster",
+        str(course["roster"]),
+    )
     assert proc.returncode == 2 and message in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not (course["batch"] / "canvas_import.csv").exists()
@@ -195,9 +288,20 @@ def test_moodle_gets_its_import_layout_for_every_rostered_student(course):
 
 def test_moodle_by_id_number_lists_who_has_none(course):
     out = course["batch"] / "by-id.csv"
-    proc = export(str(course["batch"]), "--to", "moodle", "--roster", str(course["roster"]),
-                  "--identify-by", "idnumber", "--missing", "blank", "--per-exercise",
-                  "--output", str(out))  # fmt: skip
+    proc = export(
+        str(course["batch"]),
+        "--to",
+        "moodle",
+        "--roster",
+        str(course["roster"]),
+        "--identify-by",
+        "idnumber",
+        "--missing",
+        "blank",
+        "--per-exercise",
+        "--output",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = read_csv(out)
     assert rows[0] == ["ID number", *(f"{ITEM} {e.number} {e.name}" for e in EXERCISES)]
@@ -245,9 +349,23 @@ def test_grade_batch_then_export_to_canvas_and_moodle(tmp_path):
         solved = PROJECT_ROOT / "solutions" / path.name
         (half / path.name).write_bytes((solved if path.stem == "pooling" else path).read_bytes())
     graded = tmp_path / "graded"
-    batch = subprocess.run([*DEEPGRADE, "grade-batch", str(submissions), "--output-dir",
-                            str(graded), "--workers", "1", "--isolation", "process"],
-                           capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    batch = subprocess.run(
+        [
+            *DEEPGRADE,
+            "grade-batch",
+            str(submissions),
+            "--output-dir",
+            str(graded),
+            "--workers",
+            "1",
+            "--isolation",
+            "process",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert batch.returncode == 0, batch.stdout[-2000:] + batch.stderr[-2000:]
     with (graded / "gradebook.csv").open(newline="", encoding="utf-8") as f:
         totals = {row["student"]: row["total"] for row in csv.DictReader(f)}
@@ -255,32 +373,58 @@ def test_grade_batch_then_export_to_canvas_and_moodle(tmp_path):
     assert totals == {"alice": f"{TOTAL_POINTS:g}", "bob": "0", "carol": f"{pooling:g}"}
 
     roster = tmp_path / "roster.csv"
-    roster.write_text("submission,login,email\nalice,asmith,alice.smith@uni.example\n"
-                      "bob,bjones,bob.jones@uni.example\ncarol,cwu,carol.wu@uni.example\n"
-                      "dan,dkim,dan.kim@uni.example\n", encoding="utf-8")  # fmt: skip
+    roster.write_text(
+        "submission,login,email\nalice,asmith,alice.smith@uni.example\n"
+        "bob,bjones,bob.jones@uni.example\ncarol,cwu,carol.wu@uni.example\n"
+        "dan,dkim,dan.kim@uni.example\n",
+        encoding="utf-8",
+    )
     canvas_rows = [
         HEADER[:5] + HEADER[7:],
         ["    Points Possible", "", "", "", "", *READ_ONLY],
-        *([name, str(i), "", login, "A", "", "", "", "", "", ""]
-          for i, (name, login) in enumerate((("Asmith, Alice", "asmith"), ("Jones, Bob", "bjones"),
-                                              ("Wu, Carol", "cwu"), ("Kim, Dan", "dkim"))))
-    ]  # fmt: skip
+        *(
+            [name, str(i), "", login, "A", "", "", "", "", "", ""]
+            for i, (name, login) in enumerate(
+                (
+                    ("Asmith, Alice", "asmith"),
+                    ("Jones, Bob", "bjones"),
+                    ("Wu, Carol", "cwu"),
+                    ("Kim, Dan", "dkim"),
+                )
+            )
+        ),
+    ]
     canvas = write_canvas(tmp_path / "canvas.csv", canvas_rows)
-    proc = export(str(graded), "--to", "canvas", "--gradebook", str(canvas), "--roster",
-                  str(roster))  # fmt: skip
+    proc = export(
+        str(graded), "--to", "canvas", "--gradebook", str(canvas), "--roster", str(roster)
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = read_csv(graded / "canvas_import.csv")
     assert rows[0][-1] == ITEM and rows[1][-1] == str(TOTAL_POINTS)
     assert {row[0]: row[-1] for row in rows[2:]} == {
-        "Asmith, Alice": f"{TOTAL_POINTS:g}", "Jones, Bob": "0", "Wu, Carol": f"{pooling:g}",
+        "Asmith, Alice": f"{TOTAL_POINTS:g}",
+        "Jones, Bob": "0",
+        "Wu, Carol": f"{pooling:g}",
         "Kim, Dan": "0",
-    }  # fmt: skip
+    }
     assert "no submission, given 0: dan" in proc.stdout
 
-    proc = export(str(graded), "--to", "moodle", "--roster", str(roster), "--identify-by",
-                  "username")  # fmt: skip
+    proc = export(
+        str(graded), "--to", "moodle", "--roster", str(roster), "--identify-by", "username"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert read_csv(graded / "moodle_import.csv") == [
-        ["Username", ITEM], ["asmith", f"{TOTAL_POINTS:g}"], ["bjones", "0"],
-        ["cwu", f"{pooling:g}"], ["dkim", "0"],
-    ]  # fmt: skip
+        ["Username", ITEM],
+        ["asmith", f"{TOTAL_POINTS:g}"],
+        ["bjones", "0"],
+        ["cwu", f"{pooling:g}"],
+        ["dkim", "0"],
+    ]
+
+
+def test_a_gradebook_without_grade_batchs_columns_is_refused(course, tmp_path):
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "gradebook.csv").write_text("student,status,score\nalice,graded,3\n")
+    proc = export(str(folder), "--to", "moodle", "--roster", str(course["roster"]))
+    assert proc.returncode == 2 and "lacks grade-batch's column(s) 1.1, " in proc.stdout

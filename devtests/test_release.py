@@ -19,7 +19,7 @@ import yaml
 
 from autograder.builders import actions_workflow, leaks, release, stubs, student_readme
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
-from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS, TOTAL_POINTS
+from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS
 from deepgrade.cli import points_markdown
 from devtests.commands import DEEPGRADE
 
@@ -139,7 +139,8 @@ def test_the_workflow_is_plain_actions_with_one_step_per_exercise(built):
     assert "push" in flow["on"] and flow["permissions"] == {"contents": "read"}
     # no classroom service's actions: only GitHub's own checkout and setup-python
     assert {s["uses"].split("@")[0] for s in steps if "uses" in s} == {
-        "actions/checkout", "actions/setup-python"
+        "actions/checkout",
+        "actions/setup-python",
     }
     graded = [s for s in steps if s.get("id", "").startswith("exercise-")]
     assert [s["name"] for s in graded] == [f"{e.label} ({e.points} points)" for e in EXERCISES]

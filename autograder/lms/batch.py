@@ -1,5 +1,6 @@
 """A graded batch, read back from what ``deepgrade grade-batch`` wrote: ``gradebook.csv``
-(one row per submission folder: status, each exercise's points, the total)."""
+(one row per submission folder: status, each exercise's points, the total; the columns
+are read by name, so columns grade-batch adds later are no trouble)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.batch import GRADEBOOK_COLUMNS
 from deepgrade.catalog import EXERCISES
 
 
@@ -33,8 +33,9 @@ class Batch:
 
     def needs_a_human(self) -> list[str]:
         """Submissions whose grading did not complete as it should: say so, never hide."""
-        return sorted(f"{g.submission} ({g.status})" for g in self.grades.values()
-                      if g.status != "graded")  # fmt: skip
+        return sorted(
+            f"{g.submission} ({g.status})" for g in self.grades.values() if g.status != "graded"
+        )
 
 
 def _number(text: str, where: str) -> float:
@@ -56,9 +57,10 @@ def read_batch(folder: Path) -> Batch:
         )
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        if reader.fieldnames != GRADEBOOK_COLUMNS:
-            raise BatchError(f"{path} does not have grade-batch's columns "
-                             f"({', '.join(GRADEBOOK_COLUMNS)})")  # fmt: skip
+        needed = ["student", "status", *(e.number for e in EXERCISES), "total"]
+        missing = [name for name in needed if name not in (reader.fieldnames or [])]
+        if missing:
+            raise BatchError(f"{path} lacks grade-batch's column(s) {', '.join(missing)}")
         grades = {}
         for line, row in enumerate(reader, start=2):
             where = f"{path}, line {line}"

@@ -55,8 +55,10 @@ def _layout(rows: list[list[str]], path: Path) -> int:
     for i, row in enumerate(rows[1:3], start=1):
         if row and row[0].strip() == POINTS_POSSIBLE:
             return i
-    raise ExportError(f"{path} has no '{POINTS_POSSIBLE}' row under its header: export the "
-                      "gradebook from Canvas again, unedited")  # fmt: skip
+    raise ExportError(
+        f"{path} has no '{POINTS_POSSIBLE}' row under its header: export the "
+        "gradebook from Canvas again, unedited"
+    )
 
 
 def _column(header: list[str], column: Column) -> int | None:
@@ -64,8 +66,10 @@ def _column(header: list[str], column: Column) -> int | None:
     pattern = re.compile(rf"{re.escape(column.name)}( \(\d+\))?")
     found = [i for i, title in enumerate(header) if pattern.fullmatch(title.strip())]
     if len(found) > 1:
-        raise ExportError(f"{len(found)} assignments in the gradebook are named "
-                          f"{column.name!r}: rename one in Canvas")  # fmt: skip
+        raise ExportError(
+            f"{len(found)} assignments in the gradebook are named "
+            f"{column.name!r}: rename one in Canvas"
+        )
     return found[0] if found else None
 
 
@@ -137,8 +141,11 @@ def write(batch: Batch, roster: list[Student], args: argparse.Namespace, out: Pa
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--gradebook", metavar="CSV",
-                        help="canvas: the gradebook exported from Canvas (Grades > Export)")  # fmt: skip
+    parser.add_argument(
+        "--gradebook",
+        metavar="CSV",
+        help="canvas: the gradebook exported from Canvas (Grades > Export)",
+    )
 
 
 TARGET = Target(

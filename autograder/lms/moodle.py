@@ -49,15 +49,20 @@ def write(batch: Batch, roster: list[Student], args: argparse.Namespace, out: Pa
     export.unmatched_submissions(batch, roster)
     with out.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
-    export.notes.append(f"in Moodle: Grades > Import > CSV file; map from '{title}' to "
-                        f"{map_to}, and each grade column to its grade item")  # fmt: skip
+    export.notes.append(
+        f"in Moodle: Grades > Import > CSV file; map from '{title}' to "
+        f"{map_to}, and each grade column to its grade item"
+    )
     return export
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--identify-by", choices=IDENTIFY, default="email",
-                        help="moodle: the user field that identifies students "
-                        "(default: email)")  # fmt: skip
+    parser.add_argument(
+        "--identify-by",
+        choices=IDENTIFY,
+        default="email",
+        help="moodle: the user field that identifies students (default: email)",
+    )
 
 
 TARGET = Target(

@@ -64,8 +64,9 @@ def read_roster(path: Path) -> list[Student]:
             if _normal(header) in names and field not in where:
                 where[field] = i
     if "submission" not in where:
-        raise RosterError(f"the roster {path} has no 'submission' column (each student's "
-                          "folder in the batch)")  # fmt: skip
+        raise RosterError(
+            f"the roster {path} has no 'submission' column (each student's folder in the batch)"
+        )
     if not any(field in where for field in IDENTIFIERS):
         raise RosterError(f"the roster {path} has none of the columns login, sis_id, email")
     students: list[Student] = []
@@ -80,8 +81,10 @@ def read_roster(path: Path) -> list[Student]:
         for field in ("submission", *IDENTIFIERS):
             value = getattr(student, field).lower()
             if value and (field, value) in seen:
-                raise RosterError(f"{path}, line {line}: {field} {getattr(student, field)!r} "
-                                  f"is already on line {seen[field, value]}")  # fmt: skip
+                raise RosterError(
+                    f"{path}, line {line}: {field} {getattr(student, field)!r} "
+                    f"is already on line {seen[field, value]}"
+                )
             if value:
                 seen[field, value] = line
         students.append(student)

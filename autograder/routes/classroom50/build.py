@@ -111,8 +111,9 @@ def build(output: Path, classroom: str, assignment: str) -> Built:
     """Write the assignment's autograder folder (replacing ours) and the runtime block."""
     for what, name in (("classroom", classroom), ("assignment", assignment)):
         if not NAME.fullmatch(name):
-            raise BuildError(f"{what} {name!r} is not a Classroom 50 short name "
-                             "(letters, digits, '.', '_', '-')")  # fmt: skip
+            raise BuildError(
+                f"{what} {name!r} is not a Classroom 50 short name (letters, digits, '.', '_', '-')"
+            )
     folder = output / classroom / "autograders" / assignment
     if folder.exists() and not folder.is_dir():
         raise BuildError(f"{folder} is a file, not a folder")
@@ -126,21 +127,30 @@ def build(output: Path, classroom: str, assignment: str) -> Built:
         LAUNCHER.format(assignment=assignment, grader=GRADER), encoding="utf-8"
     )
     runtime = output / RUNTIME
-    block = {"runs-on": "ubuntu-latest", "python": python_version(PROJECT_ROOT),
-             "apt": ["bubblewrap"]}  # fmt: skip
+    block = {
+        "runs-on": "ubuntu-latest",
+        "python": python_version(PROJECT_ROOT),
+        "apt": ["bubblewrap"],
+    }
     runtime.write_text(json.dumps(block, indent=2) + "\n", encoding="utf-8")
     return Built(folder, len(files), runtime)
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--output", required=True, metavar="DIR",
+        "--output",
+        required=True,
+        metavar="DIR",
         help="the teacher's clone of the classroom50 repository (or any folder)",
-    )  # fmt: skip
-    parser.add_argument("--classroom", default="deep-learning",
-                        help="the classroom's short name (default: deep-learning)")  # fmt: skip
-    parser.add_argument("--assignment", default="exercises",
-                        help="the assignment's slug (default: exercises)")  # fmt: skip
+    )
+    parser.add_argument(
+        "--classroom",
+        default="deep-learning",
+        help="the classroom's short name (default: deep-learning)",
+    )
+    parser.add_argument(
+        "--assignment", default="exercises", help="the assignment's slug (default: exercises)"
+    )
 
 
 def command(args: argparse.Namespace, console: Console) -> int:
