@@ -431,6 +431,30 @@ def _build_notebooks(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _build_classroom50_arguments(parser: argparse.ArgumentParser) -> None:
+    from autograder.routes.classroom50 import build
+
+    build.arguments(parser)
+
+
+def _build_classroom50(args: argparse.Namespace, console: Console) -> int:
+    from autograder.routes.classroom50 import build
+
+    return build.command(args, console)
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    from autograder.lms import export
+
+    export.arguments(parser)
+
+
+def _export(args: argparse.Namespace, console: Console) -> int:
+    from autograder.lms import export
+
+    return export.command(args, console)
+
+
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("demo", "grade a sample class in isolation: its gradebook and one student's "
             "feedback", _demo_arguments, _demo),
@@ -447,10 +471,15 @@ INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
             _grade_arguments, _grade),
     Command("grade-batch", "grade every submission folder under ROOT", _grade_batch_arguments,
             _grade_batch),
+    Command("export", "put a graded batch's grades into an LMS's import file (Canvas, Moodle)",
+            _export_arguments, _export),
     Command("build-gradescope", "build the Gradescope autograder zip (setup.sh, run_autograder)",
             _build_gradescope_arguments, _build_gradescope),
     Command("report", "the class report of a grade-batch folder or an nbgrader course: one "
             "static page and its JSON twin", class_report.arguments, class_report.run),
+    Command("build-classroom50",
+            "write a Classroom 50 autograder (autograder.py and its grader) for an assignment",
+            _build_classroom50_arguments, _build_classroom50),
     Command("grade-capstones",
             "grade the Keras capstones: the student's model is rebuilt and trained here",
             _grade_capstones_arguments, _grade_capstones),

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder.builders import classroom, leaks, release, stubs, student_readme
+from autograder.builders import actions_workflow, leaks, release, stubs, student_readme
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
-from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS, TOTAL_POINTS
+from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS
 from deepgrade.cli import points_markdown
 from devtests.commands import DEEPGRADE
 
@@ -127,37 +127,57 @@ def test_the_readme_says_what_to_do_and_that_hidden_tests_decide(built):
 # ------------------------------------------------------------------------- the workflow
 
 
-def test_the_classroom_workflow_has_one_graded_step_per_exercise(built):
-    flow = yaml.safe_load((built / classroom.PATH).read_text())
-    assert flow["name"] == "Autograding Tests" and list(flow["jobs"]) == ["run-autograding-tests"]
-    assert "push" in flow["on"]
-    steps = flow["jobs"]["run-autograding-tests"]["steps"]
-    graded = [s for s in steps if s.get("uses", "").startswith(classroom.COMMAND_GRADER)]
-    assert [s["with"]["test-name"] for s in graded] == [e.label for e in EXERCISES]
-    assert [s["with"]["max-score"] for s in graded] == [e.points for e in EXERCISES]
-    assert sum(s["with"]["max-score"] for s in graded) == TOTAL_POINTS
-    assert [s["with"]["command"] for s in graded] == [
+def _workflow(built: Path) -> tuple[dict, list[dict]]:
+    flow = yaml.safe_load((built / actions_workflow.PATH).read_text())
+    return flow, flow["jobs"][actions_workflow.JOB]["steps"]
+
+
+def test_the_workflow_is_plain_actions_with_one_step_per_exercise(built):
+    flow, steps = _workflow(built)
+    assert not (built / ".github/workflows/classroom.yml").exists()
+    assert "classroom" not in actions_workflow.PATH.lower()
+    assert "push" in flow["on"] and flow["permissions"] == {"contents": "read"}
+    # no classroom service's actions: only GitHub's own checkout and setup-python
+    assert {s["uses"].split("@")[0] for s in steps if "uses" in s} == {
+        "actions/checkout",
+        "actions/setup-python",
+    }
+    graded = [s for s in steps if s.get("id", "").startswith("exercise-")]
+    assert [s["name"] for s in graded] == [f"{e.label} ({e.points} points)" for e in EXERCISES]
+    assert [s["run"] for s in graded] == [
         f"python -m pytest tests --exercise {e.name}" for e in EXERCISES
     ]
-    assert all(isinstance(s["with"]["timeout"], int) and s["with"]["timeout"] > 0 for s in graded)
+    assert all(s["continue-on-error"] is True and s["timeout-minutes"] > 0 for s in graded)
     ids = [s["id"] for s in graded]
     assert len(set(ids)) == len(ids)
-    reporter = steps[-1]
-    assert reporter["uses"] == classroom.REPORTER
-    assert reporter["with"]["runners"] == ",".join(ids)
-    assert reporter["env"] == {
-        f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}" for i in ids
-    }
-    install = [s for s in steps if "run" in s]
-    assert install and install[0]["run"] == "python -m pip install -q -c constraints.txt -e ."
-    assert steps.index(install[0]) < steps.index(graded[0])
+    install = next(s for s in steps if s.get("id") == "install")
+    assert install["run"] == "python -m pip install -q -c constraints.txt -e ."
+    assert steps.index(install) < steps.index(graded[0])
+    summary, verdict = steps[-2:]
+    assert '"$GITHUB_STEP_SUMMARY"' in summary["run"] and "deepgrade check" in summary["run"]
+    assert summary["if"] == verdict["if"] == "${{ always() && steps.install.outcome == 'success' }}"
+    assert verdict["env"]["OUTCOMES"].split() == [
+        token for i in ids for token in ("${{", f"steps.{i}.outcome", "}}")
+    ]
+
+
+@pytest.mark.parametrize("bad", [(), ("failure",), ("failure", "cancelled")])
+def test_the_workflow_fails_unless_every_exercise_step_passed(built, bad, tmp_path):
+    _, steps = _workflow(built)
+    ids = [s["id"] for s in steps if s.get("id", "").startswith("exercise-")]
+    outcomes = [*bad, *["success"] * (len(ids) - len(bad))]
+    env = {"OUTCOMES": " ".join(outcomes), "PATH": "/usr/bin:/bin"}
+    ran = subprocess.run(["bash", "-e", "-c", steps[-1]["run"]], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert (ran.returncode == 0) == (not bad), ran.stdout + ran.stderr
+    assert f"{len(bad)} of {len(ids)} exercise(s) do not pass" in ran.stdout
 
 
 def test_an_exercise_without_public_tests_stops_the_build(tmp_path):
     shutil.copytree(PROJECT_ROOT / "tests", tmp_path / "tests")
     (tmp_path / "tests" / "test_pooling.py").unlink()
     with pytest.raises(release.ReleaseError, match=r"no public test for Exercise 2\.1"):
-        release.write_classroom_workflow(release.Release(tmp_path, PROJECT_ROOT))
+        release.write_actions_workflow(release.Release(tmp_path, PROJECT_ROOT))
 
 
 # ------------------------------------------------------------------------- the leak check

@@ -5,8 +5,9 @@ would be built again by every xdist worker that runs one of its tests): the rele
 built with the real command (its leak check of the folder, sdist and wheel included),
 installed in a fresh venv by the README's own quickstart command, checked at 0 points,
 completed with the reference regions (pasted back by the builder's own markers) and
-checked at full points; then a partly solved copy is run through the Classroom
-workflow's per-exercise commands and compared with ``deepgrade check``.
+checked at full points; then a partly solved copy is run through the Actions
+workflow's steps (each exercise's, the points table, the verdict) and compared with
+``deepgrade check``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.builders import classroom, leaks, release, stubs, student_readme
+from autograder.builders import actions_workflow, leaks, release, stubs, student_readme
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
 from deepgrade.catalog import ALL_TOPICS, BY_NAME, EXERCISES, TOTAL_POINTS
 from deepgrade.check import run_public_tests
@@ -140,21 +141,37 @@ def test_a_release_installs_with_its_own_command_and_scores_0_then_100(tmp_path)
     mixed = _table(
         _run([str(venv / "bin" / "deepgrade"), "check"], cwd=root, env=_env(venv)).stdout
     )
-    flow = yaml.safe_load((root / classroom.PATH).read_text(encoding="utf-8"))
-    steps = flow["jobs"][classroom.JOB]["steps"]
-    graded = [s for s in steps if s.get("uses") == classroom.COMMAND_GRADER]
+    flow = yaml.safe_load((root / actions_workflow.PATH).read_text(encoding="utf-8"))
+    steps = flow["jobs"][actions_workflow.JOB]["steps"]
+    graded = [s for s in steps if s.get("id", "").startswith("exercise-")]
     assert len(graded) == len(EXERCISES)
-    workflow_points = 0
+    workflow_points, outcomes = 0, {}
     for step in graded:
-        name = step["with"]["command"].rsplit(" ", 1)[1]
-        ran = _run(step["with"]["command"], cwd=root, env=_env(venv))
+        name = step["run"].rsplit(" ", 1)[1]
+        ran = _run(step["run"], cwd=root, env=_env(venv))
         assert ran.returncode in (0, 1), ran.stdout[-2000:] + ran.stderr[-2000:]
         row, passed = mixed[name], ran.returncode == 0
+        outcomes[step["id"]] = "success" if passed else "failure"
         assert passed == (row["passed"] == row["total"]), (name, row, ran.stdout[-1500:])
-        assert step["with"]["max-score"] == BY_NAME[name].points == int(row["points"])
+        assert step["name"] == f"{BY_NAME[name].label} ({int(row['points'])} points)"
         if passed:
-            assert float(row["score"]) == step["with"]["max-score"]
-            workflow_points += step["with"]["max-score"]
+            assert float(row["score"]) == BY_NAME[name].points
+            workflow_points += BY_NAME[name].points
+    # the summary step: deepgrade check's table in the job summary, as Actions shows it
+    summary_file = root.parent / "step-summary.md"
+    summary, verdict = steps[-2:]
+    env = {**_env(venv), "GITHUB_STEP_SUMMARY": str(summary_file)}
+    assert _run(summary["run"], cwd=root, env=env).returncode == 0
+    page = summary_file.read_text(encoding="utf-8")
+    assert f"out of {TOTAL_POINTS}" in page and page.count("```") == 2
+    points = lambda table: {n: (r["passed"], r["total"], r["score"]) for n, r in table.items()}  # noqa: E731
+    assert points(_table(page)) == points(mixed)
+    # the verdict: red, since sigmoid and softmax fail their public tests
+    expanded = verdict["env"]["OUTCOMES"]
+    for step_id, outcome in outcomes.items():
+        expanded = expanded.replace(f"${{{{ steps.{step_id}.outcome }}}}", outcome)
+    ran = _run(verdict["run"], cwd=root, env={**_env(venv), "OUTCOMES": expanded})
+    assert ran.returncode == 1 and f"2 of {len(EXERCISES)} exercise(s)" in ran.stdout
     # relu solved, sigmoid partly (check shares its points, the step gives none), softmax not
     assert mixed["relu"]["passed"] == mixed["relu"]["total"]
     assert 0 < float(mixed["sigmoid"]["score"]) < 3 and mixed["softmax"]["score"] == "0.0"

@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder.builders import (
-    classroom,
+    actions_workflow,
     leaks,
     mistake_fingerprints,
     release_packaging,
@@ -140,17 +140,20 @@ def write_readme(release: Release) -> None:
     release.notes.append("README.md (for students)")
 
 
-def write_classroom_workflow(release: Release) -> None:
-    """One graded step per exercise; each exercise needs public tests, or it never passes."""
-    tested = classroom.tested_exercises(release.root / "tests")
+def write_actions_workflow(release: Release) -> None:
+    """One step per exercise and the points table; each exercise needs public tests, or
+    its step never passes."""
+    tested = actions_workflow.tested_exercises(release.root / "tests")
     untested = [e.label for e in EXERCISES if e.name not in tested]
     if untested:
         raise ReleaseError(
-            f"no public test for {', '.join(untested)}: its autograding step could never pass"
+            f"no public test for {', '.join(untested)}: its workflow step could never pass"
         )
     python = release_packaging.python_version(release.source)
-    release.write(classroom.PATH, classroom.render(python))
-    release.notes.append(f"{classroom.PATH} ({len(EXERCISES)} graded steps, {TOTAL_POINTS} points)")
+    release.write(actions_workflow.PATH, actions_workflow.render(python))
+    release.notes.append(
+        f"{actions_workflow.PATH} ({len(EXERCISES)} exercise steps, {TOTAL_POINTS} points)"
+    )
 
 
 def check_leaks(release: Release) -> None:
@@ -177,7 +180,7 @@ STEPS: tuple[Step, ...] = (
     write_notebooks,
     write_packaging,
     write_readme,
-    write_classroom_workflow,
+    write_actions_workflow,
     check_leaks,
     check_packages,
 )

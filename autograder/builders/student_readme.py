@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
-from autograder.builders import classroom
+from autograder.builders import actions_workflow
 from deepgrade.catalog import (
     ALL_TOPICS,
     CAPSTONE_TOPICS,
@@ -173,12 +173,12 @@ Data sets load offline from `datasets/` (each data set has a datasheet in
 
 ## Submitting
 
-Commit your changes to `exercises/` and push. Every push runs the autograding workflow
-(`{classroom.PATH}`, GitHub Classroom): one step per numpy exercise, which earns that
-exercise's points when all of its public tests pass (`deepgrade check` also gives part of
-an exercise's points for part of its tests). The result is in the repository's Actions
-tab and on the course's Classroom dashboard. Your grade comes from the hidden tests, run
-by the course staff on the `exercises/` of your last push before the deadline.
+Commit your changes to `exercises/` and push. Every push runs the workflow
+`{actions_workflow.PATH}` (GitHub Actions): one step per numpy exercise runs its public
+tests, the run's summary page shows `deepgrade check`'s points table, and the run is green
+only when every public test passes. The result is in the repository's Actions tab. Your
+grade comes from the hidden tests, run by the course staff on the `exercises/` of your
+last push before the deadline.
 
 Change only `exercises/`: grading takes your `exercises/` alone and runs the staff's own
 tests on it, so editing the tests, the workflow or the kit changes nothing but what your
