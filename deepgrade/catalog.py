@@ -2,7 +2,7 @@
 
 This is the one place that says which functions are exercises and what they are worth.
 The public tests name their exercise with ``@pytest.mark.exercise("<function>")``, the
-builder uses it to name stubs, and the README's points table is checked against it.
+builder uses it to name stubs, and the docs' points table is generated from it.
 """
 
 from __future__ import annotations

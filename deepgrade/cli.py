@@ -126,7 +126,7 @@ def _train(args: argparse.Namespace, console: Console) -> int:
 
 
 def points_markdown() -> str:
-    """The points tables as Markdown (the README's copy is checked against this)."""
+    """The points tables as Markdown (the docs and the student README show them)."""
     rows = ["| exercise | function | topic | points |", "| --- | --- | --- | ---: |"]
     for e in EXERCISES:
         rows.append(f"| {e.number} | `{e.name}` | {TOPICS[e.module]} | {e.points} |")

@@ -146,7 +146,9 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
 
 
 def test_every_cli_command_and_option_is_in_the_reference(site):
-    sections = {k: html.unescape("".join(v)) for k, v in page(site, "reference/cli").sections.items()}
+    sections = {
+        k: html.unescape("".join(v)) for k, v in page(site, "reference/cli").sections.items()
+    }
     assert [c.name for c in COMMANDS] == [k.removeprefix("deepgrade-") for k in sections]
     checked = 0
     for name, parser in parsers().items():

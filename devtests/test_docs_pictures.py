@@ -23,8 +23,10 @@ from deepgrade.paths import PROJECT_ROOT
 
 PICTURE = PROJECT_ROOT / "docs" / "assets" / "feedback.png"
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")  # fmt: skip
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)  # fmt: skip
 
 STYLE = """
 html { overflow: hidden; }
@@ -51,7 +53,7 @@ def page(results: dict, student: str) -> str:
         detail = f"<pre>{esc(test['output'])}</pre>" if failed else ""
         panels.append(
             f'<div class="panel {test["status"]}"><span class="name">{esc(test["name"])} '
-            f'({test["score"]:g}/{test["max_score"]:g})</span>{detail}</div>'
+            f"({test['score']:g}/{test['max_score']:g})</span>{detail}</div>"
         )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"

@@ -2,7 +2,7 @@
 
 ``grade-batch --scheduler ADDRESS`` submits one :func:`~autograder.grading.jobs.run_job`
 task per submission to the scheduler at ADDRESS (``tcp://host:8786``; a ``LocalCluster``
-in the tests, dask-jobqueue's ``SLURMCluster`` on a university's cluster: see the README).
+in the tests, dask-jobqueue's ``SLURMCluster`` on a university's cluster: see the docs).
 A job carries the submission's files as data and its result comes back as data, so the
 workers need the same deepgrade installation (checked per job: the grader's version),
 bubblewrap for the isolated level, and nothing of the driver's disk. When a worker dies

@@ -186,7 +186,9 @@ def expand(markdown: str, where: str = "") -> str:
     def block(match: re.Match) -> str:
         name = match.group(1)
         if name not in BLOCKS:
-            raise PluginError(f"{where}: unknown generated block {name!r}; known: {', '.join(BLOCKS)}")
+            raise PluginError(
+                f"{where}: unknown generated block {name!r}; known: {', '.join(BLOCKS)}"
+            )
         return BLOCKS[name]()
 
     parts = FENCE.split(markdown)  # odd parts are code blocks, shown as written
