@@ -233,7 +233,7 @@ def exercise_summaries(reports: dict[str, SubmissionReport], size: int) -> list[
                 share_not_attempted=round(skipped / size, 4),
                 points_lost=round(sum(max_score - s for s in scores), 4),
                 mistakes=mistakes,
-                score_counts={f"{s:g}": n for s, n in sorted(Counter(scores).items())},
+                score_counts=dict(Counter(f"{round(s, 2):g}" for s in sorted(scores))),
             )
         )
     summaries.sort(key=lambda e: (-e.points_lost, e.number))
