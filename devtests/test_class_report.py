@@ -28,8 +28,10 @@ from autograder.classreport import command, model, similarity, sources
 from deepgrade.catalog import EXERCISES
 from devtests.class_students import (
     CAUSE,
+    FIELDS,
     MISTAKES,
     PLANTED,
+    POOLS,
     make_batch,
     pooling_class,
     student_report,
@@ -209,6 +211,10 @@ def test_planted_copies_top_the_list_and_honest_students_are_not_flagged():
         assert max(pair.similarity_a, pair.similarity_b) > similarity.THRESHOLD
     renamed = next(p for p in found.pairs if {p.student_a, p.student_b} == {"ana", "bob"})
     assert min(renamed.similarity_a, renamed.similarity_b) > 0.9  # names do not hide a copy
+    ana = pooling_class()[renamed.student_a].splitlines()  # regions: lines of the file
+    own = POOLS["loops"] + FIELDS["named"]
+    for region in renamed.regions:
+        assert all(ana[n - 1] in own for n in (region.a_start, region.a_end))
     (topic,) = found.topics
     assert topic.compared == len(pooling_class()) - 2  # blank and tiny: too little of their own
 
