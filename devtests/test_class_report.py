@@ -250,6 +250,14 @@ def test_the_command_compares_the_submissions_it_is_given(batch, tmp_path):
     assert "--submissions" in batch["json"]["similarity"]["note"]
 
 
+def test_a_class_whose_every_report_is_unreadable_still_lists_every_student(tmp_path):
+    root = make_batch(tmp_path / "graded", names=["only"])
+    report = command.write_report(root, tmp_path / "page.html")
+    assert report.students == 1 and report.statuses["no report"] == 1
+    assert [(f.student, f.status) for f in report.needs_human] == [("only", "no report")]
+    assert "only" in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
