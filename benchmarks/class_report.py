@@ -60,8 +60,12 @@ def measure(what: str, graded: Path, submissions: Path) -> dict:
 
         data = sources.load(graded, submissions)
         topic = "convolution"
-        stub = similarity._stub_hashes(topic, data.boilerplate[topic])
-        prints = [similarity._fingerprint(topic, s, t, stub) for s, t in data.code[topic].items()]
+        stubs = data.boilerplate[topic]
+        stub = similarity._stub_hashes(topic, stubs)
+        prints = [
+            similarity._fingerprint(topic, s, t, stubs, stub).fingerprint
+            for s, t in data.code[topic].items()
+        ]
         rng = random.Random(0)
         pairs = [rng.sample(range(len(prints)), 2) for _ in range(SAMPLE_PAIRS)]
         start = time.perf_counter()

@@ -28,8 +28,10 @@ from autograder.classreport import command, model, similarity, sources
 from deepgrade.catalog import EXERCISES
 from devtests.class_students import (
     CAUSE,
+    FIELDS,
     MISTAKES,
     PLANTED,
+    POOLS,
     make_batch,
     pooling_class,
     student_report,
@@ -209,6 +211,10 @@ def test_planted_copies_top_the_list_and_honest_students_are_not_flagged():
         assert max(pair.similarity_a, pair.similarity_b) > similarity.THRESHOLD
     renamed = next(p for p in found.pairs if {p.student_a, p.student_b} == {"ana", "bob"})
     assert min(renamed.similarity_a, renamed.similarity_b) > 0.9  # names do not hide a copy
+    ana = pooling_class()[renamed.student_a].splitlines()  # regions: lines of the file
+    own = POOLS["loops"] + FIELDS["named"]
+    for region in renamed.regions:
+        assert all(ana[n - 1] in own for n in (region.a_start, region.a_end))
     (topic,) = found.topics
     assert topic.compared == len(pooling_class()) - 2  # blank and tiny: too little of their own
 
@@ -242,6 +248,14 @@ def test_the_command_compares_the_submissions_it_is_given(batch, tmp_path):
     assert "<mark>" in page.read_text()
     assert not batch["json"]["similarity"]["computed"]
     assert "--submissions" in batch["json"]["similarity"]["note"]
+
+
+def test_a_class_whose_every_report_is_unreadable_still_lists_every_student(tmp_path):
+    root = make_batch(tmp_path / "graded", names=["only"])
+    report = command.write_report(root, tmp_path / "page.html")
+    assert report.students == 1 and report.statuses["no report"] == 1
+    assert [(f.student, f.status) for f in report.needs_human] == [("only", "no report")]
+    assert "only" in (tmp_path / "page.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

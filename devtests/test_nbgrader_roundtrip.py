@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -217,3 +218,25 @@ def test_the_course_builds_byte_identical_twice(course, tmp_path):
             original = course["course"] / path.relative_to(again)
             assert path.read_bytes() == original.read_bytes(), path.relative_to(again)
     shutil.rmtree(again)
+
+
+def test_the_class_report_reads_the_reports_the_isolated_step_left(course, gradebook, tmp_path):
+    pytest.importorskip("copydetect", reason="needs the 'report' extra")
+    autograded = course["course"] / "autograded"
+    for student, scores in gradebook.items():
+        document = json.loads((autograded / student / ASSIGNMENT / "report.json").read_text())
+        rows = {row["name"]: row["score"] for row in document["report"]["exercises"]}
+        assert rows == pytest.approx(scores, abs=1e-9), student
+    page = tmp_path / "class.html"
+    proc = subprocess.run([*DEEPGRADE, "report", str(course["course"]), "--output", str(page)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    twin = json.loads(page.with_suffix(".json").read_text())
+    assert twin["source"] == "nbgrader" and twin["students"] == len(gradebook)
+    for row in twin["exercises"]:
+        points = next(e.points for e in EXERCISES if e.name == row["name"])
+        assert row["full"] == sum(s[row["name"]] == points for s in gradebook.values())
+    flipped = next(e for e in twin["exercises"] if e["name"] == "conv2d")["mistakes"]
+    assert any("flipped_kernel" in [s["student"] for s in m["students"]] for m in flipped)
+    assert twin["similarity"]["computed"]  # the submitted notebooks, the released ones as stubs
+    assert twin["isolation"] == {LEVEL: len(gradebook)}

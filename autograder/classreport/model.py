@@ -152,7 +152,7 @@ def plain(value):
 
 def totals(scores: list[float], max_score: float) -> Totals:
     values = np.asarray(scores or [0.0], dtype=np.float64)
-    edges = np.linspace(0.0, max_score, HISTOGRAM_BINS + 1)
+    edges = np.linspace(0.0, max_score or 1.0, HISTOGRAM_BINS + 1)  # no report: 0 points
     counts, _ = np.histogram(values, bins=edges)
     q1, median, q3 = (float(v) for v in np.percentile(values, [25, 50, 75]))
     return Totals(
@@ -233,7 +233,7 @@ def exercise_summaries(reports: dict[str, SubmissionReport], size: int) -> list[
                 share_not_attempted=round(skipped / size, 4),
                 points_lost=round(sum(max_score - s for s in scores), 4),
                 mistakes=mistakes,
-                score_counts={f"{s:g}": n for s, n in sorted(Counter(scores).items())},
+                score_counts=dict(Counter(f"{round(s, 2):g}" for s in sorted(scores))),
             )
         )
     summaries.sort(key=lambda e: (-e.points_lost, e.number))

@@ -46,7 +46,7 @@ def totals_histogram(totals: Totals) -> str:
     axes.text(totals.median, max(totals.counts or [0]) or 1, " median", va="top", fontsize=9)
     axes.set_xlabel(f"total points (of {totals.max_score:g})")
     axes.set_ylabel("students")
-    axes.set_xlim(0, totals.max_score)
+    axes.set_xlim(0, totals.bin_edges[-1])
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 

@@ -1,8 +1,9 @@
 """Similar submissions, per topic, with the stubs as boilerplate: copydetect's fingerprints.
 
-copydetect (MOSS's winnowing: code tokenised by Pygments, names replaced by placeholders,
-hashed k-grams) fingerprints each student's module of a topic; every fingerprint of the
-topic's stub is dropped, so code that every student started from never counts. Comparing
+Each student's module of a topic is first cut down to the lines that differ from the stub
+(difflib), then copydetect (MOSS's winnowing: code tokenised by Pygments, names replaced by
+placeholders, hashed k-grams) fingerprints them; every fingerprint of the stub is dropped
+too, so code that every student started from never counts. Comparing
 every pair with copydetect one by one costs n^2 comparisons of Python sets (125,000 pairs
 per topic for 500 students); instead, an index of the fingerprints two or more students
 share gives every pair's count of shared fingerprints at once (a 0/1 matrix product, in
@@ -13,9 +14,11 @@ then compared by copydetect itself, which finds the matching regions shown side 
 
 from __future__ import annotations
 
+import difflib
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +32,6 @@ MIN_SHARED = 50
 MIN_OWN = 50
 MAX_PAIRS = 30  # compared by copydetect and shown side by side (all topics together)
 BLOCK = 4096  # fingerprint columns per block of the pair-count product
-CONTEXT_LINES = 3  # unmatched lines kept around each matching region
 
 
 @dataclass
@@ -59,7 +61,8 @@ class SimilarPair:
     matched_tokens: int
     regions: list[Region]
     html_a: str = field(default="", repr=False, metadata={"json": False})
-    """A's code, HTML-escaped, matching regions in ``<mark>``; only on the page."""
+    """A's own code (what differs from the stub), HTML-escaped, matching regions in
+    ``<mark>``; only on the page."""
     html_b: str = field(default="", repr=False, metadata={"json": False})
 
 
@@ -85,30 +88,64 @@ class SimilarityReport:
     pairs_above_threshold: int
 
 
-def _fingerprint(topic: str, student: str, code: str, boilerplate: np.ndarray):
+@dataclass
+class Submission:
+    """One student's module of a topic, fingerprinted: only what differs from the stub."""
+
+    fingerprint: Any
+    """copydetect's ``CodeFingerprint`` of the student's own lines."""
+    lines: list[int]
+    """For each of those lines, its number in the student's file."""
+
+
+def own_code(code: str, stubs: list[str]) -> tuple[str, list[int]]:
+    """The lines of ``code`` that are not the stub's (what the student wrote), and where each
+    is in ``code``. Lexing only these is most of the speed: a module is mostly docstrings."""
+    lines = code.splitlines()
+    best: list[int] | None = None
+    for stub in stubs or [""]:
+        matcher = difflib.SequenceMatcher(None, stub.splitlines(), lines, autojunk=False)
+        kept = [
+            j
+            for tag, _, _, j1, j2 in matcher.get_opcodes()
+            if tag in ("replace", "insert")
+            for j in range(j1, j2)
+        ]
+        if best is None or len(kept) < len(best):
+            best = kept
+    return "".join(lines[j] + "\n" for j in best), [j + 1 for j in best]
+
+
+def _fingerprint(
+    topic: str, student: str, code: str, stubs: list[str], boilerplate: set
+) -> Submission:
     from copydetect import CodeFingerprint
     from copydetect.utils import get_token_coverage
 
-    fp = CodeFingerprint(f"{student}/{topic}.py", NOISE, WINDOW, fp=io.StringIO(code))
+    own, lines = own_code(code, stubs)
+    fp = CodeFingerprint(
+        f"{student}/{topic}.py", NOISE, WINDOW, language="python", fp=io.StringIO(own)
+    )
     # copydetect's own boilerplate removal assumes unique hashes (np.intersect1d with
-    # assume_unique) and misses repeated ones: drop every stub fingerprint here instead,
-    # and count as the student's code only what is left
-    stub = set(boilerplate.tolist())
-    fp.hashes = {h for h in fp.hashes if h not in stub}
-    fp.hash_idx = {h: i for h, i in fp.hash_idx.items() if h not in stub}
+    # assume_unique) and misses repeated ones: drop every stub fingerprint here instead
+    # (stub code the student moved), and count as the student's code only what is left
+    fp.hashes = {h for h in fp.hashes if h not in boilerplate}
+    fp.hash_idx = {h: i for h, i in fp.hash_idx.items() if h not in boilerplate}
     fp.token_coverage = get_token_coverage(fp.hash_idx, NOISE, len(fp.filtered_code))
-    return fp
+    return Submission(fp, lines)
 
 
-def _stub_hashes(topic: str, stubs: list[str]) -> np.ndarray:
+def _stub_hashes(topic: str, stubs: list[str]) -> set[int]:
     from copydetect import CodeFingerprint
 
     hashes = [
         h
         for text in stubs
-        for h in CodeFingerprint(f"stub/{topic}.py", NOISE, 1, fp=io.StringIO(text)).hashes
+        for h in CodeFingerprint(
+            f"stub/{topic}.py", NOISE, 1, language="python", fp=io.StringIO(text)
+        ).hashes
     ]
-    return np.unique(np.array(hashes, dtype=np.int64))
+    return set(np.unique(np.array(hashes, dtype=np.int64)).tolist())
 
 
 def shared_counts(fingerprints: list[set[int]]) -> np.ndarray:
@@ -136,28 +173,35 @@ def _lines(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _compare(topic: str, a: str, b: str, fa, fb, screened: float, shared: int) -> SimilarPair:
+def _compare(
+    topic: str, a: str, b: str, sa: Submission, sb: Submission, screened: float, shared: int
+) -> SimilarPair:
     from copydetect import compare_files
     from copydetect.utils import highlight_overlap
 
+    fa, fb = sa.fingerprint, sb.fingerprint
     tokens, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
+    count = min(slices_a.shape[1], slices_b.shape[1]) if tokens else 0
+
+    def line(sub: Submission, offset: int) -> int:  # in the student's file
+        return sub.lines[min(sub.fingerprint.raw_code.count("\n", 0, offset), len(sub.lines) - 1)]
+
     regions = [
         Region(
-            _lines(fa.raw_code, int(slices_a[0, i])),
-            _lines(fa.raw_code, max(int(slices_a[1, i]) - 1, 0)),
-            _lines(fb.raw_code, int(slices_b[0, i])),
-            _lines(fb.raw_code, max(int(slices_b[1, i]) - 1, 0)),
+            line(sa, int(slices_a[0, i])),
+            line(sa, max(int(slices_a[1, i]) - 1, 0)),
+            line(sb, int(slices_b[0, i])),
+            line(sb, max(int(slices_b[1, i]) - 1, 0)),
         )
-        for i in range(min(slices_a.shape[1], slices_b.shape[1]) if tokens else 0)
+        for i in range(count)
     ]
     html = {}
     for key, fp, slices in (("a", fa, slices_a), ("b", fb, slices_b)):
-        if tokens:
-            html[key], _ = highlight_overlap(
-                fp.raw_code, slices, "<mark>", "</mark>", truncate=CONTEXT_LINES, escape_html=True
-            )
-        else:
-            html[key] = ""
+        html[key] = (
+            highlight_overlap(fp.raw_code, slices, "<mark>", "</mark>", escape_html=True)[0]
+            if tokens
+            else ""
+        )
     return SimilarPair(
         topic=topic,
         student_a=a,
@@ -187,15 +231,16 @@ def similar_pairs(
     topics = []
     candidates = []  # (screened, shared, topic, a, b, fingerprint a, fingerprint b)
     for topic, sources in sorted(code.items()):
-        stub = _stub_hashes(topic, boilerplate.get(topic, []))
-        made: dict[str, object] = {}  # identical modules (untouched copies) fingerprinted once
+        stubs = boilerplate.get(topic, [])
+        stub = _stub_hashes(topic, stubs)
+        made: dict[str, Submission] = {}  # identical modules fingerprinted once
         prints = {
-            s: made.get(text) or made.setdefault(text, _fingerprint(topic, s, text, stub))
+            s: made.get(text) or made.setdefault(text, _fingerprint(topic, s, text, stubs, stub))
             for s, text in sorted(sources.items())
         }
-        prints = {s: fp for s, fp in prints.items() if len(fp.hashes) >= MIN_OWN}
+        prints = {s: p for s, p in prints.items() if len(p.fingerprint.hashes) >= MIN_OWN}
         students = list(prints)
-        counts = shared_counts([prints[s].hashes for s in students])
+        counts = shared_counts([prints[s].fingerprint.hashes for s in students])
         own = np.diag(counts).copy()
         smaller = np.minimum.outer(own, own)
         with np.errstate(divide="ignore", invalid="ignore"):
