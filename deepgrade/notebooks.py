@@ -122,7 +122,13 @@ def parse(text: str, name: str) -> Any:
             data = json.loads(text)
             if not isinstance(data, dict):
                 raise NotebookError(f"{name} is not a notebook: its JSON is not an object")
-            notebook = nbformat.reads(text, as_version=4)
+            if data.get("nbformat") != 4:  # (converting older ones logs their content)
+                raise NotebookError(
+                    f"{name} is not a notebook in the current format (nbformat 4): open and "
+                    "save it in a current Jupyter"
+                )
+            # not nbformat.reads: it logs a format error with the offending cells' content
+            notebook = nbformat.convert(nbformat.reader.reads(text), 4)
             nbformat.validate(notebook)
             return notebook
         return jupytext.reads(text, fmt=suffix.lstrip(".") or "py")

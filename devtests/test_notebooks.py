@@ -115,7 +115,7 @@ def read_node(notebook: dict, tmp_path):
     [
         (None, "activations.ipynb", "cannot be read (No such file or directory)"),
         ("not json", "activations.ipynb", "is not a notebook: its JSON breaks at line 1, column 1"),
-        ("{}", "activations.ipynb", "is not a valid notebook (nbformat 4)"),
+        ("{}", "activations.ipynb", "is not a notebook in the current format (nbformat 4)"),
         ("STUDENT", "essay.ipynb", "is not one of the course's notebooks"),
     ],
 )

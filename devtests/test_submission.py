@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -282,3 +283,19 @@ def test_the_trusted_side_reading_a_folders_calls_never_waits_on_a_pipe(tmp_path
     os.symlink(SOLUTIONS / "backprop.py", tmp_path / "backprop.py")
     calls = exercise_calls(tmp_path)
     assert "relu" in calls and "conv2d" not in calls and "dense_forward" not in calls
+
+
+def test_a_broken_notebook_is_named_and_nothing_of_it_is_quoted_or_logged(tmp_path, caplog):
+    from devtests.upload_corpus import SECRET, Where, broken_notebooks
+
+    caplog.set_level(logging.DEBUG)
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    broken_notebooks(upload, Where(PROJECT_ROOT, tmp_path / "outside"))
+    prepared = prepare_submission(upload, tmp_path / "scratch")
+    notes = "\n".join(prepared.notes)
+    assert "gradient_descent.ipynb is not a valid notebook (nbformat 4)" in notes
+    assert "backprop_v3.ipynb is not a notebook in the current format" in notes
+    assert "convolution.ipynb is not a notebook: its JSON breaks at line 1, column 1" in notes
+    assert SECRET not in notes and SECRET not in caplog.text
+    assert prepared.graded == {}

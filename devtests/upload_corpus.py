@@ -211,6 +211,8 @@ def broken_notebooks(upload: Path, where: Where) -> None:
     _write(upload, "gradient_descent.ipynb", json.dumps(
         {"cells": [bad_cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     ))  # fmt: skip
+    old_format = {"metadata": {"x": SECRET}, "nbformat": 3, "nbformat_minor": 0, "cells": []}
+    _write(upload, "backprop_v3.ipynb", json.dumps(old_format))
     _write(upload, "notes.ipynb", json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                               "nbformat_minor": 5}))  # fmt: skip
 
