@@ -91,8 +91,9 @@ def test_gradescope_grades_what_the_student_edited_in_the_release(tmp_path):
     assert relu["output"].startswith(f"graded: {TOP}/exercises/activations.py")
 
     # the whole repository as a plain folder (GitHub's integration)
+    no_venv = shutil.ignore_patterns(".venv")
     folder = _submit(autograder_zip, tmp_path, "folder",
-                     lambda to: shutil.copytree(student, to, ignore=shutil.ignore_patterns(".venv")))  # fmt: skip
+                     lambda to: shutil.copytree(student, to, ignore=no_venv))  # fmt: skip
     assert folder["score"] == expected["score"]
     assert "activations: graded exercises/activations.py" in folder["output"]
 
