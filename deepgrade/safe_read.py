@@ -94,8 +94,8 @@ def decode_source(data: bytes, name: str) -> str:
         raise UnsafeFile(f"{name} is binary (it holds NUL bytes), not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:  # a coding line naming an unknown encoding
-        raise UnsafeFile(f"{name} declares an encoding Python does not know") from None
+    except SyntaxError:  # no valid coding line, and its first lines are not UTF-8
+        encoding = "utf-8"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as err:

@@ -248,15 +248,15 @@ def test_a_crashing_grading_process_or_grader_error_costs_only_that_student(tmp_
                 when_grading(self.process, lambda server, child: os.kill(child, signal.SIGKILL))
             return self.process.grade(folder, student)
 
-    real_fingerprint = batch.fingerprint
+    real_prepare = batch.prepare_submission
 
-    def fingerprint(folder, grader):  # the grader itself fails for "unlucky"
-        if folder.name == "unlucky":
+    def prepare_submission(upload, scratch):  # the grader itself fails for "unlucky"
+        if upload.name == "unlucky":
             raise OSError("disk on fire")
-        return real_fingerprint(folder, grader)
+        return real_prepare(upload, scratch)
 
     monkeypatch.setattr(jobs, "grading_process", lambda *a: KillsOne(real_process(*a)))
-    monkeypatch.setattr(batch, "fingerprint", fingerprint)
+    monkeypatch.setattr(batch, "prepare_submission", prepare_submission)
     out = tmp_path / "out"
     outcomes = batch.grade_batch(
         root,

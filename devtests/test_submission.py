@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -253,3 +254,48 @@ def test_an_empty_upload_says_what_it_looked_for(tmp_path):
     prepared = prepare_submission(tmp_path / "upload", tmp_path / "scratch")
     assert prepared.graded == {}
     assert "found none of the exercise modules (convolution.py, pooling.py" in prepared.notes[0]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes and links")
+def test_the_workers_staging_copies_no_link_and_opens_no_pipe(tmp_path):
+    """The last copy before the worker: even a folder no route prepared stays safe."""
+    from autograder.worker.client import stage_submission
+
+    folder = tmp_path / "folder"
+    write(folder / "activations.py", "X = 1\n")
+    os.symlink(SOLUTIONS / "convolution.py", folder / "convolution.py")
+    os.mkfifo(folder / "pooling.py")
+    stage_submission(folder, tmp_path / "staged")
+    staged = sorted(p.name for p in (tmp_path / "staged").iterdir())
+    assert staged == ["_validate.py", "activations.py"]
+    assert not any(p.is_symlink() for p in (tmp_path / "staged").iterdir())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
+def test_the_trusted_side_reading_a_folders_calls_never_waits_on_a_pipe(tmp_path):
+    """``exercise_calls`` reads the submission's source on the trusted side."""
+    from deepgrade.dependencies import exercise_calls
+
+    write(tmp_path / "activations.py", solution("activations"))
+    os.mkfifo(tmp_path / "convolution.py")
+    os.symlink(SOLUTIONS / "backprop.py", tmp_path / "backprop.py")
+    calls = exercise_calls(tmp_path)
+    assert "relu" in calls and "conv2d" not in calls and "dense_forward" not in calls
+
+
+def test_a_broken_notebook_is_named_and_nothing_of_it_is_quoted_or_logged(tmp_path, caplog):
+    from devtests.upload_corpus import SECRET, Where, broken_notebooks
+
+    caplog.set_level(logging.DEBUG)
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    broken_notebooks(upload, Where(PROJECT_ROOT, tmp_path / "outside"))
+    prepared = prepare_submission(upload, tmp_path / "scratch")
+    notes = "\n".join(prepared.notes)
+    assert "gradient_descent.ipynb is not a valid notebook (nbformat 4)" in notes
+    assert "backprop_v3.ipynb is not a notebook in the current format" in notes
+    assert "convolution.ipynb is not a notebook: its JSON breaks at line 1, column 1" in notes
+    assert SECRET not in notes and SECRET not in caplog.text
+    assert prepared.graded == {}

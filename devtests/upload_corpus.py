@@ -141,9 +141,10 @@ def link_module_to_secret(upload: Path, where: Where) -> None:
 def links_inside_the_upload(upload: Path, where: Where) -> None:
     """Links that stay inside the upload are not followed either (one rule for all)."""
     _write(upload, "mine/conv_reference.py", (SOLUTIONS / "convolution.py").read_bytes())
+    _write(upload, "mine/pool_reference.py", (SOLUTIONS / "pooling.py").read_bytes())
     _link(upload, "convolution.py", "mine/conv_reference.py")
-    _write(upload, "work/pooling.py", (SOLUTIONS / "pooling.py").read_bytes())
-    _link(upload, "exercises", "work")
+    _link(upload, "mine/pooling.py", "pool_reference.py")
+    _link(upload, "exercises", "mine")
 
 
 def link_loops(upload: Path, where: Where) -> None:
@@ -210,6 +211,8 @@ def broken_notebooks(upload: Path, where: Where) -> None:
     _write(upload, "gradient_descent.ipynb", json.dumps(
         {"cells": [bad_cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     ))  # fmt: skip
+    old_format = {"metadata": {"x": SECRET}, "nbformat": 3, "nbformat_minor": 0, "cells": []}
+    _write(upload, "backprop_v3.ipynb", json.dumps(old_format))
     _write(upload, "notes.ipynb", json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                               "nbformat_minor": 5}))  # fmt: skip
 

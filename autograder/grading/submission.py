@@ -120,22 +120,16 @@ class _Upload:
 
     def scan(self) -> None:
         """Breadth first: the shallow folders a course's files are in come first."""
-        try:
-            top = os.open(self.root, _DIR_FLAGS)
-        except OSError as err:
-            self.notes.append(f"the upload is not a readable folder ({err.strerror})")
-            return
-        queue = deque([(top, PurePosixPath())])
-        seen = 0
-        try:
-            while queue:
-                fd, where = queue.popleft()
-                try:
-                    names = sorted(os.listdir(fd))
-                except OSError as err:
-                    self.skip(f"{where or '.'}/ was not read ({err.strerror})")
-                    names = []
-                for name in names:
+        queue, seen = deque([PurePosixPath()]), 0
+        while queue:
+            where = queue.popleft()
+            try:
+                fd = self._open_folder(where)
+            except OSError as err:
+                self.skip(f"{where}/ was not read ({err.strerror})")
+                continue
+            try:
+                for name in sorted(os.listdir(fd)):
                     seen += 1
                     if seen > MAX_ENTRIES:
                         self.notes.append(
@@ -143,16 +137,27 @@ class _Upload:
                             "only the first were looked at (upload your exercises, not a "
                             "virtual environment or data)"
                         )
-                        os.close(fd)
                         return
-                    self._entry(fd, where, name, queue)
-                os.close(fd)
-        finally:
-            for fd, _ in queue:
+                    self._entry(fd, where / name, queue)
+            except OSError as err:
+                self.skip(f"{where}/ was not read ({err.strerror})")
+            finally:
                 os.close(fd)
 
-    def _entry(self, fd: int, where: PurePosixPath, name: str, queue: deque) -> None:
-        relative = where / name
+    def _open_folder(self, relative: PurePosixPath) -> int:
+        """A descriptor of the upload's folder ``relative``, no part of it through a link
+        (each is opened with O_NOFOLLOW in its parent: nothing can be swapped meanwhile)."""
+        fd = os.open(self.root, _DIR_FLAGS)
+        for part in relative.parts:
+            try:
+                inner = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            finally:
+                os.close(fd)
+            fd = inner
+        return fd
+
+    def _entry(self, fd: int, relative: PurePosixPath, queue: deque) -> None:
+        name = relative.name
         try:
             info = os.stat(name, dir_fd=fd, follow_symlinks=False)
         except OSError:
@@ -168,10 +173,7 @@ class _Upload:
             if len(relative.parts) > MAX_DEPTH:
                 self.skip(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not read")
                 return
-            try:
-                queue.append((os.open(name, _DIR_FLAGS, dir_fd=fd), relative))
-            except OSError as err:
-                self.skip(f"{relative}/ was not read ({err.strerror})")
+            queue.append(relative)
         elif not stat.S_ISREG(info.st_mode):
             self.skip(f"{relative} is {kind(info.st_mode)}: skipped without opening it")
         elif name.endswith((".py", ".ipynb")) and not name.startswith("."):
@@ -184,17 +186,15 @@ class _Upload:
                 f"{relative} was not read: the upload holds more than "
                 f"{MAX_TOTAL_BYTES // 2**20} MB of Python files and notebooks"
             )
-        fds = [os.open(self.root, _DIR_FLAGS)]
         try:
-            for part in relative.parts[:-1]:
-                fds.append(os.open(part, _DIR_FLAGS, dir_fd=fds[-1]))
-            data = read_bytes(relative.name, min(limit, self.budget), dir_fd=fds[-1],
-                              name=str(relative))  # fmt: skip
+            fd = self._open_folder(relative.parent)
         except OSError as err:  # a folder became a link, or vanished, meanwhile
             raise UnsafeFile(f"{relative} cannot be read ({err.strerror})") from None
+        try:
+            data = read_bytes(relative.name, min(limit, self.budget), dir_fd=fd,
+                              name=str(relative))  # fmt: skip
         finally:
-            for fd in fds:
-                os.close(fd)
+            os.close(fd)
         self.budget -= len(data)
         return data
 
@@ -209,7 +209,7 @@ def prepare_submission(
     """
     folder = Path(scratch) / "submission"
     folder.mkdir(parents=True)
-    upload_files = _Upload(Path(upload))
+    upload_files = _Upload(Path(upload).resolve())  # the route's own path: links in it are its
     upload_files.scan()
     notes = upload_files.notes
     candidates: dict[str, list[_Candidate]] = {}
