@@ -294,8 +294,8 @@ def test_a_broken_notebook_is_named_and_nothing_of_it_is_quoted_or_logged(tmp_pa
     broken_notebooks(upload, Where(PROJECT_ROOT, tmp_path / "outside"))
     prepared = prepare_submission(upload, tmp_path / "scratch")
     notes = "\n".join(prepared.notes)
-    assert "gradient_descent.ipynb is not a valid notebook (nbformat 4)" in notes
-    assert "backprop_v3.ipynb is not a notebook in the current format" in notes
+    assert "gradient_descent.ipynb is not a readable notebook: cell 1 has no source" in notes
+    assert "backprop_v3.ipynb is not a readable notebook: nbformat 3, not 4" in notes
     assert "convolution.ipynb is not a notebook: its JSON breaks at line 1, column 1" in notes
     assert SECRET not in notes and SECRET not in caplog.text
     assert prepared.graded == {}
