@@ -168,7 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 TARGET = Target(
     name="canvas",
-    help="Canvas: the gradebook export with the grades filled in, for Grades > Import",
+    help="the gradebook exported from Canvas, grades filled in, for its Grades > Import",
     default_file="canvas_import.csv",
     add_arguments=add_arguments,
     write=write,
