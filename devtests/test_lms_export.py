@@ -43,7 +43,7 @@ READ_ONLY = ["(read only)"] * 6
 CANVAS_ROWS = [
     HEADER,
     ["", "", "", "", "", "", "Manual Posting", "", "", "", "", "", ""],
-    ["    Points Possible", "", "", "", "", "10", "100", *READ_ONLY],
+    ["    Points Possible", "", "", "", "", "10.00", "100.00", *READ_ONLY],
     [
         "Smith, Alice",
         "101",
@@ -260,6 +260,17 @@ def test_a_file_that_is_not_a_canvas_export_is_refused_in_one_line(course, tmp_p
     assert proc.returncode == 2 and message in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not (course["batch"] / "canvas_import.csv").exists()
+
+
+def test_canvas_says_when_its_assignment_is_worth_other_points(course, tmp_path):
+    rows = [list(row) for row in CANVAS_ROWS]
+    rows[2][HEADER.index(f"{ITEM} (1002)")] = "50.00"
+    canvas = write_canvas(tmp_path / "fifty.csv", rows)
+    proc = export(str(course["batch"]), "--to", "canvas", "--gradebook", str(canvas),
+                  "--roster", str(course["roster"]))  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    note = f"Canvas's '{ITEM} (1002)' is worth 50.00 points, deepgrade's grade is out of "
+    assert f"{note}{TOTAL_POINTS}" in proc.stdout
 
 
 def test_canvas_needs_its_gradebook(course):

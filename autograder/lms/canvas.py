@@ -73,17 +73,17 @@ def _column(header: list[str], column: Column) -> int | None:
     return found[0] if found else None
 
 
-def write(batch: Batch, roster: list[Student], args: argparse.Namespace, out: Path) -> Export:
-    if not args.gradebook:
-        raise ExportError("--to canvas needs --gradebook: the CSV exported from Canvas")
-    source = Path(args.gradebook)
-    rows, delimiter, ending, bom = _read(source)
-    points_row = _layout(rows, source)
-    header, width = rows[0], len(rows[0])
-    for row in rows:
-        row.extend([""] * (width - len(row)))
-    export = Export(out)
-    targets = []
+def _points(text: str) -> float | None:
+    """A Points Possible cell (``100``, ``100.00``, ``100,00``) as a number, or None."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _fill_columns(rows: list[list[str]], points_row: int, args, export: Export) -> list:
+    """The (index, column) pairs to fill; the columns the gradebook lacks are added."""
+    header, targets = rows[0], []
     for column in columns(args.item, args.per_exercise):
         index = _column(header, column)
         if index is None:  # a new assignment: Canvas creates it on import
@@ -91,35 +91,53 @@ def write(batch: Batch, roster: list[Student], args: argparse.Namespace, out: Pa
             header.append(column.name)
             for row in rows[1:]:
                 row.append(str(column.points) if row is rows[points_row] else "")
-        elif rows[points_row][index].strip() not in ("", str(column.points)):
-            try:
-                same = float(rows[points_row][index]) == column.points
-            except ValueError:
-                same = False
-            if not same:
-                export.notes.append(
-                    f"Canvas's {header[index]!r} is worth {rows[points_row][index]} points, "
-                    f"deepgrade's grade is out of {column.points}: set its points in Canvas"
-                )
+        elif _points(rows[points_row][index]) not in (None, column.points):
+            export.notes.append(
+                f"Canvas's {header[index]!r} is worth {rows[points_row][index].strip()} "
+                f"points, deepgrade's grade is out of {column.points}: set its points in Canvas"
+            )
         targets.append((index, column))
-    at = {name: header.index(name) for name in ("SIS Login ID", "SIS User ID") if name in header}
-    by = {"login": {}, "sis_id": {}, "email": {}}
+    return targets
+
+
+def _matcher(header: list[str], roster: list[Student]):
+    """A function from a gradebook row to its rostered student (or None) and its login."""
+    login_at = header.index("SIS Login ID")
+    sis_at = header.index("SIS User ID") if "SIS User ID" in header else None
+    by: dict[str, dict[str, Student]] = {"login": {}, "sis_id": {}, "email": {}}
     for student in roster:
-        for field in by:
+        for field, index in by.items():
             if getattr(student, field):
-                by[field][getattr(student, field).lower()] = student
+                index[getattr(student, field).lower()] = student
+
+    def match(row: list[str]) -> tuple[Student | None, str]:
+        login = row[login_at].strip().lower()
+        sis = row[sis_at].strip().lower() if sis_at is not None else ""
+        student = (login and (by["login"].get(login) or by["email"].get(login))) or (
+            sis and by["sis_id"].get(sis)
+        )
+        return student or None, login or sis or "no login"
+
+    return match
+
+
+def write(batch: Batch, roster: list[Student], args: argparse.Namespace, out: Path) -> Export:
+    if not args.gradebook:
+        raise ExportError("--to canvas needs --gradebook: the CSV exported from Canvas")
+    source = Path(args.gradebook)
+    rows, delimiter, ending, bom = _read(source)
+    points_row = _layout(rows, source)
+    for row in rows:
+        row.extend([""] * (len(rows[0]) - len(row)))
+    export = Export(out)
+    targets = _fill_columns(rows, points_row, args, export)
+    match = _matcher(rows[0], roster)
     matched: set[str] = set()
     strangers = []
     for row in rows[points_row + 1 :]:
-        login = row[at["SIS Login ID"]].strip().lower()
-        sis = row[at["SIS User ID"]].strip().lower() if "SIS User ID" in at else ""
-        student = (
-            (login and (by["login"].get(login) or by["email"].get(login)))
-            or (sis and by["sis_id"].get(sis))
-            or None
-        )
+        student, login = match(row)
         if student is None or student.submission in matched:
-            strangers.append(f"{row[0]} ({login or sis or 'no login'})")
+            strangers.append(f"{row[0]} ({login})")
             continue
         matched.add(student.submission)
         for index, column in targets:
@@ -150,7 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 TARGET = Target(
     name="canvas",
-    help="Canvas: the gradebook export with the grades filled in, for Grades > Import",
+    help="the gradebook exported from Canvas, grades filled in, for its Grades > Import",
     default_file="canvas_import.csv",
     add_arguments=add_arguments,
     write=write,

@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 TARGET = Target(
     name="moodle",
-    help="Moodle: a grade-import CSV (Grades > Import > CSV file)",
+    help="a CSV for Moodle's Grades > Import > CSV file",
     default_file="moodle_import.csv",
     add_arguments=add_arguments,
     write=write,
