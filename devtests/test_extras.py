@@ -8,6 +8,7 @@ tests run every command that needs an extra in a fresh venv with the core instal
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 from pathlib import Path
@@ -113,3 +114,19 @@ def test_the_quickstart_install_builds_the_release_and_the_notebooks(core_venv, 
         proc = run(core_venv, *command, cwd=tmp_path)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert proc.stdout.startswith("wrote ")
+
+
+def test_check_of_a_notebook_without_the_jupyter_extra_is_one_line(monkeypatch, capsys, tmp_path):
+    """A student release installed without '.[jupyter]': its own install line, no traceback."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "jupytext" else real(name, *a)
+    )
+    notebook = tmp_path / "activations.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    assert main(["check", str(notebook)]) == 2
+    out = capsys.readouterr()
+    lines = (out.out + out.err).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("reading notebooks needs jupytext, from the 'jupyter' extra")
+    assert "pip install -c constraints.txt -e '.[jupyter]'" in lines[0]
