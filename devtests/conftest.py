@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,3 +63,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
         f"through the worker, {named} of them named on its first line; the same feedback "
         f"in-process for {parity}/{len(outcomes)}"
     )
+
+
+@pytest.fixture(scope="session")
+def core_venv(tmp_path_factory) -> Path:
+    """A fresh venv with the core install only (no extra), built once per session (slow)."""
+    venv = tmp_path_factory.mktemp("core") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "-c", str(root / "constraints.txt"),
+         "-e", str(root)],
+        check=True, capture_output=True, timeout=1800,
+    )  # fmt: skip
+    return venv

@@ -217,7 +217,7 @@ def test_without_bubblewrap_auto_takes_uid_as_root_and_landlock_as_a_user(tmp_pa
     if as_root["uid"] is None:
         assert as_root["auto"] == "uid"
     else:
-        assert "Permission denied" in as_root["uid"] and as_root["auto"] == "landlock"
+        assert "DEEPGRADE_WORKER_PYTHON" in as_root["uid"] and as_root["auto"] == "landlock"
         python = readable_python() or sys.executable
         with_python = _availability_as(tmp_path / "root-python", user=None, worker_python=python)
         assert with_python["uid"] is None and with_python["auto"] == "uid"

@@ -8,6 +8,8 @@ own pipelines and swaps single steps:
 - ``autograde``: in the default ``"isolated"`` mode, ``Execute`` becomes
   :class:`IsolatedGrading` (grading through deepgrade's worker); ``"in-kernel"`` keeps
   stock ``Execute`` (student code and hidden tests in one kernel: weaker);
+- ``autograde``: ``OverwriteCells`` becomes :class:`OverwriteUntouchedCells` (no
+  "checksum has changed" warning for a test cell the student left as released);
 - ``generate_feedback``: hidden test regions are cleared from the feedback;
 - the student's jupytext-paired ``.py`` files are not overwritten by the source's stubs.
 """
@@ -41,9 +43,13 @@ def autograde_mode(configured: str) -> str:
 def configure(c: Any, autograde: str = "isolated", isolation: str = "auto") -> None:
     """Set the course's steps on the nbgrader config object ``c``."""
     from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
-    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, Execute
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, Execute, OverwriteCells
 
-    from autograder.notebooks.preprocessors import IsolatedGrading, NamedStubs
+    from autograder.notebooks.preprocessors import (
+        IsolatedGrading,
+        NamedStubs,
+        OverwriteUntouchedCells,
+    )
 
     c.GenerateAssignment.preprocessors = [
         NamedStubs if step is ClearSolutions else step
@@ -51,6 +57,10 @@ def configure(c: Any, autograde: str = "isolated", isolation: str = "auto") -> N
     ]
     feedback = _default(GenerateFeedback, "preprocessors")
     c.GenerateFeedback.preprocessors = [feedback[0], ClearHiddenTests, *feedback[1:]]
+    c.Autograde.sanitize_preprocessors = [
+        OverwriteUntouchedCells if step is OverwriteCells else step
+        for step in _default(Autograde, "sanitize_preprocessors")
+    ]
     c.Autograde.exclude_overwriting = {
         assignment: [f"{module}.py" for module in modules]
         for assignment, modules in ASSIGNMENTS.items()

@@ -28,8 +28,14 @@ from pathlib import Path
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode, from_dict
+from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import ClearSolutions, NbGraderPreprocessor
+from nbgrader.preprocessors import (
+    ClearHiddenTests,
+    ClearSolutions,
+    NbGraderPreprocessor,
+    OverwriteCells,
+)
 from traitlets import Float, Integer, Unicode
 
 from autograder.builders.stubs import stub_code
@@ -58,6 +64,37 @@ class NamedStubs(ClearSolutions):
             return super()._replace_solution_region(cell, language)
         finally:
             self.code_stub = generic
+
+
+class OverwriteUntouchedCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, silent about the test cells a student left as released.
+
+    A test cell of the course holds hidden tests that ``generate_assignment`` cut out of
+    the student's copy (``ClearHiddenTests``), so the copy's checksum never matches the
+    gradebook's: stock nbgrader warns "Attribute 'checksum' for cell ... has changed" for
+    each of them (26 per student) and restores the source. Here a locked cell whose source
+    is exactly the released one gets its source back first, silently; a locked cell the
+    student did edit is still reported and restored by nbgrader as before.
+    """
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        gid = grade_id(cell)
+        if gid:
+            try:
+                source = self.gradebook.find_source_cell(gid, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                source = None  # nbgrader's own step says so
+            if source is not None and source.locked and cell.source == self._released(source):
+                cell.source = source.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def _released(self, source) -> str:
+        """The cell's source as the student got it: the hidden tests cut out."""
+        released = from_dict({"cell_type": source.cell_type, "source": source.source})
+        ClearHiddenTests(config=self.config)._remove_hidden_test_region(released)
+        return released.source
 
 
 class IsolatedGrading(NbGraderPreprocessor):
