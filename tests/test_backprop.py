@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 import pytest
 
+from deepgrade.evidence import finding
 from deepgrade.feedback import (
     call_without_warnings,
     check_array,
@@ -84,9 +85,10 @@ def check_gradient(got, f, x, *, what: str) -> None:
 def check_loss(got, expected: float, n: int, *, what: str) -> None:
     """check_scalar, naming the common mistake of summing the loss over examples."""
     if isinstance(got, numbers.Real) and n > 1 and np.isclose(float(got), n * expected, rtol=1e-7):
-        raise AssertionError(
+        raise finding(
+            "loss summed instead of averaged",
             f"{what} is {float(got)!r}, {n} times the expected {expected!r}: the loss looks "
-            "summed over the examples; the slides average it (divide by N)"
+            "summed over the examples; the slides average it (divide by N)",
         )
     check_scalar(got, expected, what=what)
 
