@@ -467,7 +467,10 @@ def test_max_pool2d_backward_ties_go_to_the_first_maximum(impl):
     expected = np.array([[5.0, 0.0], [0.0, 0.0]])
     expect_array(got, what="max_pool2d_backward of a 2x2 window", shape=(2, 2))
     if np.isclose(np.sum(got), 4 * 5.0):
-        raise AssertionError("every tied maximum got the gradient; send it to the first one only")
+        raise finding(
+            "gradient given to all ties",
+            "every tied maximum got the gradient; send it to the first one only",
+        )
     check_array(got, expected, what="max_pool2d_backward of a window of equal values")
 
 
