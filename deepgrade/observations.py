@@ -146,6 +146,26 @@ def _unfilled(got, expected, wrong) -> dict | None:
     return None
 
 
+def _sums(got, expected) -> dict | None:
+    """Where every slice of the expected output along an axis has the same sum (softmax
+    rows sum to 1), what the output's slices sum to instead."""
+    for axis in range(expected.ndim if expected.ndim >= 2 else 0):
+        wanted = expected.sum(axis=axis)
+        if wanted.size < 2 or not np.allclose(wanted, wanted.flat[0], rtol=RTOL, atol=ATOL):
+            continue
+        sums = got.sum(axis=axis)
+        if _close(sums, wanted):
+            continue
+        low, high = float(sums.min()), float(sums.max())
+        mine = f"{low:.4g} everywhere" if np.isclose(low, high) else f"{low:.4g} to {high:.4g}"
+        return observed(
+            "sums along an axis",
+            f"your output summed over axis {axis} gives {mine}; the expected output gives "
+            f"{float(wanted.flat[0]):.4g} everywhere: check which axis is normalised, and by what",
+        )
+    return None
+
+
 VALUE_OBSERVATIONS: tuple[Callable, ...] = (_not_finite, _scaled, _shifted, _rearranged)
 
 
@@ -166,7 +186,7 @@ def of_values(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> dict 
             seen = observe(got, expected)
             if seen:
                 return seen
-        return _unfilled(got, expected, wrong)
+        return _unfilled(got, expected, wrong) or _sums(got, expected)
 
 
 def _sizes_off(got: tuple[int, ...], expected: tuple[int, ...]) -> list[list[int]]:

@@ -62,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _other_packages() -> str:
-    """"'solutions', " where this installation has it (a student release has not)."""
+    """The packages besides the default, e.g. "'solutions', " (a student release has none)."""
     return "".join(f"'{name}', " for name in available_packages() if name != DEFAULT_IMPL)
 
 

@@ -37,6 +37,7 @@ def rng() -> np.random.Generator:
 
 
 _MUTANTS: dict[str, dict] = {}  # mutant id -> outcome, from the tests' user properties
+_LOCAL: dict[str, dict] = {}  # mutant id -> named by the grader / by the release's check
 
 
 def pytest_runtest_logreport(report) -> None:
@@ -44,10 +45,14 @@ def pytest_runtest_logreport(report) -> None:
     for name, value in getattr(report, "user_properties", ()):
         if name == "mutant":
             _MUTANTS[value["id"]] = value
+        if name == "local_check":
+            _LOCAL[value["id"]] = value
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The mutant catalogue's rates, as a student sees them through the worker."""
+    """The mutant catalogue's rates, as a student sees them through the worker, and the
+    share of the mistakes the grader names that the release's own check names at home."""
+    _local_rate(terminalreporter)
     if not _MUTANTS:
         return
     outcomes = list(_MUTANTS.values())
@@ -77,3 +82,19 @@ def core_venv(tmp_path_factory) -> Path:
         check=True, capture_output=True, timeout=1800,
     )  # fmt: skip
     return venv
+
+
+def _local_rate(terminalreporter) -> None:
+    if not _LOCAL:
+        return
+    outcomes = list(_LOCAL.values())
+    by_grader = [o for o in outcomes if o["grader_named"]]
+    both = sum(o["local_named"] for o in by_grader)
+    anywhere = sum(o["local_named"] for o in outcomes)
+    catalogued = sum(o["catalogued"] for o in outcomes)
+    share = f" ({100 * both / len(by_grader):.0f}%)" if by_grader else ""
+    terminalreporter.write_sep("=", "local diagnosis")
+    terminalreporter.write_line(
+        f"the release's deepgrade check -v names {both}/{len(by_grader)}{share} of the mutants "
+        f"the grader names, as its headline; {anywhere}/{catalogued} catalogued mutants in all"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 
 from autograder import demo
@@ -24,6 +25,7 @@ def test_the_demo_grades_its_class_and_shows_the_gradebook_and_feedback(tmp_path
     proc = subprocess.run(
         [*DEEPGRADE, "demo", "--output-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "80"},  # off a terminal, in a terminal's width
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with (tmp_path / "graded" / "gradebook.csv").open(newline="", encoding="utf-8") as f:
@@ -48,6 +50,22 @@ def test_the_demo_grades_its_class_and_shows_the_gradebook_and_feedback(tmp_path
     flipped = next(m for m in conv2d["mistakes"] if m["name"] == "flipped kernel")
     assert [s["student"] for s in flipped["students"]] == ["ana"]
     assert "<svg" in page.read_text(encoding="utf-8")
+    # every line of its tables fits 80 columns; the last line is the verdict
+    boxed = [line for line in out.splitlines() if line[:1] in "┏┃┡│└├━─╭╰"]
+    assert boxed and max(len(line) for line in boxed) <= 80, max(boxed, key=len)
+    verdict = out.strip().splitlines()[-1]
+    assert verdict.startswith("demo OK: 8 students graded at isolation "), verdict
+    assert f"reference {TOTAL_POINTS}/{TOTAL_POINTS}" in verdict
+
+
+def test_a_weaker_isolation_says_how_to_get_the_strongest():
+    here = {"bwrap": "bubblewrap is not installed (Debian: apt-get install bubblewrap)",
+            "uid": "only a grader running as root can start the worker as another uid",
+            "landlock": None, "process": None}  # fmt: skip
+    note = demo.stronger_levels("landlock", here)
+    assert note.startswith("graded at isolation landlock, not the strongest; to get bwrap")
+    assert "apt-get install bubblewrap" in note and "uid: only a grader running as root" in note
+    assert demo.stronger_levels("bwrap", {**here, "bwrap": None}) == ""
 
 
 def test_the_demo_notices_a_student_who_did_not_get_what_they_should():

@@ -203,3 +203,25 @@ def test_a_failure_shows_the_students_line_and_the_message_not_the_kits(tmp_path
     assert "activations.py:" in out  # the student's own frame
     for kit in ("deepgrade/feedback.py", "deepgrade/implementation.py", "_fail(", "mistakes ="):
         assert kit not in out, kit
+
+
+# ---------------------------------------------------------------- said in words when not named
+
+
+def test_an_output_normalised_along_another_axis_is_described():
+    from deepgrade.observations import of_values
+
+    e = np.exp(np.array([[1.0, 2.0, 3.0], [0.5, 0.1, 4.0]]))
+    softmax = e / e.sum(axis=1, keepdims=True)
+    seen = of_values(e / e.sum(axis=0, keepdims=True), softmax, np.ones(softmax.shape, bool))
+    assert seen["name"] == "sums along an axis"
+    assert "summed over axis 1 gives 1.239 to 1.761" in seen["explanation"]
+    assert "the expected output gives 1 everywhere" in seen["explanation"]
+    rows_of_2_5 = softmax + np.array([[1.5, 0.0, 0.0], [0.0, 1.5, 0.0]])
+    seen = of_values(rows_of_2_5, softmax, np.ones(softmax.shape, bool))
+    assert "gives 2.5 everywhere" in seen["explanation"]
+    varied = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])  # no axis sums alike: nothing said
+    assert (
+        of_values(varied + np.array([[1.0, 0, 0], [0, 0, 0]]), varied, np.ones((2, 3), bool))
+        is None
+    )

@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder.builders import actions_workflow, leaks, release, stubs, student_readme
+from autograder.builders import (
+    actions_workflow,
+    leaks,
+    mistake_fingerprints,
+    release,
+    stubs,
+    student_readme,
+)
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
 from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS
 from deepgrade.cli import points_markdown
@@ -81,7 +88,11 @@ def test_the_release_holds_the_student_side_and_nothing_else(built):
 
 def test_kit_public_tests_and_datasets_are_the_instructors_files(built):
     for folder in STUDENT_SIDE:
-        assert _files(built / folder) == _files(PROJECT_ROOT / folder), folder
+        shipped = _files(built / folder)
+        if folder == "deepgrade":  # plus the one file the builder writes into the kit
+            table = shipped.pop("mistake_fingerprints.json")
+            assert table.decode() == mistake_fingerprints.build(PROJECT_ROOT)
+        assert shipped == _files(PROJECT_ROOT / folder), folder
     for name in ("conftest.py", "constraints.txt"):
         assert (built / name).read_bytes() == (PROJECT_ROOT / name).read_bytes()
 

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 import pytest
 
+from deepgrade.evidence import finding
 from deepgrade.feedback import (
     call_without_warnings,
     check_array,
@@ -84,9 +85,10 @@ def check_gradient(got, f, x, *, what: str) -> None:
 def check_loss(got, expected: float, n: int, *, what: str) -> None:
     """check_scalar, naming the common mistake of summing the loss over examples."""
     if isinstance(got, numbers.Real) and n > 1 and np.isclose(float(got), n * expected, rtol=1e-7):
-        raise AssertionError(
+        raise finding(
+            "loss summed instead of averaged",
             f"{what} is {float(got)!r}, {n} times the expected {expected!r}: the loss looks "
-            "summed over the examples; the slides average it (divide by N)"
+            "summed over the examples; the slides average it (divide by N)",
         )
     check_scalar(got, expected, what=what)
 
@@ -466,7 +468,10 @@ def test_max_pool2d_backward_ties_go_to_the_first_maximum(impl):
     expected = np.array([[5.0, 0.0], [0.0, 0.0]])
     expect_array(got, what="max_pool2d_backward of a 2x2 window", shape=(2, 2))
     if np.isclose(np.sum(got), 4 * 5.0):
-        raise AssertionError("every tied maximum got the gradient; send it to the first one only")
+        raise finding(
+            "gradient given to all ties",
+            "every tied maximum got the gradient; send it to the first one only",
+        )
     check_array(got, expected, what="max_pool2d_backward of a window of equal values")
 
 

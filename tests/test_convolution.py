@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from deepgrade.evidence import finding
 from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
 from deepgrade.slides import (
     BOX_BLUR,
@@ -79,17 +80,19 @@ def check_conv2d(got, image, kernel, expected, *, pads=((0, 0), (0, 0)), stride=
         and not np.allclose(got, expected)
     )
     if wrong and np.allclose(got, correlate(image, kernel[::-1, ::-1], pads, stride)):
-        raise AssertionError(
+        raise finding(
+            "flipped kernel",
             f"{what}: your output is the convolution with the kernel flipped (true "
-            "convolution); the slides' convolution does not flip it"
+            "convolution); the slides' convolution does not flip it",
         )
     (top, bottom), (left, right) = pads
     if wrong and (top, left) != (bottom, right):
         if np.allclose(got, correlate(image, kernel, ((bottom, top), (right, left)), stride)):
-            raise AssertionError(
+            raise finding(
+                "same padding on the wrong side",
                 f"{what}: your output has the padding on the wrong side: the extra zero row/"
                 'column of "same" padding with an even kernel goes at the bottom/right '
-                "(as in Keras), not at the top/left"
+                "(as in Keras), not at the top/left",
             )
     check_array(got, expected, what=what, **kw)
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from deepgrade.evidence import finding
 from deepgrade.feedback import (
     call_without_warnings,
     check_array,
@@ -135,9 +136,10 @@ def check_lstm_h(h, expected, cell_args, *, what: str) -> None:
     if h_is_wrong and not np.allclose(h, expected):
         for order in ("ifoc", "icfo"):
             if np.allclose(h, lstm_cell_with_gate_order(order, *cell_args)):
-                raise AssertionError(
+                raise finding(
+                    f"gate order {', '.join(order)}",
                     f"{what}: your gates are in order {', '.join(order)}; Keras uses i, f, c, o "
-                    "(the kernel's columns are [input | forget | candidate c | output])"
+                    "(the kernel's columns are [input | forget | candidate c | output])",
                 )
     check_array(h, expected, what=what)
 

@@ -253,7 +253,8 @@ def render(table: dict) -> str:
         f"  {json.dumps(key)}: {json.dumps(entry, sort_keys=True)}"
         for key, entry in table["checks"].items()
     ]
-    return '{"version": %d, "checks": {\n%s\n}}\n' % (table["version"], ",\n".join(lines))
+    body = ",\n".join(lines)
+    return f'{{"version": {table["version"]}, "checks": {{\n{body}\n}}}}\n'
 
 
 @functools.cache
