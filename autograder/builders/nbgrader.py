@@ -21,7 +21,6 @@ no random ids, sorted JSON).
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,7 +284,8 @@ def percent_text(notebook: dict) -> str:
     import jupytext
     import nbformat
 
-    return jupytext.writes(nbformat.reads(json.dumps(notebook), as_version=4), fmt=PERCENT)
+    # from the .ipynb text, as jupytext reads the file: its keys sorted, so cell options too
+    return jupytext.writes(nbformat.reads(notebook_text(notebook), as_version=4), fmt=PERCENT)
 
 
 # ------------------------------------------------------------------------- outputs
