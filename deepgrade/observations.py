@@ -173,9 +173,7 @@ def _sizes_off(got: tuple[int, ...], expected: tuple[int, ...]) -> list[list[int
     """[axis, got's size minus the expected one] for the axes whose sizes differ; axes
     counted from the end (-2 is the width of an image, batched or not)."""
     rank = len(got)
-    return [
-        [a - rank, n - m] for a, (n, m) in enumerate(zip(got, expected, strict=True)) if n != m
-    ]
+    return [[a - rank, n - m] for a, (n, m) in enumerate(zip(got, expected, strict=True)) if n != m]
 
 
 def of_shape(got: tuple[int, ...], expected: tuple[int, ...]) -> dict | None:
