@@ -190,8 +190,10 @@ def of_values(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> dict 
 
 
 def _sizes_off(got: tuple[int, ...], expected: tuple[int, ...]) -> list[list[int]]:
-    """[axis, got's size minus the expected one] for the axes whose sizes differ."""
-    return [[a, n - m] for a, (n, m) in enumerate(zip(got, expected, strict=True)) if n != m]
+    """[axis, got's size minus the expected one] for the axes whose sizes differ; axes
+    counted from the end (-2 is the width of an image, batched or not)."""
+    rank = len(got)
+    return [[a - rank, n - m] for a, (n, m) in enumerate(zip(got, expected, strict=True)) if n != m]
 
 
 def of_shape(got: tuple[int, ...], expected: tuple[int, ...]) -> dict | None:
@@ -223,6 +225,18 @@ def of_shape(got: tuple[int, ...], expected: tuple[int, ...]) -> dict | None:
             general="your output has the right number of values in another shape",
         )
     if len(got) == len(expected):
+        pairs = enumerate(zip(got, expected, strict=True))
+        empty = [a - len(got) for a, (n, m) in pairs if n == 0 < m]
+        if empty:
+            return observed(
+                "empty along an axis",
+                f"your output is empty (size 0) along axis {' and '.join(map(str, empty))}, "
+                f"e.g. {got} for {expected}: a slice such as x[p:-p] is empty when p is 0 "
+                "(-0 is 0): write x[p:p + n], or x[p:x.shape[axis] - p]",
+                claim={"empty": empty},
+                general="your output is empty (size 0) along an axis: a slice such as "
+                "x[p:-p] is empty when p is 0 (-0 is 0): write x[p:p + n]",
+            )
         off = _sizes_off(got, expected)
         longer = [a for a, d in off if d > 0]
         shorter = [a for a, d in off if d < 0]
@@ -325,6 +339,7 @@ CLAIMS: dict[str, Callable[[np.ndarray, np.ndarray, dict | None], bool]] = {
             "axes in another order",
             "axis of size 1",
             "the right values count in another shape",
+            "empty along an axis",
             "wrong size along an axis",
         )
     },

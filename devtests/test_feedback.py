@@ -361,12 +361,12 @@ def test_a_shape_headline_says_what_every_check_shares_and_no_off_by_one_by_defa
         return np.ones(got_shape), np.arange(float(np.prod(want_shape))).reshape(want_shape)
 
     one = headline(_observed_items([case((4, 6), (4, 5)), case((3, 8), (3, 7))]))
-    assert one.claim == {"off": [[1, 1]]} and "one too long along axis 1" in one.text
+    assert one.claim == {"off": [[-1, 1]]} and "one too long along axis -1" in one.text
     assert "off-by-one" not in one.text  # a fact, not a guess at its cause
     # one or two too long depending on the input (a width from the kernel's height)
     varies = headline(_observed_items([case((4, 6), (4, 5)), case((3, 9), (3, 7))]))
-    assert varies.claim == {"longer": [1], "shorter": []}
-    assert "too long along axis 1" in varies.text and "one too long" not in varies.text
+    assert varies.claim == {"longer": [-1], "shorter": []}
+    assert "too long along axis -1" in varies.text and "one too long" not in varies.text
     for got, want in (case((4, 6), (4, 5)), case((3, 9), (3, 7))):
         assert holds(varies.name, varies.claim, got, want)
     assert not holds(one.name, one.claim, *case((3, 9), (3, 7)))
@@ -399,3 +399,16 @@ def test_catalogued_words_that_differ_between_inputs_are_merged():
         "Likely mistake (wrong axis): normalised along axis 0 (2 on another check), not 1"
     )
     assert len(line.inputs) == 2
+
+
+def test_an_empty_crop_is_observed_as_such():
+    from deepgrade.evidence import headline
+
+    def case(got_shape, want_shape):
+        return np.ones(got_shape), np.arange(float(np.prod(want_shape))).reshape(want_shape)
+
+    line = headline(_observed_items([case((2, 0, 5), (2, 4, 5)), case((0, 3), (4, 3))]))
+    assert line.name == "empty along an axis" and "x[p:-p] is empty when p is 0" in line.text
+    assert line.claim == {"empty": [-2]}  # the rows of an image, batched or not
+    other = headline(_observed_items([case((2, 0, 5), (2, 4, 5)), case((4, 0), (4, 3))]))
+    assert other.claim is None and "along axis -" not in other.text

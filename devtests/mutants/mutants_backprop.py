@@ -436,6 +436,20 @@ MUTANTS = [
         ),
         diagnosis="added inside the log",
     ),
+    dict(  # seen in students' code: a stable loss, and a gradient that recomputes softmax
+        id="bp-sce-gradient-recomputes-softmax-without-the-shift",
+        exercise="softmax_cross_entropy",
+        old="    dlogits = np.exp(log_probs)\n",
+        new="    dlogits = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n",
+        diagnosis="subtract the maximum first",
+    ),
+    dict(  # seen in students' code: the padding cropped off with -pad, empty at pad 0
+        id="bp-conv-backward-crop-with-minus-pad",
+        exercise="conv_layer_backward",
+        old="    dx = dxp[:, top : top + xb.shape[1], left : left + xb.shape[2], :]\n",
+        new="    dx = dxp[:, top:-top, left:-left, :]\n",
+        diagnosis="empty when p is 0",
+    ),
     dict(
         id="bp-sce-log-of-an-underflowed-probability",
         exercise="softmax_cross_entropy",
