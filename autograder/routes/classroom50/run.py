@@ -67,21 +67,6 @@ class Submission:
         )
 
 
-def stage(checkout: Path, scratch: Path) -> tuple[Path, list[str]]:
-    """The folder to grade in the checkout, and notes for the student.
-
-    Interim: until ``autograder.grading.submission.prepare_submission(checkout, scratch)``
-    (which picks, per topic, the file the student edited and reads the checkout without
-    following links) is merged, a release checkout's ``exercises/`` is graded, through the
-    Gradescope route's chooser. This is the one place to swap.
-    """
-    from autograder.grading.gradescope import modules_folder
-
-    exercises = checkout / "exercises"
-    upload = exercises if exercises.is_dir() and not exercises.is_symlink() else checkout
-    return modules_folder(upload, scratch)
-
-
 def whole_points(rows: Sequence[dict]) -> list[int]:
     """Each exercise's points as a whole number, for Classroom 50's integer contract.
 
@@ -187,19 +172,19 @@ def _write(path: Path, text: str) -> None:
 
 
 def grade_checkout(checkout: Path, submission: Submission) -> tuple[dict, str]:
-    """Grade ``checkout``; result.json's data and release-body.md's text."""
-    from autograder.grading.engine import grade
+    """Grade ``checkout``; result.json's data and release-body.md's text.
+
+    The checkout is read as any upload is (:func:`~autograder.grading.submission.grade_upload`:
+    no link followed, per topic the file the student edited, named in the report).
+    """
     from autograder.grading.jobs import failed_report
+    from autograder.grading.submission import grade_upload
 
     student = submission.owner or "submission"
-    with tempfile.TemporaryDirectory(prefix="deepgrade-classroom50-") as scratch:
-        try:
-            folder, notes = stage(checkout, Path(scratch))
-            report = grade(folder, isolation="auto", student=student)
-        except Exception as err:  # the grader's own failure: still a result, and why
-            notes = []
-            report = failed_report(student, "crashed", f"the grader failed: {err}", "none")
-    report.notes[:0] = notes
+    try:
+        report = grade_upload(checkout, isolation="auto", student=student)
+    except Exception as err:  # the grader's own failure: still a result, and why
+        report = failed_report(student, "crashed", f"the grader failed: {err}", "none")
     data = result(report, submission, datetime.datetime.now(datetime.UTC))
     return data, release_body(report, data)
 
