@@ -299,3 +299,41 @@ def test_a_broken_notebook_is_named_and_nothing_of_it_is_quoted_or_logged(tmp_pa
     assert "convolution.ipynb is not a notebook: its JSON breaks at line 1, column 1" in notes
     assert SECRET not in notes and SECRET not in caplog.text
     assert prepared.graded == {}
+
+
+def test_the_students_readme_says_what_to_upload_to_gradescope_and_what_is_graded():
+    from autograder.builders import student_readme
+
+    text = " ".join(student_readme.render(stub_files(), "3.11").split())
+    assert "## Handing in on Gradescope" in text
+    assert "upload your whole repository (through GitHub, or as a zip of its folder)" in text
+    assert "or only `exercises/`, or only your notebooks" in text
+    assert "a notebook counts when its answer cells differ from the notebook you were given" in text
+    assert "the one with more exercises changed from the given stub is graded" in text
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(sys.platform == "win32", reason="links")
+def test_nbgrader_scores_0_for_a_submitted_notebook_that_is_a_link(tmp_path):
+    """nbgrader has read it already; the link could name the course's source notebook."""
+    import nbformat
+    from traitlets.config import Config
+
+    from autograder.notebooks.preprocessors import IsolatedGrading
+
+    source = tmp_path / "course" / "source" / "exercises" / "activations.ipynb"
+    write(source, nbgrader.course_files()["source/exercises/activations.ipynb"])
+    submitted = tmp_path / "course" / "submitted" / "mallory" / "exercises"
+    submitted.mkdir(parents=True)
+    os.symlink(source, submitted / "activations.ipynb")
+    step = IsolatedGrading(config=Config({"CourseDirectory": {"root": str(tmp_path / "course")}}))
+    resources = {"nbgrader": {"notebook": "activations", "student": "mallory",
+                              "assignment": "exercises"}}  # fmt: skip
+    graded, _ = step.preprocess(nbformat.read(source, as_version=4), resources)
+    outputs = [o for cell in graded.cells for o in cell.get("outputs", [])]
+    scores = [
+        float(o["data"]["text/plain"]) for o in outputs if o["output_type"] == "execute_result"
+    ]
+    assert scores and set(scores) == {0.0}
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "activations.ipynb is a symbolic link, not the notebook itself" in text
