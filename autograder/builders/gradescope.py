@@ -91,6 +91,16 @@ def project_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return sorted(found)
 
 
+def grader_files(root: Path = PROJECT_ROOT) -> dict[str, bytes]:
+    """Everything a grader bundle holds beside its launcher, by relative name: the project
+    files and the release's stubs (written from ``solutions/`` as the release writes them),
+    which an upload is compared with to grade the file the student edited."""
+    files = {path.as_posix(): (root / path).read_bytes() for path in project_files(root)}
+    for name, text in stubs.build(root / "solutions").items():
+        files[f"{STUBS}/{name}"] = text.encode()
+    return files
+
+
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible
     mode = 0o755 if executable else 0o644
@@ -109,10 +119,7 @@ def build(output: Path, visibility: str = DEFAULT_VISIBILITY) -> list[str]:
         _add(archive, "setup.sh", SETUP.encode(), executable=True)
         _add(archive, "run_autograder", RUN.format(visibility=visibility).encode(), True)
         names += ["setup.sh", "run_autograder"]
-        for path in project_files():
-            _add(archive, path.as_posix(), (PROJECT_ROOT / path).read_bytes())
-            names.append(path.as_posix())
-        for name, text in stubs.build(PROJECT_ROOT / "solutions").items():
-            _add(archive, f"{STUBS}/{name}", text.encode())
-            names.append(f"{STUBS}/{name}")
+        for name, data in grader_files().items():
+            _add(archive, name, data)
+            names.append(name)
     return names

@@ -7,7 +7,7 @@ Writes, in ``DIR`` (the teacher's clone of the ``classroom50`` repository):
   environment in the runner's temporary folder, then grades the checkout with
   :mod:`autograder.routes.classroom50.run`;
 - ``CLASSROOM/autograders/ASSIGNMENT/grader/``: the project as the Gradescope zip bundles
-  it (:func:`autograder.builders.gradescope.project_files`: the packages, solutions,
+  it (:func:`autograder.builders.gradescope.grader_files`: the packages, solutions,
   public tests, hidden suites and the pins). It reaches the runner in the assignment's
   bundle, never the student's repository;
 - ``deepgrade-runtime.json``: the ``runtime`` block to give the assignment
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.builders.gradescope import project_files
+from autograder.builders.gradescope import grader_files
 from autograder.builders.release_packaging import python_version
 from autograder.paths import PROJECT_ROOT
 from deepgrade.cli import fail
@@ -118,11 +118,11 @@ def build(output: Path, classroom: str, assignment: str) -> Built:
     if folder.exists() and not folder.is_dir():
         raise BuildError(f"{folder} is a file, not a folder")
     shutil.rmtree(folder / GRADER, ignore_errors=True)
-    files = project_files()
-    for path in files:
-        target = folder / GRADER / path
+    files = grader_files()
+    for name, data in files.items():
+        target = folder / GRADER / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PROJECT_ROOT / path, target)
+        target.write_bytes(data)
     (folder / "autograder.py").write_text(
         LAUNCHER.format(assignment=assignment, grader=GRADER), encoding="utf-8"
     )
