@@ -7,6 +7,7 @@ the caller down with it; results come back as JSON written by the pytest plugin.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -67,9 +68,14 @@ def run_public_tests(impl: str, tests: Path = PUBLIC_TESTS, timeout: float = 600
             f"--deepgrade-report={report}", "-q", "-p", "no:cacheprovider",
             f"--rootdir={PROJECT_ROOT}", "--no-header", "-o", "addopts=",
         ]  # fmt: skip
+        # only the plugins the public tests use (the kit's, from conftest.py, and the
+        # per-test timeout): others installed beside them, such as anyio's (JupyterLab
+        # brings it) or hypothesis's, cost seconds of imports in every check
+        env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         proc = subprocess.run(
-            cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False
-        )
+            [*cmd, "-p", "pytest_timeout"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+            text=True, timeout=timeout, check=False,
+        )  # fmt: skip
         if not report.is_file():
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
             raise CheckError(
