@@ -111,9 +111,13 @@ def run_public_tests(
             *_PLUGINS,
             f"--rootdir={PROJECT_ROOT}", "--no-header", "-o", "addopts=",
         ]  # fmt: skip
+        # only the plugins the public tests use (the kit's, from conftest.py, and the
+        # per-test timeout): others installed beside them, such as anyio's (JupyterLab
+        # brings it) or hypothesis's, cost seconds of imports in every check
+        env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         proc = subprocess.run(
-            cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False,
-            env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+            cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            check=False,
         )  # fmt: skip
         if not report.is_file():
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])

@@ -392,13 +392,15 @@ def check_report(result: ExerciseResult) -> str:
     if result.failures and all(failure.endswith(stub) for failure in result.failures):
         return head + "not implemented yet (write it in the cell above, then run this cell)"
     head += f"{result.passed}/{result.total} public checks pass, "
-    head += f"{result.score:g}/{entry.points} points"
+    head += f"{result.score:.1f}/{entry.points} points"  # as the table rounds it
     if result.total and result.passed == result.total:
         return head
     lines = [head]
     if result.likely_mistake:
         lines.append(f"  likely mistake: {result.likely_mistake}")
-    lines += ["  " + line for line in (result.first_failure or "no public check ran").splitlines()]
+    first = result.first_failure or "no public check ran"
+    if first.partition(": ")[2] not in result.likely_mistake:  # else it says it again
+        lines += ["  " + line for line in first.splitlines()]
     lines += [
         "  also failing: " + failure.partition("::")[2].partition(":")[0]
         for failure in result.failures[1:]

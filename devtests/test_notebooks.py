@@ -178,6 +178,19 @@ def test_check_on_a_folder_grades_each_topic_from_its_notebook(students, tmp_pat
             assert f"0.0/{exercise.points}" in row and "not implemented yet" in row, row
 
 
+def test_the_py_copies_are_what_jupytext_writes_and_nothing_pairs_them(students):
+    """No churn: jupytext writes each copy back unchanged, and writes the same copy from
+    its notebook; no pairing that JupyterLab could refuse to open (see PERCENT)."""
+    import jupytext
+
+    for name in (n for n in students if n.endswith(".ipynb")):
+        notebook = jupytext.reads(students[name], "ipynb")
+        assert "jupytext" not in notebook.metadata, name
+        copy = students[name.replace(".ipynb", ".py")]
+        assert jupytext.writes(notebook, "py:percent") == copy, name
+        assert jupytext.writes(jupytext.reads(copy, "py:percent"), "py:percent") == copy, name
+
+
 def test_the_leak_check_catches_a_planted_solution_line_or_hidden_test(students, tmp_path):
     """The release's leak check (one check for every student file) on the notebooks."""
     prints = leaks.Fingerprints.of()

@@ -85,7 +85,9 @@ def test_with_the_reference_pasted_in_every_public_check_passes(reference, topic
     )
     for exercise in in_module(topic):  # a failing check prints, it does not raise
         full = rf"{re.escape(exercise.label)}: (\d+)/\1 public checks pass, "
-        assert re.search(full + rf"{exercise.points}/{exercise.points} points\n", printed), printed
+        assert re.search(full + rf"{exercise.points}.0/{exercise.points} points\n", printed), (
+            printed
+        )
 
 
 def test_the_in_kernel_mode_scores_the_source_notebook_full_marks(folder):
