@@ -128,7 +128,11 @@ def validate(data: dict) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """The classroom50 repository, with the autograder the command wrote."""
-    repo = tmp_path_factory.mktemp("classroom50")
+    return build_repo(tmp_path_factory.mktemp("classroom50"))
+
+
+def build_repo(repo: Path) -> Path:
+    """``deepgrade build-classroom50`` into ``repo``, checked; returns ``repo``."""
     proc = subprocess.run(
         [
             *DEEPGRADE,

@@ -203,6 +203,32 @@ class _Records(logging.Handler):
         self.lines.append(record.getMessage())
 
 
+# ------------------------------------------------------------------------- Classroom 50
+
+
+@pytest.fixture(scope="module")
+def classroom50_repo(tmp_path_factory) -> Path:
+    from devtests.test_classroom50 import build_repo
+
+    return build_repo(tmp_path_factory.mktemp("classroom50"))
+
+
+def _classroom50_grader(repo: Path) -> Path:
+    from devtests.test_classroom50 import ASSIGNMENT, CLASSROOM
+
+    return repo / CLASSROOM / "autograders" / ASSIGNMENT / "grader"
+
+
+def _classroom50(repo: Path) -> Callable[[Path, str, Path], Outcome]:
+    def run(tmp: Path, case: str, upload: Path) -> Outcome:
+        from devtests.test_classroom50 import graded  # validates result.json (v1)
+
+        data, body, stdout = graded(repo, upload)
+        return Outcome(data["score"], [json.dumps(data), body, stdout], body)
+
+    return run
+
+
 # ------------------------------------------------------------------------- the table
 
 
@@ -230,6 +256,13 @@ def routes(request) -> dict[str, Route]:
             base=answered,
             run=lambda *a: _batch(request.getfixturevalue("batch"))(*a),
         ),
+        "classroom50": Route(
+            "classroom50",
+            upload=lambda tmp, case: tmp / "checkout",  # the runner's cwd: the student's clone
+            grader=lambda tmp: _classroom50_grader(request.getfixturevalue("classroom50_repo")),
+            base=answered,
+            run=lambda *a: _classroom50(request.getfixturevalue("classroom50_repo"))(*a),
+        ),
         "nbgrader": Route(
             "nbgrader",
             upload=lambda tmp, case: tmp / "course" / "submitted" / case / "exercises",
@@ -240,7 +273,7 @@ def routes(request) -> dict[str, Route]:
     }
 
 
-ROUTES = ("gradescope", "grade", "grade-batch", "nbgrader")
+ROUTES = ("gradescope", "classroom50", "grade", "grade-batch", "nbgrader")
 
 
 @pytest.mark.timeout(900)
