@@ -76,7 +76,8 @@ def cli_reference() -> str:
             if isinstance(action, argparse._HelpAction):
                 continue
             helptext = formatter._expand_help(action) if action.help else ""
-            rows.append(f"| {_argument(action)} | {_cell(_details(action))} | {_cell(helptext)} |")
+            helptext = _cell(helptext).replace("`", "&#96;")  # as argparse prints it
+            rows.append(f"| {_argument(action)} | {_cell(_details(action))} | {helptext} |")
         usage = " ".join(parser.format_usage().removeprefix("usage: ").split())
         parts.append(
             f"## deepgrade {name}\n\n{summary} ({where}).\n\n```text\n{usage}\n```\n\n"
