@@ -226,6 +226,22 @@ def limits() -> str:
     return "\n".join(rows)
 
 
+def upload_limits() -> str:
+    """What one upload may hold, from ``autograder/grading/submission.py``."""
+    from autograder.grading import submission as upload
+
+    mib = lambda n: f"{n / 2**20:g} MiB"  # noqa: E731
+    rows = ["| limit | value |", "| --- | ---: |"]
+    rows += [
+        f"| one module | {mib(upload.MAX_SOURCE_BYTES)} |",
+        f"| one notebook (with its outputs) | {mib(upload.MAX_NOTEBOOK_BYTES)} |",
+        f"| files and folders looked at | {upload.MAX_ENTRIES:,} |",
+        f"| folders deep | {upload.MAX_DEPTH} |",
+        f"| read from one upload in all | {mib(upload.MAX_TOTAL_BYTES)} |",
+    ]
+    return "\n".join(rows)
+
+
 def gradescope_schema() -> str:
     """The JSON Schema every results.json is validated against in the tests (the one
     copy, in a test module that is not an installed package: loaded by path)."""
@@ -263,6 +279,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "class-report-fields": class_report_fields,
     "extras": extras,
     "limits": limits,
+    "upload-limits": upload_limits,
     "student-readme": student_readme,
 }
 
