@@ -6,13 +6,16 @@ credit, catalogued mistakes with their evidence, one unreadable report. The test
 every number again from ``gradebook.csv`` and the per-student ``report.json`` files, with
 the standard library, and compares with ``report.json`` and with what the page shows. The
 similarity tests use a class of pooling modules with planted copies
-(``devtests/class_students.py``). The page is also opened in Debian's Chromium.
+(``devtests/class_students.py``). The page is also opened in Debian's Chromium, and so is
+the demo class's page, whose screenshot ``DEEPGRADE_WRITE_PICTURES=1`` saves as
+docs/assets/class-report.png (the docs' picture).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import re
 import shutil
@@ -26,6 +29,7 @@ import pytest
 
 from autograder.classreport import command, model, similarity, sources
 from deepgrade.catalog import EXERCISES
+from deepgrade.paths import PROJECT_ROOT
 from devtests.class_students import (
     CAUSE,
     FIELDS,
@@ -39,6 +43,8 @@ from devtests.class_students import (
 from devtests.commands import DEEPGRADE
 
 pytest.importorskip("copydetect", reason="needs the 'report' extra")
+
+PICTURE = PROJECT_ROOT / "docs" / "assets" / "class-report.png"
 
 
 def expected_numbers(folder: Path) -> dict:
@@ -362,3 +368,45 @@ def test_the_page_reads_the_same_in_chromium(batch, tmp_path):
     finally:
         driver.quit()
     assert (tmp_path / "class-report-1280.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_the_demo_class_page_is_the_docs_picture(tmp_path):
+    """``deepgrade demo``'s class report, as the docs show it: its top in Chromium."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.common.by import By
+
+    if not (shutil.which("chromium") and Path("/usr/bin/chromedriver").is_file()):
+        pytest.fail("Debian's chromium and chromium-driver are needed (apt-get install them)")
+    demo = subprocess.run([*DEEPGRADE, "demo", "--output-dir", str(tmp_path / "demo")],
+                          capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    page = tmp_path / "demo" / "class-report.html"
+    twin = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.set_window_size(1280, 1600)
+        driver.get(page.as_uri())
+        headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+        assert headings[:2] == ["The class at a glance", "Per exercise: what to re-teach first"]
+        rows = driver.find_elements(By.CSS_SELECTOR, "#exercises tbody tr")
+        assert [r.get_attribute("data-exercise") for r in rows] == [
+            e["name"] for e in twin["exercises"]
+        ]
+        assert twin["students"] == 8 and twin["statuses"]["graded"] == 8
+        shot = tmp_path / "class-report.png"
+        assert driver.save_screenshot(str(shot))
+    finally:
+        driver.quit()
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
+    if os.environ.get("DEEPGRADE_WRITE_PICTURES") == "1":
+        PICTURE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, PICTURE)

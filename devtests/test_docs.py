@@ -196,3 +196,33 @@ def test_every_isolation_level_is_described_in_the_docs(site):
     tables = page(site, "reference/isolation").tables
     (protects,) = (t for t in tables if t[0][0] == "level (strongest first)")
     assert [row[0] for row in protects[1:]] == list(reversed(sandbox.LEVELS))
+
+
+def test_the_class_report_reference_lists_every_json_field(site):
+    """Every object of class-report.json, with every field the JSON has, from its model."""
+    import dataclasses
+
+    from autograder.classreport import model, similarity
+
+    tables = page(site, "reference/class-report").tables
+    listed = {tuple(row[0] for row in t[1:]) for t in tables if t[0][:2] == ["field", "type"]}
+    objects = (model.ClassReport, model.Totals, model.ExerciseSummary, model.MistakeSummary,
+               model.StudentHint, model.NeedsHuman, similarity.SimilarityReport,
+               similarity.TopicSimilarity, similarity.SimilarPair, similarity.Region)  # fmt: skip
+    for cls in objects:
+        in_json = tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
+        assert in_json in listed, cls.__name__
+    built = (site / "reference" / "class-report" / "index.html").read_text(encoding="utf-8")
+    assert "html_a" not in built  # only on the page, not in the JSON
+    assert "Ordered by points lost, most first" in built  # a field's docstring
+
+
+def test_the_limits_in_the_reference_are_the_codes(site):
+    from autograder.grading import submission
+    from autograder.grading.engine import Limits
+
+    rows = dict(r for r in page(site, "reference/regrading").rows if len(r) == 2)
+    assert rows["stall_seconds"] == str(Limits().stall_seconds)
+    uploads = dict(r for r in page(site, "reference/uploads").rows if len(r) == 2)
+    assert uploads["folders deep"] == str(submission.MAX_DEPTH)
+    assert uploads["files and folders looked at"] == f"{submission.MAX_ENTRIES:,}"

@@ -76,7 +76,8 @@ def cli_reference() -> str:
             if isinstance(action, argparse._HelpAction):
                 continue
             helptext = formatter._expand_help(action) if action.help else ""
-            rows.append(f"| {_argument(action)} | {_cell(_details(action))} | {_cell(helptext)} |")
+            helptext = _cell(helptext).replace("`", "&#96;")  # as argparse prints it
+            rows.append(f"| {_argument(action)} | {_cell(_details(action))} | {helptext} |")
         usage = " ".join(parser.format_usage().removeprefix("usage: ").split())
         parts.append(
             f"## deepgrade {name}\n\n{summary} ({where}).\n\n```text\n{usage}\n```\n\n"
@@ -142,6 +143,105 @@ def json_report_fields() -> str:
     return "\n".join(rows)
 
 
+def _field_docs(cls: type) -> tuple[str, dict[str, str]]:
+    """A dataclass's docstring and its field docstrings (the string literal under each
+    field), read from its source."""
+    import ast
+    import inspect
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    body = tree.body
+    docs = {}
+    for field, after in zip(body, body[1:], strict=False):
+        if (
+            isinstance(field, ast.AnnAssign)
+            and isinstance(field.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[field.target.id] = " ".join(after.value.value.split())
+    return " ".join((ast.get_docstring(tree) or "").split()), docs
+
+
+def class_report_fields() -> str:
+    """The class report's JSON (``class-report.json``): every object, its fields, their
+    types and docstrings, from the report model's dataclasses (the page is written from
+    the same objects)."""
+    import dataclasses
+    import typing
+
+    from autograder.classreport import model
+
+    out: list[str] = []
+    todo, seen = [model.ClassReport], set()
+    while todo:
+        cls = todo.pop(0)
+        if cls in seen:
+            continue
+        seen.add(cls)
+        hints = typing.get_type_hints(cls)
+        doc, docs = _field_docs(cls)
+        rows = ["| field | type | meaning |", "| --- | --- | --- |"]
+        for f in dataclasses.fields(cls):
+            if not f.metadata.get("json", True):
+                continue  # only on the page
+            hint = hints[f.name]
+            inner = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+            nested = inner[0] if inner else (hint if dataclasses.is_dataclass(hint) else None)
+            if nested is not None:
+                todo.append(nested)
+                kind = f"[`{nested.__name__}`](#{nested.__name__.lower()})"
+                kind = f"list of {kind}" if inner else kind
+            else:
+                kind = f"`{_cell(f.type)}`"
+            rows.append(f"| `{f.name}` | {kind} | {_cell(docs.get(f.name, ''))} |")
+        out += [f"### {cls.__name__}", "", doc, "", *rows, ""]
+    return "\n".join(out)
+
+
+def extras() -> str:
+    """Each extra of ``setup.cfg`` and the packages it installs (as the file says them)."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(PROJECT_ROOT / "setup.cfg", encoding="utf-8")
+    rows = ["| extra | installs |", "| --- | --- |"]
+    for extra, value in config["options.extras_require"].items():
+        packages = [line.strip() for line in value.splitlines() if line.strip()]
+        packages = [p for p in packages if not p.startswith("#")]
+        rows.append(f"| `{extra}` | {_cell(', '.join(packages))} |")
+    return "\n".join(rows)
+
+
+def limits() -> str:
+    """The per-submission limits and their defaults, from ``Limits``."""
+    import dataclasses
+
+    from autograder.grading.engine import Limits
+
+    rows = ["| limit | default |", "| --- | ---: |"]
+    rows += [f"| `{f.name}` | {f.default:,} |" for f in dataclasses.fields(Limits)]
+    return "\n".join(rows)
+
+
+def upload_limits() -> str:
+    """What one upload may hold, from ``autograder/grading/submission.py``."""
+    from autograder.grading import submission as upload
+
+    mib = lambda n: f"{n / 2**20:g} MiB"  # noqa: E731
+    rows = ["| limit | value |", "| --- | ---: |"]
+    rows += [
+        f"| one module | {mib(upload.MAX_SOURCE_BYTES)} |",
+        f"| one notebook (with its outputs) | {mib(upload.MAX_NOTEBOOK_BYTES)} |",
+        f"| files and folders looked at | {upload.MAX_ENTRIES:,} |",
+        f"| folders deep | {upload.MAX_DEPTH} |",
+        f"| read from one upload in all | {mib(upload.MAX_TOTAL_BYTES)} |",
+    ]
+    return "\n".join(rows)
+
+
 def gradescope_schema() -> str:
     """The JSON Schema every results.json is validated against in the tests (the one
     copy, in a test module that is not an installed package: loaded by path)."""
@@ -176,6 +276,10 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "report-formats": report_formats,
     "gradescope-schema": gradescope_schema,
     "json-report-fields": json_report_fields,
+    "class-report-fields": class_report_fields,
+    "extras": extras,
+    "limits": limits,
+    "upload-limits": upload_limits,
     "student-readme": student_readme,
 }
 
