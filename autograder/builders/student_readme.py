@@ -112,7 +112,8 @@ there for you to check your own backward passes.
 
 ```bash
 deepgrade check                          # the public tests against exercises/, as a points table
-deepgrade check -v                       # ... and every failing test's message
+deepgrade check -v                       # ... each failing exercise's likely mistake and messages
+deepgrade check conv2d relu 1.4          # only these exercises (by name or number), in a second
 deepgrade check path/to/folder           # a folder holding your copies of the exercise modules
 python -m pytest                         # the public tests with pytest's own output
 python -m pytest --exercise conv2d       # only one exercise's tests (as the autograding runs them)
