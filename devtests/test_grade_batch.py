@@ -328,10 +328,12 @@ def test_relative_paths_from_any_folder_grade_the_class_there(tmp_path):
 
 
 def test_most_of_a_class_failing_the_same_way_is_loud_and_exits_non_zero(tmp_path):
-    """Submissions one folder too deep: nobody's modules are found. A setup mistake, not
-    grades; the gradebook is still written for inspection."""
+    """Submissions holding no exercise module (the course's collection script took the
+    wrong files): nobody's modules are found. A setup mistake, not grades; the gradebook
+    is still written for inspection."""
     for student in ("ann", "bob", "cy"):
-        copy_modules(SOLUTIONS, tmp_path / "subs" / student / "submission")
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        (tmp_path / "subs" / student / "README.md").write_text("# my homework\n")
     proc = run_batch(tmp_path / "subs", tmp_path / "out")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "3 of 3 submissions could not import (e.g. ann:" in proc.stderr

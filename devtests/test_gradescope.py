@@ -204,7 +204,8 @@ def test_run_autograder_grades_the_submission_into_results_json(autograder_zip, 
                 f"homework/{topic}.py is unchanged from the release)"
             ) in output
     if kind == "junk_notebook":
-        assert "homework.ipynb is not a valid notebook" in output and "not graded" in output
+        assert "homework.ipynb is not one of the course's notebooks" in output
+        assert "not graded" in output
     if kind == "nothing_importable":
         assert "found none of the exercise modules" not in output  # recurrent.py was found
 
