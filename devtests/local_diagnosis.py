@@ -31,10 +31,11 @@ def named(line: str, diagnosis: str | None) -> bool:
 
 
 def check_mutant(mutant: dict, deepgrade: Sequence[str], root: Path, env=None) -> dict:
-    """Run ``deepgrade check FOLDER -v`` on the mutant; its exercise's headline and verdict."""
+    """Run ``deepgrade check FOLDER EXERCISE -v`` on the mutant (as a student checks the
+    exercise they are working on); its exercise's headline and verdict."""
     folder = submission(mutant, root)
     proc = subprocess.run(
-        [*deepgrade, "check", str(folder), "-v"],
+        [*deepgrade, "check", str(folder), mutant["exercise"], "-v"],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     line = headline(proc.stdout, mutant["exercise"])
