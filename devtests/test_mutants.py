@@ -41,7 +41,8 @@ import pytest
 from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
 from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
-from deepgrade import feedback
+from autograder.suites import mistakes_convolution
+from deepgrade import evidence, feedback
 from deepgrade.catalog import BY_NAME, EXERCISES, TOPICS
 from deepgrade.evidence import agree, as_numbers, fingerprint, headline
 from deepgrade.observations import holds
@@ -184,14 +185,18 @@ class Comparisons:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.raw: dict[str, tuple] = {}
-        original = feedback._fail
+        original = evidence.compared
 
-        def recording(lines, got, expected, mistakes, rtol, atol, what, *rest):
+        def recording(got, expected, mistakes, rtol, atol, what):
+            mistakes = list(mistakes)
             key = fingerprint(what, as_numbers(expected), as_numbers(got))
-            self.raw[key] = (as_numbers(got), as_numbers(expected), list(mistakes), rtol, atol)
-            return original(lines, got, expected, mistakes, rtol, atol, what, *rest)
+            self.raw[key] = (as_numbers(got), as_numbers(expected), mistakes, rtol, atol)
+            return original(got, expected, mistakes, rtol, atol, what)
 
-        monkeypatch.setattr(feedback, "_fail", recording)
+        # every failed comparison's evidence comes from compared(): the kit's checks and
+        # the suites' own (same_padding's pairs)
+        for module in (feedback, mistakes_convolution):
+            monkeypatch.setattr(module, "compared", recording)
 
     def check_headlines(self, report, shown: dict[str, dict]) -> int:
         """Assert that each shown headline's claim holds on every check it is drawn from;
