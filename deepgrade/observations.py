@@ -158,12 +158,29 @@ def _sums(got, expected) -> dict | None:
             continue
         low, high = float(sums.min()), float(sums.max())
         mine = f"{low:.4g} everywhere" if np.isclose(low, high) else f"{low:.4g} to {high:.4g}"
+        target = float(wanted.flat[0])
+        advice = "check which axis is normalised, and by what"
         return observed(
             "sums along an axis",
             f"your output summed over axis {axis} gives {mine}; the expected output gives "
-            f"{float(wanted.flat[0]):.4g} everywhere: check which axis is normalised, and by what",
+            f"{target:.4g} everywhere: {advice}",
+            claim={"axis": axis, "low": round(low, 4), "high": round(high, 4)},
+            coarser=(
+                {"axis": axis},
+                f"your output summed over axis {axis} does not give what the expected output "
+                f"gives there (the same sum everywhere): {advice}",
+            ),
+            general="your output's sums along an axis differ from the expected output's "
+            f"(the same sum everywhere): {advice}",
         )
     return None
+
+
+def _holds_sums(got, expected, claim) -> bool:
+    seen = _sums(got, expected) if got.shape == expected.shape else None
+    return seen is not None and (
+        claim is None or any(level["claim"] == claim for level in seen.get("levels", []))
+    )
 
 
 VALUE_OBSERVATIONS: tuple[Callable, ...] = (_not_finite, _scaled, _shifted, _rearranged)
@@ -333,6 +350,7 @@ CLAIMS: dict[str, Callable[[np.ndarray, np.ndarray, dict | None], bool]] = {
         g.shape == e.shape and _close(np.sort(g, axis=None), np.sort(e, axis=None))
     ),
     "positions left at 0": _holds_unfilled,
+    "sums along an axis": _holds_sums,
     **{
         name: _holds_shape(name)
         for name in (
