@@ -15,7 +15,11 @@ travel in test records and reports):
 line a student reads first. A catalogued mistake is named only when the evidence singles it
 out: it reproduces the output on at least :data:`MIN_INPUTS` different inputs, no other
 catalogued mistake reproduces those outputs too, and it is not ruled out by any failed
-input on which it was tried. A wrong name is worse than none.
+input on which it was tried. One input is enough when its comparison is *decisive*: a
+release's fingerprint of a public check where the mistake's output differs from the
+expected one in several values that are no simple numbers (an exact match of 0.4581453 is
+no coincidence, where a size of 4 for 5 may well be: see
+:func:`deepgrade.fingerprints.decisive`). A wrong name is worse than none.
 """
 
 from __future__ import annotations
@@ -112,6 +116,23 @@ def fingerprint(what: str, *arrays: np.ndarray | None) -> str:
             digest.update(repr(values.shape).encode())
             digest.update(np.ascontiguousarray(values).tobytes())
     return digest.hexdigest()[:16]
+
+
+def joined(first: dict | None, second: dict | None) -> dict | None:
+    """Two ``compared`` items of the same comparison as one (so one input never counts
+    twice): the mistakes either matched, and those either ruled out that neither matched."""
+    if not first or not second:
+        return first or second
+    matched = dict(map(tuple, first["matched"])) | dict(map(tuple, second["matched"]))
+    tried = [*first["ruled_out"], *second["ruled_out"]]
+    item = {
+        **first,
+        "matched": [[name, words] for name, words in matched.items()],
+        "ruled_out": list(dict.fromkeys(n for n in tried if n not in matched)),
+    }
+    if second.get("decisive") and len(item["matched"]) == 1:
+        item["decisive"] = True
+    return item
 
 
 def found(name: str, explanation: str, kind: str = "found") -> dict:
@@ -247,6 +268,7 @@ def headline(items: Iterable[dict]) -> Headline | None:
 
 def _catalogued(items: list[dict]) -> Headline | None:
     votes: dict[str, list[tuple[str, str]]] = {}
+    decisive: set[str] = set()
     against: Counter[str] = Counter()
     compared_items = [i for i in items if i.get("kind") == "compared" and i.get("input")]
     for item in _distinct_inputs(compared_items):
@@ -254,9 +276,11 @@ def _catalogued(items: list[dict]) -> Headline | None:
         if len(matched) == 1:  # reproduced by one catalogued mistake only: a vote for it
             name, explanation = matched[0]
             votes.setdefault(name, []).append((str(item["input"]), explanation))
+            if item.get("decisive"):
+                decisive.add(name)
         for name in item.get("ruled_out", []):
             against[name] += 1
-    named = [n for n in votes if len(votes[n]) >= MIN_INPUTS and not against[n]]
+    named = [n for n in votes if (len(votes[n]) >= MIN_INPUTS or n in decisive) and not against[n]]
     if not named:
         return None
     best = max(named, key=lambda n: len(votes[n]))  # max keeps the first of equals

@@ -21,7 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from deepgrade.evidence import Mistake, as_numbers, attach, compared, finding, fingerprint, observed
+from deepgrade.evidence import (
+    Mistake,
+    as_numbers,
+    attach,
+    compared,
+    evidence_of,
+    finding,
+    fingerprint,
+    joined,
+    observed,
+)
 from deepgrade.fingerprints import fingerprinted
 from deepgrade.hints import warning_cause
 from deepgrade.observations import float32_values, of_number, of_shape, of_values
@@ -32,6 +42,7 @@ __all__ = [
     "Mistake",
     "check_array",
     "check_scalar",
+    "check_pair",
     "check_inputs_unchanged",
     "call_without_warnings",
     "expect_array",
@@ -94,11 +105,13 @@ def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, seen
     by itself (``seen``; an empty observation when nothing: a headline drawn from other
     comparisons then says on how many it holds)."""
     __tracebackhide__ = True  # pytest shows the student's line, not the kit's
+    key = fingerprint(what, as_numbers(expected), as_numbers(got))
     evidence = compared(got, expected, mistakes, rtol, atol, what)
     known = fingerprinted(what, expected, got)  # a release's catalogue, on public inputs
-    key = fingerprint(what, as_numbers(expected), as_numbers(got))
+    if known:  # one comparison, one input: never two votes
+        known["input"] = evidence["input"] if evidence else key
     shown = {**(seen or observed("", "")), "input": key}
-    raise attach(AssertionError("\n".join(lines)), evidence, known, shown)
+    raise attach(AssertionError("\n".join(lines)), joined(evidence, known), shown)
 
 
 def check_array(
@@ -246,6 +259,27 @@ def check_scalar(
         _fail([message], got, expected, mistakes, rtol, atol, what, seen)
 
 
+def check_pair(got, expected: tuple[int, int], *, what: str, mistakes: Iterable[Mistake] = ()):
+    """Like :func:`check_scalar` for a (before, after) pair of ints, as same_padding returns.
+
+    The docstring promises ints, so whole-number floats (2.0) fail here, in same_padding's
+    own checks, rather than later in conv2d or conv_layer.
+    """
+    __tracebackhide__ = True  # pytest shows the student's line, not the kit's
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise AssertionError(f"{what} should return a tuple (before, after), got {got!r}")
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in got):
+        kinds = ", ".join(type(v).__name__ for v in got)
+        raise AssertionError(
+            f"{what} should return two ints, got {kinds} ({got!r}); np.pad and slicing need "
+            "ints: use // and int(...), not / or math.ceil on floats"
+        )
+    values = tuple(int(v) for v in got)
+    if values != tuple(expected):
+        message = f"{what} is {values}, expected {tuple(expected)}"
+        _fail([message], values, expected, mistakes, RTOL, ATOL, what, observed("", ""))
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.copy()
@@ -306,21 +340,44 @@ NO_OVERFLOW = (
 
 
 def call_without_warnings(
-    function: Callable, *args: Any, what: str, advice: str = NO_OVERFLOW, **kwargs: Any
+    function: Callable,
+    *args: Any,
+    what: str,
+    advice: str = NO_OVERFLOW,
+    check: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
 ) -> Any:
     """``function(*args, **kwargs)``; fail if it raised a warning (numpy's overflow in exp,
     0/0...). The grader's worker raises the warnings of a call again on the grader's side,
-    so the check says the same in-process and through the worker."""
+    so the check says the same in-process and through the worker.
+
+    ``check`` (the values' own checks, called on the result) runs first: wrong values fail
+    as values, with their evidence and the warning's, so what the output shows can name the
+    mistake; right values with a warning fail as the warning.
+    """
     __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = function(*args, **kwargs)
+    warned = None
     if caught:
         first = caught[0]
         cause = warning_cause(str(first.message)) or advice  # where it comes from decides
-        raise finding(
+        warned = finding(
             "numpy warning",
             f"{what} raised a warning ({first.category.__name__}: {first.message}); the "
             f"docstring asks for none: {cause}",
         )
+    if check is not None:
+        try:
+            check(result)
+        except AssertionError as wrong:
+            if warned is None:
+                raise
+            message = f"{wrong}\n(it also raised {str(warned).split(' raised ', 1)[-1]})"
+            raise attach(
+                AssertionError(message), *evidence_of(wrong), *evidence_of(warned)
+            ) from None
+    if warned is not None:
+        raise warned
     return result

@@ -8,7 +8,11 @@ public check, a *digest* of each mistake's output (its values rounded, then hash
 the values. A failed public check looks up the digest of the student's output: the
 mistakes whose digest it equals reproduce it, the others tried on that input are ruled
 out, and the evidence reads exactly as the grader's (``compared``), so
-:func:`deepgrade.evidence.likely_mistake` names the same mistake by the same rule.
+:func:`deepgrade.evidence.likely_mistake` names the same mistake by the same rule. A check
+also lists the mistakes whose output there differs from the expected one in at least
+:data:`DECISIVE_VALUES` distinct values that are no simple numbers (:func:`decisive`): a
+match of such an output is no coincidence, so that one public check is enough to name it
+(a public test has fewer inputs than the grader's, and stops at its first failed check).
 
 A digest says only "this output equals that mistake's output on this public input": it
 holds no expected value of any input, and the expected values of the public inputs are in
@@ -31,7 +35,8 @@ from deepgrade.evidence import as_numbers
 
 TABLE_PATH = Path(__file__).with_name("mistake_fingerprints.json")
 TABLE_NAME = "deepgrade/mistake_fingerprints.json"  # its path in a release
-VERSION = 1
+VERSION = 2
+DECISIVE_VALUES = 2
 # Rounding before hashing: values equal to about 8 significant digits hash alike (a
 # student's loop and the catalogue's vectorised code differ in the last bits), and values
 # below ZERO are 0 (a sum that should cancel leaves 1e-17).
@@ -90,9 +95,31 @@ def fingerprinted(what: str, expected: Any, got: Any) -> dict | None:
         return None
     matched = entry["outputs"].get(mine, [])
     names = {name for name, _ in matched}
-    return {
+    item = {
         "kind": "compared",
         "input": f"{key}:fingerprints",
         "matched": [list(pair) for pair in matched],
         "ruled_out": [name for name in entry["tried"] if name not in names],
     }
+    if len(names) == 1 and names <= set(entry.get("decisive", [])):
+        item["decisive"] = True
+    return item
+
+
+def decisive(output: Any, expected: Any) -> bool:
+    """Whether a mistake's ``output`` differs from ``expected`` in :data:`DECISIVE_VALUES`
+    distinct values that are not multiples of 1/2, or in one more distinct values of any kind
+    (every value counts when the shapes differ): sizes, counts and 0/1 patterns coincide
+    easily; 0.4581453 does not."""
+    mine, right = as_numbers(output), as_numbers(expected)
+    if mine is None or right is None:
+        return False
+    if mine.shape != right.shape:
+        values = mine.ravel()
+    else:
+        with np.errstate(invalid="ignore"):
+            values = mine[~np.isclose(mine, right, rtol=1e-7, atol=ZERO, equal_nan=True)]
+    values = values[np.isfinite(values)]
+    generic = values[np.abs(values * 2 - np.round(values * 2)) > 1e-6]
+    distinct = np.unique(values).size
+    return np.unique(generic).size >= DECISIVE_VALUES or distinct > DECISIVE_VALUES

@@ -219,6 +219,38 @@ def test_call_without_warnings_names_the_warning():
     assert call_without_warnings(lambda x: 2 * x, 1.0, what="twice") == 2.0
 
 
+def test_a_warnings_check_reads_the_values_first():
+    import warnings
+
+    from deepgrade.evidence import evidence_of
+    from deepgrade.feedback import Mistake, call_without_warnings, check_array
+
+    def noisy(x, result):
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        return result
+
+    naive = Mistake("no max shift", "exp overflowed", lambda: np.array([np.nan, 1.0]))
+
+    def values(got):
+        check_array(got, np.array([0.0, 1.0]), what="sigmoid(±1000)", mistakes=[naive])
+
+    with pytest.raises(AssertionError) as wrong:  # wrong values: told as values, and the warning
+        call_without_warnings(noisy, 1.0, np.array([np.nan, 1.0]), what="f", check=values)
+    kinds = {(item["kind"], item.get("name")) for item in evidence_of(wrong.value)}
+    assert ("found", "numpy warning") in kinds and ("compared", None) in kinds
+    assert str(wrong.value).startswith("sigmoid(±1000) differs") and "it also raised" in str(
+        wrong.value
+    )
+    matched = [i["matched"] for i in evidence_of(wrong.value) if i["kind"] == "compared"]
+    assert matched == [[["no max shift", "exp overflowed"]]]
+    with pytest.raises(AssertionError, match="raised a warning") as right:  # right values
+        call_without_warnings(noisy, 1.0, np.array([0.0, 1.0]), what="f", check=values)
+    assert [i["name"] for i in evidence_of(right.value)] == ["numpy warning"]
+    with pytest.raises(AssertionError) as quiet:  # no warning: the values' own failure
+        call_without_warnings(lambda: np.array([0.5, 1.0]), what="f", check=values)
+    assert "warning" not in str(quiet.value)
+
+
 def test_a_warning_gets_the_advice_of_where_it_comes_from():
     from deepgrade.feedback import NO_OVERFLOW, call_without_warnings
 

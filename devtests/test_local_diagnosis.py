@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.builders import leaks, mistake_fingerprints
-from deepgrade import cli, fingerprints
+from deepgrade import cli, evidence, fingerprints
 from deepgrade.catalog import BY_NAME
 from deepgrade.check import CheckError, targets
 from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
@@ -83,7 +83,14 @@ def test_the_table_holds_digests_of_public_checks_only(activations_table):
     assert activations_table in again.stdout
 
 
-@pytest.mark.parametrize("mutant", ["act-softmax-axis-0", "act-relu-leaky", "act-sigmoid-hard"])
+# the last four only since the values of a warning's check come first and relu's public
+# inputs hold fractions (the slope and a cap at 1 agree on integers)
+NAMED_AT_HOME = ["act-softmax-axis-0", "act-relu-leaky", "act-sigmoid-hard",
+                 "act-sigmoid-naive-overflow", "act-softmax-no-max-shift",
+                 "act-relu-returns-slope", "blind-relu-capped-at-1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("mutant", NAMED_AT_HOME)
 def test_a_catalogued_mistake_is_named_at_home(mutant, with_table, tmp_path):
     folder = submission(MUTANT[mutant], tmp_path)
     told = _headline_in_process(folder, MUTANT[mutant]["exercise"])
@@ -97,6 +104,52 @@ def test_without_the_table_the_same_mistake_is_not_named(tmp_path, monkeypatch):
     told = _headline_in_process(folder, "softmax")
     fingerprints.table.cache_clear()
     assert "softmax over the wrong axis" not in told
+
+
+def test_one_public_check_names_a_mistake_only_when_its_output_is_no_coincidence():
+    generic = np.array([[0.4581453, -1.2], [0.0, 2.0]])
+    right = np.array([[0.5, -1.2], [0.3, 2.0]])
+    assert fingerprints.decisive(generic, right) is False  # one value differs
+    assert fingerprints.decisive(generic * 1.5, right)  # 0.687..., -1.8, 3: generic values
+    assert not fingerprints.decisive(4, 5) and not fingerprints.decisive((1, 1), (1, 2))
+    assert not fingerprints.decisive(np.ones(6), np.zeros(6))  # one 0/1 value, many times
+    assert fingerprints.decisive(np.arange(6.0) + 1, np.zeros(6))  # six distinct integers
+    assert fingerprints.decisive(np.arange(6.0).reshape(2, 3), np.zeros((3, 2)))  # shapes differ
+
+    def vote(decisive: bool, name: str = "eps ignored") -> dict:
+        item = {"kind": "compared", "input": "a", "matched": [[name, "why"]], "ruled_out": []}
+        return {**item, "decisive": True} if decisive else item
+
+    assert evidence.likely_mistake([vote(True)]) == "Likely mistake (eps ignored): why"
+    assert evidence.likely_mistake([vote(False)]) == ""  # one ordinary input is not enough
+    ruled_out = {"kind": "compared", "input": "b", "matched": [], "ruled_out": ["eps ignored"]}
+    assert evidence.likely_mistake([vote(True), ruled_out]) == ""
+    # the kit's own comparison and the table's, on one check: one input, never two votes
+    kit = {**vote(False), "input": "k"}
+    table = {**vote(False), "input": "t", "ruled_out": ["sign flipped"]}
+    both = evidence.joined(kit, table)
+    assert both["input"] == "k" and both["ruled_out"] == ["sign flipped"]
+    assert evidence.likely_mistake([both]) == ""
+    assert evidence.joined(kit, vote(True))["decisive"] is True
+    two = evidence.joined({**kit, "matched": [["sign flipped", "w"]]}, vote(True))
+    assert "decisive" not in two  # two mistakes reproduce it: no vote at all
+
+
+def test_a_whole_catalogue_below_the_local_goal_fails_the_run(monkeypatch):
+    from devtests import conftest
+
+    def outcomes(named_at_home: int, of: int = 10) -> dict:
+        return {
+            str(i): {"grader_named": True, "local_named": i < named_at_home, "of": of}
+            for i in range(10)
+        }
+
+    monkeypatch.setattr(conftest, "_LOCAL", outcomes(7))
+    assert conftest._local_shortfall() == "the local diagnosis names 7/10, below 80%"
+    monkeypatch.setattr(conftest, "_LOCAL", outcomes(8))
+    assert conftest._local_shortfall() == ""
+    monkeypatch.setattr(conftest, "_LOCAL", outcomes(1, of=245))  # part of it: no rate
+    assert conftest._local_shortfall() == ""
 
 
 def _planted(text: str, plant) -> str:
@@ -115,12 +168,16 @@ def test_the_leak_check_refuses_a_planted_table(activations_table):
         table["checks"][key]["outputs"]["0" * 16] = [[0.25, 0.75]]
 
     def new_check(table):  # a well-formed entry for a check the public tests do not make
-        table["checks"]["f" * 16] = {"tried": ["leaky ReLU"], "outputs": {"e" * 16: []}}
+        table["checks"]["f" * 16] = {"tried": ["leaky ReLU"], "outputs": {"e" * 16: []},
+                                     "decisive": []}  # fmt: skip
+
+    def numbers_as_decisive(table):
+        table["checks"][key]["decisive"] = [0.25, 0.75]
 
     def other_words(table):
         table["checks"][key]["tried"].append("a hint about a hidden test")
 
-    for plant in (values, new_check, other_words):
+    for plant in (values, new_check, numbers_as_decisive, other_words):
         found = leaks.check_file(name, _planted(activations_table, plant).encode(), prints)
         assert [leak.where for leak in found] == [name], plant.__name__
         assert "mistake fingerprints" in found[0].what

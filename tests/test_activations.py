@@ -50,9 +50,15 @@ def test_relu_leaves_a_float_input_unchanged(impl):
 
 
 @pytest.mark.exercise("relu")
+def test_relu_of_fractions(impl):
+    x = np.linspace(-1.0, 2.0, 7)  # -1, -0.5, 0, 0.5, 1, 1.5, 2: values below and above 1
+    check_array(impl.relu(x), np.maximum(x, 0.0), what="relu(-1, -0.5, ..., 2)")
+
+
+@pytest.mark.exercise("relu")
 def test_relu_keeps_any_shape(impl):
-    x = np.array([-1.5, 0.0, 2.5]).reshape(3, 1, 1)
-    check_array(impl.relu(x), np.array([0.0, 0.0, 2.5]).reshape(3, 1, 1), what="relu(x)")
+    x = np.array([-1.5, 0.0, 2.5, 0.5]).reshape(4, 1, 1)
+    check_array(impl.relu(x), np.array([0.0, 0.0, 2.5, 0.5]).reshape(4, 1, 1), what="relu(x)")
 
 
 # ---------------------------------------------------------------- 3.2 sigmoid
@@ -73,9 +79,10 @@ def test_sigmoid_values(impl):
 
 @pytest.mark.exercise("sigmoid")
 def test_sigmoid_is_stable_at_plus_minus_1000(impl):
-    got = call_without_warnings(impl.sigmoid, np.array([-1000.0, 1000.0]),
-                                what="sigmoid([-1000, 1000])")  # fmt: skip
-    check_array(got, np.array([0.0, 1.0]), what="sigmoid([-1000, 1000])")
+    # the values first (they can show the mistake), then the warning
+    call_without_warnings(impl.sigmoid, np.array([-1000.0, 1000.0]), what="sigmoid([-1000, 1000])",
+                          check=lambda got: check_array(got, np.array([0.0, 1.0]),
+                                                        what="sigmoid([-1000, 1000])"))  # fmt: skip
 
 
 @pytest.mark.exercise("sigmoid")
@@ -118,8 +125,11 @@ def test_softmax_ten_digit_classes_rows_sum_to_one(impl):
 @pytest.mark.exercise("softmax")
 def test_softmax_is_stable_for_large_logits(impl):
     logits = np.array([[1000.0, 1000.0], [-1000.0, 0.0], [1000.0, -1000.0]])
-    got = call_without_warnings(impl.softmax, logits, what="softmax(±1000)")
-    check_array(got, np.array([[0.5, 0.5], [0.0, 1.0], [1.0, 0.0]]), what="softmax(±1000)")
+    expected = np.array([[0.5, 0.5], [0.0, 1.0], [1.0, 0.0]])
+    call_without_warnings(  # the values first (they can show the mistake), then the warning
+        impl.softmax, logits, what="softmax(±1000)",
+        check=lambda got: check_array(got, expected, what="softmax(±1000)"),
+    )  # fmt: skip
 
 
 @pytest.mark.exercise("softmax")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from deepgrade.evidence import finding
-from deepgrade.feedback import check_array, check_inputs_unchanged, check_scalar
+from deepgrade.feedback import check_array, check_inputs_unchanged, check_pair, check_scalar
 from deepgrade.slides import (
     BOX_BLUR,
     BOX_BLUR_OUT,
@@ -112,18 +112,24 @@ def check_conv2d(got, image, kernel, expected, *, pads=((0, 0), (0, 0)), stride=
         (5, 5, 0, 1, 1),  # the kernel fits exactly once
         (10, 4, 0, 3, 3),  # the last position that does not fit is dropped
         (2, 3, 1, 1, 2),  # the kernel is larger than the image, but not the padded one
+        # padding with a stride: these tell the size rule's usual slips apart
+        (5, 3, 1, 2, 3),
+        (5, 3, 2, 2, 4),
+        (8, 3, 2, 2, 5),
+        (12, 3, 2, 2, 7),
     ],
 )
 def test_conv_output_size(impl, n, k, padding, stride, expected):
-    # the slides' two cases first, so that no constant (or n itself) passes any case
-    for args, anchor in (((7, 3, 0, 1), 5), ((7, 3, 1, 1), 7)):
-        check_scalar(impl.conv_output_size(*args[:2], padding=args[2], stride=args[3]), anchor,
-                     what=f"conv_output_size(7, 3, padding={args[2]}, stride=1)")  # fmt: skip
     got = impl.conv_output_size(n, k, padding=padding, stride=stride)
     assert isinstance(got, int | np.integer), f"conv_output_size should return an int, got {got!r}"
     check_scalar(
         got, expected, what=f"conv_output_size({n}, {k}, padding={padding}, stride={stride})"
     )
+    # then the slides' two cases, so that no constant (or n itself) passes any case; the
+    # case's own check comes first, so that a wrong rule fails each case on its own input
+    for args, anchor in (((7, 3, 0, 1), 5), ((7, 3, 1, 1), 7)):
+        check_scalar(impl.conv_output_size(*args[:2], padding=args[2], stride=args[3]), anchor,
+                     what=f"conv_output_size(7, 3, padding={args[2]}, stride=1)")  # fmt: skip
 
 
 # ---------------------------------------------------------------- 1.2 same_padding
@@ -143,28 +149,18 @@ def test_conv_output_size(impl, n, k, padding, stride, expected):
         (5, 3, 3, (0, 1)),
         (4, 1, 3, (0, 0)),  # no zeros needed: total is never negative
         (2, 5, 1, (2, 2)),  # kernel larger than the input
+        (3, 4, 3, (0, 1)),  # a stride with a kernel larger than the input
+        (5, 4, 3, (1, 1)),
+        (3, 6, 3, (1, 2)),
     ],
 )
 def test_same_padding(impl, n, k, stride, expected):
-    # two fixed cases first, so that no constant answer passes any case
+    check_pair(impl.same_padding(n, k, stride=stride), expected,
+               what=f"same_padding({n}, {k}, stride={stride})")  # fmt: skip
+    # then two fixed cases, so that no constant answer passes any case
     for args, anchor in (((7, 3, 1), (1, 1)), ((7, 4, 1), (1, 2))):
-        what = f"same_padding({args[0]}, {args[1]}, stride=1)"
-        pair = two_ints(impl.same_padding(*args[:2], stride=args[2]), what)
-        assert pair == anchor, f"{what} is {pair}, expected {anchor}"
-    what = f"same_padding({n}, {k}, stride={stride})"
-    got = two_ints(impl.same_padding(n, k, stride=stride), what)
-    assert got == expected, f"{what} is {got}, expected {expected}"
-
-
-def two_ints(got, what: str) -> tuple[int, int]:
-    """``got`` if it is a pair of ints, as the docstring promises (2.0 is not an int)."""
-    assert isinstance(got, tuple) and len(got) == 2, (
-        f"{what} should return a pair (before, after), got {got!r}"
-    )
-    assert all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in got), (
-        f"{what} should return two ints, got {got!r}; use // and int(...), not / on floats"
-    )
-    return int(got[0]), int(got[1])
+        check_pair(impl.same_padding(*args[:2], stride=args[2]), anchor,
+                   what=f"same_padding({args[0]}, {args[1]}, stride=1)")  # fmt: skip
 
 
 # ---------------------------------------------------------------- 1.3 zero_pad

@@ -175,12 +175,15 @@ def test_receptive_field_slide_example_16_pixels(impl):
         ([("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1)], 8),
         ([("conv", 5, 2), ("conv", 3, 1)], 9),
         ([("pool", 2, 2), ("pool", 2, 2), ("pool", 2, 2)], 8),
+        ([("conv", 5, 2), ("pool", 3, 3), ("conv", 3, 2)], 21),  # strides that compound
+        ([("pool", 2, 2), ("conv", 5, 2), ("conv", 5, 2)], 26),
     ],
 )
 def test_receptive_field(impl, layers, expected):
-    # the slides' case first, so that no constant answer passes any case
-    check_scalar(impl.receptive_field([("conv", 3, 1), ("pool", 2, 2)]), 4,
-                 what='receptive_field([("conv", 3, 1), ("pool", 2, 2)])')  # fmt: skip
     got = impl.receptive_field(layers)
     assert isinstance(got, int | np.integer), f"receptive_field should return an int, got {got!r}"
     check_scalar(got, expected, what=f"receptive_field({layers})")
+    # then the slides' case, so that no constant answer passes any case (the case's own
+    # check first: a wrong rule fails each case on its own input)
+    check_scalar(impl.receptive_field([("conv", 3, 1), ("pool", 2, 2)]), 4,
+                 what='receptive_field([("conv", 3, 1), ("pool", 2, 2)])')  # fmt: skip

@@ -362,13 +362,16 @@ def test_lstm_cell_returns_h_and_c_of_shape_n_by_h(impl):
 @pytest.mark.exercise("lstm_cell")
 def test_lstm_cell_saturated_gates_without_overflow(impl):
     # Huge pre-activations: i = 1, f = 0, g = 1, o = 1 exactly, so c = 1 and h = tanh(1).
-    out = call_without_warnings(  # an overflow in exp would be a RuntimeWarning
+    def values(out):  # checked before the warning: they can show the mistake
+        h, c = expect_items(out, 2, what="lstm_cell", kind="a pair (h, c)")
+        check_array(c, [[1.0]], what="lstm_cell's c with saturated gates")
+        check_array(h, [[math.tanh(1.0)]], what="lstm_cell's h with saturated gates")
+
+    call_without_warnings(  # an overflow in exp would be a RuntimeWarning
         impl.lstm_cell, [[0.0]], [[0.0]], [[5.0]], np.zeros((1, 4)), np.zeros((1, 4)),
         [1000.0, -1000.0, 1000.0, 1000.0], what="lstm_cell with pre-activations of ±1000",
+        check=values,
     )  # fmt: skip
-    h, c = expect_items(out, 2, what="lstm_cell", kind="a pair (h, c)")
-    check_array(c, [[1.0]], what="lstm_cell's c with saturated gates")
-    check_array(h, [[math.tanh(1.0)]], what="lstm_cell's h with saturated gates")
 
 
 # ---------------------------------------------------------------- 5.4 lstm

@@ -240,19 +240,25 @@ def _is_digest(value) -> bool:
     return isinstance(value, str) and re.fullmatch(f"[0-9a-f]{{{DIGEST_CHARS}}}", value) is not None
 
 
+ENTRY_KEYS = {"tried", "outputs", "decisive"}  # a check's entry in the mistake table
+
+
 def _only_digests_and_words(table) -> bool:
-    """The table's form: per check key, the mistakes tried (names) and, per output digest,
-    [name, words] pairs; nothing else, no numbers."""
+    """The table's form: per check key, the mistakes tried and the decisive ones (names) and,
+    per output digest, [name, words] pairs; nothing else, no numbers."""
     if not isinstance(table, dict) or set(table) != {"version", "checks"}:
         return False
     if not isinstance(table["checks"], dict):
         return False
     for key, entry in table["checks"].items():
-        if not (_is_digest(key) and isinstance(entry, dict) and set(entry) == {"tried", "outputs"}):
+        if not (_is_digest(key) and isinstance(entry, dict) and set(entry) == ENTRY_KEYS):
             return False
-        tried, outputs = entry["tried"], entry["outputs"]
-        if not (isinstance(tried, list) and all(isinstance(n, str) for n in tried)):
+        lists = (entry["tried"], entry["decisive"])
+        if not all(isinstance(names, list) for names in lists):
             return False
+        if not all(isinstance(name, str) for names in lists for name in names):
+            return False
+        outputs = entry["outputs"]
         if not isinstance(outputs, dict):
             return False
         for output, pairs in outputs.items():

@@ -8,7 +8,8 @@ returned tuple, a value of a returned dict). The exercise's mistake catalogue
 (``autograder/suites/mistakes_*.py``) is then run on that call's arguments, and the
 check's key gets the digest of each mistake's output (:mod:`deepgrade.fingerprints`).
 
-What ships is digests, the mistakes' names and the words the grader shows with them:
+What ships is digests, the mistakes' names and the words the grader shows with them, and
+which of those mistakes one check is enough to name (:func:`deepgrade.fingerprints.decisive`):
 nothing of the reference's code, no value of any input the public tests do not hold.
 The leak check (:mod:`autograder.builders.leaks`) accepts the table only when it is
 exactly what this module derives.
@@ -31,7 +32,7 @@ import pytest
 from autograder.paths import PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade import feedback
 from deepgrade.catalog import BY_NAME
-from deepgrade.fingerprints import VERSION, check_key, digest
+from deepgrade.fingerprints import VERSION, check_key, decisive, digest
 from deepgrade.implementation import Implementation
 from deepgrade.pytest_plugin import GRADING_PLUGIN
 
@@ -161,11 +162,11 @@ class _Recorder:
             mistakes = adapter(args, part) if adapter else None
             key = check_key(what, expected)
             if mistakes and key:
-                self._record(key, mistakes)
+                self._record(key, mistakes, expected)
             return
 
-    def _record(self, key: str, mistakes: list) -> None:
-        entry = self.checks.setdefault(key, {"tried": [], "outputs": {}})
+    def _record(self, key: str, mistakes: list, expected: Any) -> None:
+        entry = self.checks.setdefault(key, {"tried": [], "outputs": {}, "decisive": []})
         for mistake in mistakes:
             output = mistake.produce()
             output_digest = digest(output) if output is not None else None
@@ -176,6 +177,8 @@ class _Recorder:
             pairs = entry["outputs"].setdefault(output_digest, [])
             if mistake.name not in [name for name, _ in pairs]:
                 pairs.append([mistake.name, mistake.explanation])
+            if decisive(output, expected) and mistake.name not in entry["decisive"]:
+                entry["decisive"].append(mistake.name)
 
 
 class _RecordingImplementation:
@@ -224,7 +227,7 @@ class _RecordingImplementation:
 
 def _recording_checks(recorder: _Recorder) -> None:
     """Swap check_array and check_scalar for versions that tell ``recorder`` first."""
-    for name in ("check_array", "check_scalar"):
+    for name in ("check_array", "check_scalar", "check_pair"):
         original = getattr(feedback, name)
 
         def checked(got, expected, *args, _original=original, **kwargs):

@@ -1,7 +1,7 @@
 """Catalogued mistakes of topic 1 (convolution): what each mistaken size rule, padding or
 convolution would return for the same inputs, computed here on the trusted side, with the
 words that tell the student what went wrong. Used as ``mistakes=`` of ``check_array`` /
-``check_scalar`` (and of :func:`check_pair` for the ``(before, after)`` pairs).
+``check_scalar`` (and of ``check_pair`` for the ``(before, after)`` pairs).
 
 The convolutions are a small numpy re-implementation (:func:`correlate`, :func:`layer`)
 that takes explicit ``((top, bottom), (left, right))`` zeros, so that a mistake such as
@@ -11,13 +11,11 @@ that takes explicit ``((top, bottom), (left, right))`` zeros, so that a mistake 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from deepgrade.evidence import attach, compared
-from deepgrade.feedback import ATOL, RTOL, Mistake
+from deepgrade.feedback import Mistake
 from solutions import convolution as ref
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -58,26 +56,6 @@ def pads_of(padding, hw, khw, stride: int) -> Pads:
 
 def swap_sides(pads: Pads) -> Pads:
     return tuple((after, before) for before, after in pads)
-
-
-def check_pair(got, expected: tuple[int, int], *, what: str, mistakes: Iterable[Mistake] = ()):
-    """Like check_array for a (before, after) pair of ints; the error carries the evidence.
-
-    The docstring promises ints, so whole-number floats (2.0) fail here, in same_padding's
-    own checks, rather than later in conv2d or conv_layer.
-    """
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise AssertionError(f"{what} should return a tuple (before, after), got {got!r}")
-    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in got):
-        kinds = ", ".join(type(v).__name__ for v in got)
-        raise AssertionError(
-            f"{what} should return two ints, got {kinds} ({got!r}); np.pad and slicing need "
-            "ints: use // and int(...), not / or math.ceil on floats"
-        )
-    values = tuple(int(v) for v in got)
-    if values != tuple(expected):
-        error = AssertionError(f"{what} is {values}, expected {tuple(expected)}")
-        raise attach(error, compared(values, expected, mistakes, RTOL, ATOL, what))
 
 
 def _pair_mistake(name: str, explanation: str, before: int, after: int) -> Mistake:

@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.suites.mistakes_convolution import (
-    check_pair,
     conv2d_mistakes,
     conv_layer_mistakes,
     conv_output_size_mistakes,
@@ -33,7 +32,7 @@ from autograder.suites.support import (
     seeded_rngs,
     small_ints,
 )
-from deepgrade.feedback import check_array, check_scalar
+from deepgrade.feedback import check_array, check_pair, check_scalar
 from solutions import convolution as ref
 
 rng_for = seeded_rngs(20240404)
