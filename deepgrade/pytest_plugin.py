@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from deepgrade import stub_digests
 from deepgrade.catalog import BY_NAME, find
 from deepgrade.evidence import evidence_of
 from deepgrade.hints import HINT
@@ -163,6 +164,19 @@ def _grading_plugin(config: pytest.Config):
     )
 
 
+def _stubbed_exercises(implementation, names: set[str | None]) -> set[str]:
+    """The exercises among ``names`` whose function is still the release's stub."""
+    stubbed = set()
+    for name in names - {None}:
+        try:
+            function = getattr(implementation, name)
+        except Exception:  # a missing module or function: its tests say so when they run
+            continue
+        if stub_digests.untouched(function, BY_NAME[name]):
+            stubbed.add(name)
+    return stubbed
+
+
 def failure_message(report: pytest.TestReport) -> str:
     """The exception's own message: what a student should read first, without the traceback."""
     longrepr = report.longrepr
@@ -211,11 +225,30 @@ class ResultCollector:
 
 
 class _JsonReport(ResultCollector):
-    """The records, written as JSON when the run ends (read by ``deepgrade check``)."""
+    """The records, written as JSON when the run ends (read by ``deepgrade check``).
+
+    An exercise whose function is still the release's stub is not run: each of its tests
+    is recorded as failed with the stub's own ``NotImplementedError``, which is what running
+    it gives (:mod:`deepgrade.stub_digests`), without pytest's cost per test."""
 
     def __init__(self, path: Path):
         super().__init__()
         self.path = path
+
+    @pytest.hookimpl(trylast=True)  # after --exercise has chosen the tests
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
+        super().pytest_collection_modifyitems(items)
+        stubbed = _stubbed_exercises(config.stash[_IMPL], {exercise_of(i) for i in items})
+        skipped = [item for item in items if exercise_of(item) in stubbed]
+        for item in skipped:
+            message = f"NotImplementedError: {BY_NAME[exercise_of(item)].not_implemented}"
+            self.records[item.nodeid] = {
+                "nodeid": item.nodeid, "exercise": exercise_of(item), "weight": weight_of(item),
+                "outcome": "failed", "seconds": 0.0, "message": message, "evidence": [],
+            }  # fmt: skip
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [item for item in items if exercise_of(item) not in stubbed]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.path.write_text(json.dumps(list(self.records.values()), indent=1), encoding="utf-8")

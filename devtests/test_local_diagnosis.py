@@ -9,6 +9,7 @@ release's own ``deepgrade check -v`` on the whole mutant catalogue is measured i
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -16,9 +17,10 @@ import numpy as np
 import pytest
 
 from autograder.builders import leaks, mistake_fingerprints
-from deepgrade import cli, evidence, fingerprints
-from deepgrade.catalog import BY_NAME
+from deepgrade import cli, evidence, fingerprints, stub_digests
+from deepgrade.catalog import BY_NAME, EXERCISES
 from deepgrade.check import CheckError, targets
+from deepgrade.implementation import Implementation
 from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.pytest_plugin import ResultCollector
 from deepgrade.scoring import score
@@ -282,3 +284,47 @@ def test_an_output_normalised_along_another_axis_is_described():
         of_values(varied + np.array([[1.0, 0, 0], [0, 0, 0]]), varied, np.ones((2, 3), bool))
         is None
     )
+
+
+# ---------------------------------------------------------------- stubs not yet begun
+
+
+@pytest.fixture
+def stub_table(tmp_path, monkeypatch):
+    from autograder.builders import stubs
+
+    digests = stub_digests.of_stubs(stubs.build(PROJECT_ROOT / "solutions"))
+    path = tmp_path / "stub_digests.json"
+    path.write_text(json.dumps(digests), encoding="utf-8")
+    monkeypatch.setattr(stub_digests, "TABLE_PATH", path)
+    stub_digests.table.cache_clear()
+    yield digests
+    stub_digests.table.cache_clear()
+
+
+def test_a_stub_is_untouched_until_any_edit(stub_table, tmp_path):
+    assert set(stub_table) == {exercise.name for exercise in EXERCISES}
+    relu = BY_NAME["relu"]
+    assert stub_digests.untouched(Implementation("exercises").relu, relu)
+    assert not stub_digests.untouched(Implementation("solutions").relu, relu)
+    assert not stub_digests.untouched(Implementation("exercises").sigmoid, relu)
+    work = tmp_path / "work"
+    shutil.copytree(PROJECT_ROOT / "exercises", work, ignore=shutil.ignore_patterns("__pycache__"))
+    module = work / "activations.py"
+    # a return above the raise (the raise left as dead code): an edit, run as usual
+    module.write_text(module.read_text(encoding="utf-8").replace(
+        '    raise NotImplementedError(\n        "Exercise 3.1', '    return x\n'
+        '    raise NotImplementedError(\n        "Exercise 3.1'), encoding="utf-8")  # fmt: skip
+    assert not stub_digests.untouched(Implementation(str(work)).relu, relu)
+    assert stub_digests.untouched(Implementation(str(work)).sigmoid, BY_NAME["sigmoid"])
+
+
+def test_the_leak_check_refuses_planted_stub_digests(stub_table):
+    prints = leaks.Fingerprints({}, {}, PROJECT_ROOT)
+    name = stub_digests.TABLE_NAME
+    assert leaks.check_file(name, json.dumps(stub_table).encode(), prints) == []
+    planted = {**stub_table, "relu": "0" * 16}
+    found = leaks.check_file(name, json.dumps(planted).encode(), prints)
+    assert [leak.what for leak in found] == [
+        "the stub digests differ from those of the released stubs"
+    ]

@@ -8,12 +8,15 @@
   leak check of that release is green.
 - ``deepgrade check conv2d relu 1.4`` against ``pytest --exercise``, ``check --help``.
 - The release's mistake fingerprints, edited, are refused by the leak check.
+- An exercise still the release's stub is recorded without running its tests, as running
+  them records it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +26,7 @@ import pytest
 from autograder.builders import leaks, student_readme
 from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
-from deepgrade import fingerprints
+from deepgrade import fingerprints, stub_digests
 from deepgrade.catalog import BY_NAME
 from devtests.commands import DEEPGRADE
 from devtests.local_diagnosis import check_mutant, headline, named
@@ -134,3 +137,43 @@ def test_the_leak_check_refuses_an_edited_table_in_the_release(release, tmp_path
     finally:
         table_path.write_text(original, encoding="utf-8")
     assert [leak.where for leak in found] == [fingerprints.TABLE_NAME]
+
+
+def test_an_exercise_not_yet_begun_is_reported_without_running_its_tests(release, tmp_path):
+    """What the check records for the fresh stubs is what running their tests gives; an
+    edited exercise (relu, done) is run."""
+    exercises = tmp_path / "work"
+    shutil.copytree(release / "exercises", exercises)
+    relu = exercises / "activations.py"
+    stub = BY_NAME["relu"].not_implemented
+    text = relu.read_text(encoding="utf-8")
+    relu.write_text(text.replace(f'raise NotImplementedError(\n        "{stub}"\n    )',
+                                 "return np.maximum(x, 0.0)"), encoding="utf-8")  # fmt: skip
+
+    def records(name: str) -> dict[str, dict]:
+        report = tmp_path / f"{name}.json"
+        subprocess.run(
+            [str(release / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "--tb=no",
+             f"--impl={exercises}", f"--deepgrade-report={report}"],
+            cwd=release, env=_env(release / ".venv"), capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
+        return {r["nodeid"]: r for r in json.loads(report.read_text(encoding="utf-8"))}
+
+    table = release / stub_digests.TABLE_NAME
+    skipped = records("skipped")
+    kept = table.read_text(encoding="utf-8")
+    try:
+        table.unlink()
+        ran = records("ran")
+    finally:
+        table.write_text(kept, encoding="utf-8")
+    assert skipped.keys() == ran.keys()
+    for nodeid, record in ran.items():
+        assert (skipped[nodeid]["outcome"], skipped[nodeid]["message"]) == (
+            record["outcome"], record["message"]
+        ), nodeid  # fmt: skip
+    relu_tests = {n for n, r in ran.items() if r["exercise"] == "relu"}
+    assert relu_tests and all(ran[n]["outcome"] == "passed" for n in relu_tests)
+    not_run = {n for n, r in skipped.items() if r["seconds"] == 0.0}
+    assert not_run == {n for n, r in ran.items() if r["exercise"] != "relu"}

@@ -28,6 +28,8 @@ The rules, each finding naming the file (and the line, where there is one):
    holds digests of catalogued mistakes' outputs on the public inputs, their names and
    words, and nothing else: exactly the table :mod:`autograder.builders.mistake_fingerprints`
    derives, so a planted entry (a value, a check of a hidden input) is a leak.
+5. **Stub digests** (:mod:`deepgrade.stub_digests`): exactly the digests of the stubs the
+   builder writes, one per exercise.
 
 :func:`check_folder` applies the rules to a release folder, :func:`check_packages` to
 the wheel and sdist built from it (``python -m build``: the sdist, then the wheel from it).
@@ -52,8 +54,10 @@ from pathlib import Path, PurePosixPath
 
 from autograder.builders import stubs
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT
+from deepgrade import stub_digests
 from deepgrade.fingerprints import DIGEST_CHARS
 from deepgrade.fingerprints import TABLE_NAME as MISTAKE_TABLE
+from deepgrade.stub_digests import TABLE_NAME as STUB_TABLE
 
 MIN_CHARS = 12
 INSTRUCTOR_NAMES = ("solutions", "autograder", "devtests")
@@ -229,6 +233,8 @@ def check_file(name: str, data: bytes, prints: Fingerprints) -> list[Leak]:
         return leaks + _check_notebook(name, text, prints)
     if name == MISTAKE_TABLE or name.endswith(f"/{MISTAKE_TABLE}"):
         return leaks + _check_mistake_table(name, text, prints)
+    if name == STUB_TABLE or name.endswith(f"/{STUB_TABLE}"):
+        return leaks + _check_stub_digests(name, text, prints)
     if path.suffix == ".json" and not any(name == k or name.endswith(f"/{k}") for k in KIT_DATA):
         leaks.append(Leak(name, None, "a JSON data file outside the kit's declared data"))
     elif path.suffix not in (*TEXT_SUFFIXES, ".json") and "." in path.name.lstrip("."):
@@ -288,6 +294,17 @@ def _check_mistake_table(name: str, text: str, prints: Fingerprints) -> list[Lea
         what = f"{len(extra)} check(s) the public tests do not make" if extra else "other digests"
         return [Leak(name, None, "the mistake fingerprints differ from what the catalogue "
                                  f"gives on the public tests' inputs: {what}")]  # fmt: skip
+    return []
+
+
+def _check_stub_digests(name: str, text: str, prints: Fingerprints) -> list[Leak]:
+    """Rule 5: the stub digests are exactly those of the stubs the builder writes."""
+    try:
+        table = json.loads(text)
+    except ValueError:
+        table = None
+    if table != stub_digests.of_stubs(stubs.build(prints.source / "solutions")):
+        return [Leak(name, None, "the stub digests differ from those of the released stubs")]
     return []
 
 

@@ -32,7 +32,7 @@ from autograder.builders import (
 )
 from autograder.paths import PROJECT_ROOT
 from autograder.progress import Steps
-from deepgrade import fingerprints
+from deepgrade import fingerprints, stub_digests
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
 
 
@@ -95,6 +95,15 @@ def write_exercises(release: Release) -> None:
     for name, text in files.items():
         release.write(f"exercises/{name}", text)
     release.notes.append(f"exercises/ ({len(files)} files generated from solutions/)")
+
+
+def write_stub_digests(release: Release) -> None:
+    """A digest of each stub as released, so ``deepgrade check`` reports an exercise not
+    yet begun without running its tests (:mod:`deepgrade.stub_digests`)."""
+    modules = {p.name: p.read_text(encoding="utf-8") for p in _exercise_files(release)}
+    digests = stub_digests.of_stubs(modules)
+    release.write(stub_digests.TABLE_NAME, json.dumps(digests, indent=1, sort_keys=True) + "\n")
+    release.notes.append(f"{stub_digests.TABLE_NAME} ({len(digests)} stubs)")
 
 
 def copy_public_tests(release: Release) -> None:
@@ -175,6 +184,7 @@ STEPS: tuple[Step, ...] = (
     copy_kit,
     write_mistake_fingerprints,
     write_exercises,
+    write_stub_digests,
     copy_public_tests,
     copy_datasets,
     write_notebooks,
