@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
-from importlib import metadata
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 # Import names that differ from the name pip installs (the rest: the same, "_" as "-").
 DISTRIBUTIONS = {
@@ -45,6 +46,11 @@ def _normal(name: str) -> str:
 @functools.cache
 def _project() -> tuple[str, dict[str, list[Requirement]]]:
     """The installed project's name and its extras (``extra -> requirements``)."""
+    # imported here: only a missing module needs them, and they cost every command 0.1 s
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for name in PROJECT_DISTRIBUTIONS:
         try:
             requires = metadata.requires(name) or []
