@@ -60,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write every test's exercise, outcome and failure message to FILE as JSON",
     )
+    parser.addoption(
+        "--deepgrade-skip-stubs",
+        action="store_true",
+        help="with --deepgrade-report (deepgrade check): an exercise still the release's stub "
+        "is recorded as failed with its NotImplementedError, without running its tests",
+    )
 
 
 def _other_packages() -> str:
@@ -87,7 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--impl: {err}") from None
     path = config.getoption("--deepgrade-report")
     if path:
-        config.pluginmanager.register(_JsonReport(Path(path)), "deepgrade-json-report")
+        report = _JsonReport(Path(path), skip_stubs=config.getoption("--deepgrade-skip-stubs"))
+        config.pluginmanager.register(report, "deepgrade-json-report")
 
 
 def use_implementation(config: pytest.Config, implementation) -> None:
@@ -227,17 +234,22 @@ class ResultCollector:
 class _JsonReport(ResultCollector):
     """The records, written as JSON when the run ends (read by ``deepgrade check``).
 
-    An exercise whose function is still the release's stub is not run: each of its tests
-    is recorded as failed with the stub's own ``NotImplementedError``, which is what running
-    it gives (:mod:`deepgrade.stub_digests`), without pytest's cost per test."""
+    With ``skip_stubs`` (``deepgrade check``), an exercise whose function is still the
+    release's stub is not run: each of its tests is recorded as failed with the stub's own
+    ``NotImplementedError``, which is what running it gives (:mod:`deepgrade.stub_digests`),
+    without pytest's cost per test; the run's exit status stays that of failed tests."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, skip_stubs: bool = False):
         super().__init__()
         self.path = path
+        self.skip_stubs = skip_stubs
+        self.skipped = False
 
     @pytest.hookimpl(trylast=True)  # after --exercise has chosen the tests
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
         super().pytest_collection_modifyitems(items)
+        if not self.skip_stubs:
+            return
         stubbed = _stubbed_exercises(config.stash[_IMPL], {exercise_of(i) for i in items})
         skipped = [item for item in items if exercise_of(item) in stubbed]
         for item in skipped:
@@ -247,8 +259,14 @@ class _JsonReport(ResultCollector):
                 "outcome": "failed", "seconds": 0.0, "message": message, "evidence": [],
             }  # fmt: skip
         if skipped:
+            self.skipped = True
             config.hook.pytest_deselected(items=skipped)
             items[:] = [item for item in items if exercise_of(item) not in stubbed]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.path.write_text(json.dumps(list(self.records.values()), indent=1), encoding="utf-8")
+        if self.skipped and session.exitstatus in (
+            pytest.ExitCode.OK,
+            pytest.ExitCode.NO_TESTS_COLLECTED,
+        ):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the stubs' tests fail
