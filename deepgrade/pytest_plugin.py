@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -140,6 +141,37 @@ def exercise_of(item: pytest.Item) -> str | None:
     return mark.args[0] if mark else None
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def pytest_runtest_makereport_brief(
+    item: pytest.Item, call: pytest.CallInfo
+) -> pytest.TestReport | None:
+    """The report of a failure shown in one line, without building pytest's traceback
+    (which parses every source file it passes through: most of the time of a check on
+    unfinished work). With ``--tb=no`` every failure is shown in one line."""
+    excinfo = call.excinfo
+    if excinfo is None or call.when != "call" or not isinstance(excinfo.value, Exception):
+        return None  # a pass, a fixture's error, a skip or an xfail's outcome: pytest's own
+    line = _one_line(excinfo.value, item.config)
+    if line is None and item.config.getoption("tbstyle") == "no":
+        line = excinfo.exconly(tryshort=True)  # what the traceback's crash line says
+    if line is None:
+        return None
+    brief = copy.copy(call)
+    brief.excinfo = line  # a text instead of the exception: pytest reports it as it is
+    return pytest.TestReport.from_item_and_call(item, brief)
+
+
+def _one_line(err: Exception, config: pytest.Config) -> str | None:
+    """The one line a kit error is reported in, or None."""
+    if isinstance(err, NotImplementedError):
+        return f"NotImplementedError: {err}"
+    if getattr(err, HINT, None):
+        return f"{type(err).__name__}: {str(err).rstrip()}\n{getattr(err, HINT)}"
+    if isinstance(err, (SubmissionError, *_one_line_errors(config))):
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -150,12 +182,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     evidence = evidence_of(err)
     if evidence:
         report.user_properties.append((EVIDENCE_PROPERTY, evidence))
-    if isinstance(err, NotImplementedError):
-        report.longrepr = f"NotImplementedError: {err}"
-    elif getattr(err, HINT, None):
-        report.longrepr = f"{type(err).__name__}: {str(err).rstrip()}\n{getattr(err, HINT)}"
-    elif isinstance(err, (SubmissionError, *_one_line_errors(item.config))):
-        report.longrepr = f"{type(err).__name__}: {err}"
+    line = _one_line(err, item.config) if isinstance(err, Exception) else None
+    if line is not None:  # a fixture's phase too (the brief report answers for the call)
+        report.longrepr = line
 
 
 def _one_line_errors(config: pytest.Config) -> tuple[type, ...]:

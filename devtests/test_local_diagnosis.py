@@ -328,3 +328,41 @@ def test_the_leak_check_refuses_planted_stub_digests(stub_table):
     assert [leak.what for leak in found] == [
         "the stub digests differ from those of the released stubs"
     ]
+
+
+def test_a_one_line_failure_builds_no_traceback_and_reads_the_same(tmp_path):
+    """pytest's traceback (it parses every source file it passes through) is not built for
+    a failure shown in one line: the stubs' NotImplementedError, and every failure under
+    --tb=no (deepgrade check); the records read exactly as with the traceback."""
+    folder = submission(MUTANT["act-relu-returns-slope"], tmp_path)  # activations: see below
+    (folder / "activations.py").write_text(
+        (PROJECT_ROOT / "exercises" / "activations.py").read_text(encoding="utf-8").replace(
+            "def relu(", "def relu_unused("
+        ) + "\n\ndef relu(x):  # wrong; sigmoid and softmax are still stubs\n    return np.minimum(np.abs(x), 1.0)\n",
+        encoding="utf-8",
+    )  # fmt: skip
+
+    class Reports:
+        def __init__(self):
+            self.longreprs: dict[str, object] = {}
+
+        def pytest_runtest_logreport(self, report):
+            if report.when == "call" and report.failed:
+                self.longreprs[report.nodeid] = report.longrepr
+
+    runs = {}
+    for tb in ("no", "short"):
+        reports, collector = Reports(), ResultCollector()
+        pytest.main([str(PUBLIC_TESTS / "test_activations.py"), f"--impl={folder}", "-q",
+                     "-p", "no:cacheprovider", "-o", "addopts=", f"--tb={tb}"],
+                    plugins=[reports, collector])  # fmt: skip
+        runs[tb] = reports.longreprs, collector.records
+    brief, full = runs["no"][0], runs["short"][0]
+    assert brief.keys() == full.keys() and brief
+    assert all(isinstance(r, str) for r in brief.values())
+    stubs = {n for n, r in full.items() if str(r).startswith("NotImplementedError")}
+    assert stubs and all(isinstance(full[n], str) for n in stubs)  # sigmoid, softmax
+    assert any(not isinstance(r, str) for r in full.values())  # relu's traceback, with --tb
+    for nodeid, record in runs["short"][1].items():
+        seen = runs["no"][1][nodeid]
+        assert (seen["outcome"], seen["message"]) == (record["outcome"], record["message"])

@@ -26,6 +26,7 @@ from autograder.builders import (
     student_readme,
 )
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
+from deepgrade import stub_digests
 from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS
 from deepgrade.cli import points_markdown
 from devtests.commands import DEEPGRADE
@@ -89,9 +90,11 @@ def test_the_release_holds_the_student_side_and_nothing_else(built):
 def test_kit_public_tests_and_datasets_are_the_instructors_files(built):
     for folder in STUDENT_SIDE:
         shipped = _files(built / folder)
-        if folder == "deepgrade":  # plus the one file the builder writes into the kit
+        if folder == "deepgrade":  # plus the two files the builder writes into the kit
             table = shipped.pop("mistake_fingerprints.json")
             assert table.decode() == mistake_fingerprints.build(PROJECT_ROOT)
+            digests = json.loads(shipped.pop("stub_digests.json"))
+            assert digests == stub_digests.of_stubs(stubs.build(PROJECT_ROOT / "solutions"))
         assert shipped == _files(PROJECT_ROOT / folder), folder
     for name in ("conftest.py", "constraints.txt"):
         assert (built / name).read_bytes() == (PROJECT_ROOT / name).read_bytes()
