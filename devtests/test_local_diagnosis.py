@@ -338,7 +338,8 @@ def test_a_one_line_failure_builds_no_traceback_and_reads_the_same(tmp_path):
     (folder / "activations.py").write_text(
         (PROJECT_ROOT / "exercises" / "activations.py").read_text(encoding="utf-8").replace(
             "def relu(", "def relu_unused("
-        ) + "\n\ndef relu(x):  # wrong; sigmoid and softmax are still stubs\n    return np.minimum(np.abs(x), 1.0)\n",
+        ) + "\n\ndef relu(x):  # wrong, and sigmoid and softmax are stubs\n"
+        "    return np.minimum(np.abs(x), 1.0)\n",
         encoding="utf-8",
     )  # fmt: skip
 
