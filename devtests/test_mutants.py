@@ -41,7 +41,6 @@ import pytest
 from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
 from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
-from autograder.suites import mistakes_convolution
 from deepgrade import evidence, feedback
 from deepgrade.catalog import BY_NAME, EXERCISES, TOPICS
 from deepgrade.evidence import agree, as_numbers, fingerprint, headline
@@ -193,10 +192,9 @@ class Comparisons:
             self.raw[key] = (as_numbers(got), as_numbers(expected), mistakes, rtol, atol)
             return original(got, expected, mistakes, rtol, atol, what)
 
-        # every failed comparison's evidence comes from compared(): the kit's checks and
-        # the suites' own (same_padding's pairs)
-        for module in (feedback, mistakes_convolution):
-            monkeypatch.setattr(module, "compared", recording)
+        # every failed comparison's evidence comes from the kit's compared() (same_padding's
+        # pairs too, through the kit's check_pair)
+        monkeypatch.setattr(feedback, "compared", recording)
 
     def check_headlines(self, report, shown: dict[str, dict]) -> int:
         """Assert that each shown headline's claim holds on every check it is drawn from;
