@@ -49,7 +49,9 @@ STUB_LINE = re.compile(r'^(?P<indent> *)raise NotImplementedError\(\s*"[^"]*"\s*
 # a student's relu (right) and softmax without subtracting the largest logit (it overflows)
 RELU = "return np.maximum(x, 0.0)"
 NAIVE_SOFTMAX = "e = np.exp(logits)\nreturn e / e.sum(axis=axis, keepdims=True)"
-NAMED = "Mistake (numpy warning): softmax(±1000) raised a warning (RuntimeWarning: overflow"
+# named by the mistake fingerprints (the values of ±1000 are checked before the warning)
+NAMED = "Likely mistake (no max shift): your output has NaN/inf (or 0/0) where logits are large"
+WARNED = "(it also raised a warning (RuntimeWarning: overflow encountered in exp)"
 CHROME_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -221,6 +223,7 @@ def test_check_cells_give_points_and_name_a_mistake_and_use_the_earlier_notebook
         outputs["relu"].strip(),
     ), outputs
     assert f"likely mistake: {NAMED}" in outputs["softmax"], outputs
+    assert WARNED in outputs["softmax"], outputs
     assert "not implemented yet" in outputs["sigmoid"]
     checked = _rows(_deepgrade(student, "check", str(work / "activations.ipynb")).stdout)
     for name, text in outputs.items():
@@ -459,6 +462,7 @@ def test_a_student_answers_runs_all_and_saves_in_jupyterlab(student, lab, chromi
     assert f"{relu.label}: " in output("relu")
     assert f"{relu.points}.0/{relu.points} points" in output("relu"), output("relu")
     assert f"likely mistake: {NAMED}" in output("softmax"), output("softmax")
+    assert WARNED in output("softmax"), output("softmax")
     assert "not implemented yet" in output("sigmoid")
 
     chromium.execute_script(

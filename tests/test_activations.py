@@ -51,8 +51,9 @@ def test_relu_leaves_a_float_input_unchanged(impl):
 
 @pytest.mark.exercise("relu")
 def test_relu_of_fractions(impl):
-    x = np.linspace(-1.0, 2.0, 7)  # -1, -0.5, 0, 0.5, 1, 1.5, 2: values below and above 1
-    check_array(impl.relu(x), np.maximum(x, 0.0), what="relu(-1, -0.5, ..., 2)")
+    # -1, -0.5, ..., 2.5 in two rows: values below and above 1, in a shape to keep
+    x = np.linspace(-1.0, 2.5, 8).reshape(2, 4)
+    check_array(impl.relu(x), np.maximum(x, 0.0), what="relu(-1, -0.5, ..., 2.5 in 2 rows)")
 
 
 @pytest.mark.exercise("relu")
