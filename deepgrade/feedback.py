@@ -105,11 +105,11 @@ def _fail(lines: list[str], got, expected, mistakes, rtol, atol, what: str, seen
     by itself (``seen``; an empty observation when nothing: a headline drawn from other
     comparisons then says on how many it holds)."""
     __tracebackhide__ = True  # pytest shows the student's line, not the kit's
-    key = fingerprint(what, as_numbers(expected), as_numbers(got))
+    key = fingerprint(what, as_numbers(expected), as_numbers(got))  # compared()'s too
     evidence = compared(got, expected, mistakes, rtol, atol, what)
     known = fingerprinted(what, expected, got)  # a release's catalogue, on public inputs
     if known:  # one comparison, one input: never two votes
-        known["input"] = evidence["input"] if evidence else key
+        known["input"] = key
     shown = {**(seen or observed("", "")), "input": key}
     raise attach(AssertionError("\n".join(lines)), joined(evidence, known), shown)
 
@@ -359,22 +359,22 @@ def call_without_warnings(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = function(*args, **kwargs)
-    warned = None
+    warned = said = None
     if caught:
         first = caught[0]
         cause = warning_cause(str(first.message)) or advice  # where it comes from decides
-        warned = finding(
-            "numpy warning",
-            f"{what} raised a warning ({first.category.__name__}: {first.message}); the "
-            f"docstring asks for none: {cause}",
+        said = (
+            f"a warning ({first.category.__name__}: {first.message}); the docstring asks "
+            f"for none: {cause}"
         )
+        warned = finding("numpy warning", f"{what} raised {said}")
     if check is not None:
         try:
             check(result)
         except AssertionError as wrong:
             if warned is None:
                 raise
-            message = f"{wrong}\n(it also raised {str(warned).split(' raised ', 1)[-1]})"
+            message = f"{wrong}\n(it also raised {said})"
             raise attach(
                 AssertionError(message), *evidence_of(wrong), *evidence_of(warned)
             ) from None

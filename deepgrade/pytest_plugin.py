@@ -237,19 +237,23 @@ class ResultCollector:
         self.exercises = {item.nodeid: exercise_of(item) for item in items}
         self.weights = {item.nodeid: weight_of(item) for item in items}
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = self.records.setdefault(
-            report.nodeid,
+    def record(self, nodeid: str) -> dict:
+        """The test's record, a passed one until a report says otherwise."""
+        return self.records.setdefault(
+            nodeid,
             {
-                "nodeid": report.nodeid,
-                "exercise": self.exercises.get(report.nodeid),
-                "weight": self.weights.get(report.nodeid, 1.0),
+                "nodeid": nodeid,
+                "exercise": self.exercises.get(nodeid),
+                "weight": self.weights.get(nodeid, 1.0),
                 "outcome": "passed",
                 "seconds": 0.0,
                 "message": "",
                 "evidence": [],
             },
         )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = self.record(report.nodeid)
         record["seconds"] += report.duration
         if report.failed or (report.skipped and record["outcome"] == "passed"):
             record["outcome"] = "failed" if report.failed else "skipped"
@@ -283,10 +287,7 @@ class _JsonReport(ResultCollector):
         skipped = [item for item in items if exercise_of(item) in stubbed]
         for item in skipped:
             message = f"NotImplementedError: {BY_NAME[exercise_of(item)].not_implemented}"
-            self.records[item.nodeid] = {
-                "nodeid": item.nodeid, "exercise": exercise_of(item), "weight": weight_of(item),
-                "outcome": "failed", "seconds": 0.0, "message": message, "evidence": [],
-            }  # fmt: skip
+            self.record(item.nodeid).update(outcome="failed", message=message)
         if skipped:
             self.skipped = True
             config.hook.pytest_deselected(items=skipped)
