@@ -3,7 +3,7 @@ through them, loses only the checks the course's API cannot express."""
 
 from __future__ import annotations
 
-from devtests.realcode.adapters import COURSES
+from devtests.realcode.courses import COURSES
 from devtests.realcode.measure import graded
 
 

@@ -26,7 +26,8 @@ from autograder.grading.engine import grade
 from autograder.grading.reports import gradescope
 from autograder.paths import HIDDEN_SUITES, PUBLIC_TESTS
 from deepgrade.catalog import BY_NAME
-from devtests.realcode.adapters import COURSES, Course, adapted, build
+from devtests.realcode.adapters import Course, adapted, build
+from devtests.realcode.courses import COURSES
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,0 +1,7 @@
+"""The courses whose students' code is measured: one module per course (its adapter, its
+correct student, where its files live); adding a course is a module and a line here."""
+
+from devtests.realcode.adapters import Course
+from devtests.realcode.courses.cs231n import CS231N
+
+COURSES: dict[str, Course] = {course.name: course for course in (CS231N,)}
