@@ -83,9 +83,15 @@ def build(course: Course, student_files: dict[str, str], folder: Path) -> Path:
 
 
 def _provided(course: Course, exercise: str, student_files: dict[str, str]) -> bool:
-    """Whether the student's files define the course function the exercise is adapted to."""
+    """Whether the student's files define the course function (or class) the exercise is
+    adapted to."""
     file, function = course.needs[exercise]
-    return f"\ndef {function}(" in "\n" + student_files.get(file, "")
+    text = "\n" + student_files.get(file, "")
+    return any(f"\n{kind} {function}{end}" in text for kind, end in DEFINITIONS)
+
+
+# a course function is ``def name(``; a course class ``class name(`` or ``class name:``
+DEFINITIONS = (("def", "("), ("class", "("), ("class", ":"))
 
 
 def adapted(course: Course, student_files: dict[str, str]) -> list[str]:
