@@ -3,5 +3,6 @@ correct student, where its files live); adding a course is a module and a line h
 
 from devtests.realcode.adapters import Course
 from devtests.realcode.courses.cs231n import CS231N
+from devtests.realcode.courses.dlai import DLAI
 
-COURSES: dict[str, Course] = {course.name: course for course in (CS231N,)}
+COURSES: dict[str, Course] = {course.name: course for course in (CS231N, DLAI)}
