@@ -336,7 +336,16 @@ def lstm_forward(x, a0, parameters):
 
 # the student's file -> the course functions that mark it (any one of them)
 MARKS = {
-    "course_cnn.py": ("conv_forward", "pool_forward", "zero_pad", "conv_backward"),
+    "course_cnn.py": (
+        "conv_forward",
+        "pool_forward",
+        "zero_pad",
+        "conv_single_step",
+        "conv_backward",
+        "pool_backward",
+        "create_mask_from_window",
+        "distribute_value",
+    ),
     "course_rnn.py": ("rnn_cell_forward", "lstm_cell_forward", "rnn_forward", "lstm_forward"),
 }
 KEPT_IMPORTS = {"numpy", "math"}
@@ -369,11 +378,10 @@ def _cells(path: str, text: str) -> list[str]:
     ]
 
 
-def module_of(path: str, text: str) -> str:
-    """The course's helpers, then the notebook's (or export's) top-level function
-    definitions and numpy imports, in the notebook's order (a later definition wins, as
-    when the notebook is run from the top)."""
-    parts = [HELPERS]
+def _definitions(path: str, text: str) -> list[str]:
+    """A notebook's (or export's) top-level function definitions and numpy imports, in
+    the notebook's order, each as the student wrote it."""
+    parts = []
     for cell in _cells(path, text):
         parsed = _cell_nodes(cell)
         if parsed is None:
@@ -391,13 +399,16 @@ def module_of(path: str, text: str) -> str:
                 )
             )
             if keep:
-                start = (
-                    node.decorator_list[0].lineno
-                    if getattr(node, "decorator_list", [])
-                    else node.lineno
-                )
-                lines = code.splitlines()[start - 1 : node.end_lineno]
-                parts.append("\n".join(lines))
+                decorators = getattr(node, "decorator_list", [])
+                start = decorators[0].lineno if decorators else node.lineno
+                parts.append("\n".join(code.splitlines()[start - 1 : node.end_lineno]))
+    return parts
+
+
+def module_of(*sources: tuple[str, str]) -> str:
+    """The course's helpers, then the definitions of each (path, text) in turn (a later
+    definition wins, as when the notebook is run from the top)."""
+    parts = [HELPERS] + [part for path, text in sources for part in _definitions(path, text)]
     return "\n\n\n".join(parts) + "\n"
 
 
@@ -406,9 +417,10 @@ def _defines(module: str, functions: tuple[str, ...]) -> int:
 
 
 def locate(git_dir: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
-    """The student's C4W1 and C5W1 code in the newest commit: the pinned paths, or else the
-    notebook or export (not a checkpoint copy) that defines the most of the course's
-    functions (ties: the last path in sorted order, usually the newest version)."""
+    """The student's C4W1 and C5W1 code in the newest commit: the pinned paths (all of
+    them, in order, for code split over files), or else the notebook or export (not a
+    checkpoint copy) that defines the most of the course's functions (ties: the last path
+    in sorted order, usually the newest version)."""
 
     def show(path: str) -> str | None:
         shown = subprocess.run(
@@ -419,7 +431,8 @@ def locate(git_dir: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
         )
         return shown.stdout if shown.returncode == 0 else None
 
-    if not paths:
+    pinned = bool(paths)
+    if not pinned:
         grep = subprocess.run(
             [
                 "git",
@@ -444,13 +457,17 @@ def locate(git_dir: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
                 if ".ipynb_checkpoints" not in line
             )
         )
+    texts = [(path, text) for path in paths if (text := show(path)) is not None]
     files: dict[str, str] = {}
+    if pinned:  # the student's code split over several files: all of them, in order
+        for name, functions in MARKS.items():
+            mine = [(p, t) for p, t in texts if _defines(module_of((p, t)), functions)]
+            if mine:
+                files[name] = module_of(*mine)
+        return files
     best: dict[str, int] = {}
-    for path in paths:
-        text = show(path)
-        if text is None:
-            continue
-        module = module_of(path, text)
+    for path, text in texts:
+        module = module_of((path, text))
         for name, functions in MARKS.items():
             score = _defines(module, functions)
             if score and score >= best.get(name, 0):
