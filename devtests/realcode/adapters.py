@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ class Course:
     # exercise -> (the student's file, the course function the adapted exercise calls)
     needs: dict[str, tuple[str, str]]
     reference: dict[str, str] = field(default_factory=dict)  # a correct student, per file
+    # optional: the student's files found in a repository (a bare git directory) by the
+    # course itself, e.g. from notebooks; its second argument is the paths a repos line
+    # pins (empty: search the newest commit). Without it, ``files`` is read as it is.
+    locate: Callable[[Path, tuple[str, ...]], dict[str, str]] | None = None
 
 
 OUTSIDE = "outside the course's API: "

@@ -2,15 +2,17 @@
 
     python -m devtests.realcode.measure [--mirror DIR] [--repos devtests/realcode/repos.txt]
 
-Each line of the repos file is ``<course> <owner>/<name>``. The repositories are read from
-local git mirrors outside this repository (``<mirror>/<owner>+<name>/repo``, bare git
-directories as a ``git clone --mirror`` or the project's fetch tool leaves them); their
-code is never copied into this repository. For each repository the student's course files
-are wrapped by :mod:`devtests.realcode.adapters`, graded with the public and hidden suites
-through the worker, and what a student reads is kept: per adapted exercise, the score, the
-checks lost beyond those the course's own correct implementation loses (the checks outside
-the course's contract), and the first line of the Gradescope output (the headline). The
-result (JSON) is what a person then judges check by check, reading the student's code.
+Each line of the repos file is ``<course> <owner>/<name>`` and, optionally, the paths of the
+student's files in the repository (comma-separated) for a course that locates them. The
+repositories are read from local git mirrors outside this repository
+(``<mirror>/<owner>+<name>/repo``, bare git directories as a ``git clone --mirror`` or the
+project's fetch tool leaves them); their code is never copied into this repository. For each
+repository the student's course files are wrapped by :mod:`devtests.realcode.adapters`,
+graded with the public and hidden suites through the worker, and what a student reads is
+kept: per adapted exercise, the score, the checks lost beyond those the course's own correct
+implementation loses (the checks outside the course's contract), and the first line of the
+Gradescope output (the headline). The result (JSON) is what a person then judges check by
+check, reading the student's code.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ from devtests.realcode.courses import COURSES
 HERE = Path(__file__).resolve().parent
 
 
-def student_files(course: Course, git_dir: Path) -> dict[str, str]:
-    """The course files of a repository's newest commit (the first candidate path found)."""
+def student_files(course: Course, git_dir: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
+    """The course files of a repository's newest commit (the first candidate path found, or
+    what the course's own ``locate`` finds there)."""
+    if course.locate is not None:
+        return course.locate(git_dir, paths)
     files = {}
     for name, candidates in course.files.items():
         for path in candidates:
@@ -108,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         for line in args.repos.read_text().splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
-            course_name, repo = line.split()
+            course_name, repo, *pinned = line.split(maxsplit=2)
             course = COURSES[course_name]
             git_dir = args.mirror / repo.replace("/", "+") / "repo"
-            files = student_files(course, git_dir)
+            paths = tuple(p.strip() for p in pinned[0].split(",")) if pinned else ()
+            files = student_files(course, git_dir, paths)
             if not files:
                 print(f"{repo}: no course files (not mirrored?)", file=sys.stderr)
                 continue
