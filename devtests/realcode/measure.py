@@ -5,14 +5,14 @@
 Each line of the repos file is ``<course> <owner>/<name>`` and, optionally, the paths of the
 student's files in the repository (comma-separated) for a course that locates them. The
 repositories are read from local git mirrors outside this repository
-(``<mirror>/<owner>+<name>/repo``, bare git directories as a ``git clone --mirror`` or the
-project's fetch tool leaves them); their code is never copied into this repository. For each
-repository the student's course files are wrapped by :mod:`devtests.realcode.adapters`,
-graded with the public and hidden suites through the worker, and what a student reads is
-kept: per adapted exercise, the score, the checks lost beyond those the course's own correct
-implementation loses (the checks outside the course's contract), and the first line of the
-Gradescope output (the headline). The result (JSON) is what a person then judges check by
-check, reading the student's code.
+(``<mirror>/<owner>+<name>/repo``: a bare git directory or a clone holding ``.git``, as
+``git clone --mirror`` or the project's fetch tool leaves them); their code is never copied
+into this repository. For each repository the student's course files are wrapped by
+:mod:`devtests.realcode.adapters`, graded with the public and hidden suites through the
+worker, and what a student reads is kept: per adapted exercise, the score, the checks lost
+beyond those the course's own correct implementation loses (the checks outside the course's
+contract), and the first line of the Gradescope output (the headline). The result (JSON) is
+what a person then judges check by check, reading the student's code.
 """
 
 from __future__ import annotations
@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             course_name, repo, *pinned = line.split(maxsplit=2)
             course = COURSES[course_name]
             git_dir = args.mirror / repo.replace("/", "+") / "repo"
+            if (git_dir / ".git").is_dir():  # a clone with a work tree, not a bare mirror
+                git_dir = git_dir / ".git"
             paths = tuple(p.strip() for p in pinned[0].split(",")) if pinned else ()
             files = student_files(course, git_dir, paths)
             if not files:
