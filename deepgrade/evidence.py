@@ -45,11 +45,17 @@ class Mistake:
     mistake returns (usually the reference called on altered inputs); it may raise when the
     mistake cannot be produced on these inputs (then it neither matches nor is ruled out).
     The explanation describes what the checked value shows, in words a student can act on.
+
+    A ``shape_only`` mistake is a size rule: only the shape of ``output`` counts (the
+    values of code with a wrong size rule depend on how its loops then run). It is weaker
+    evidence than a value: it matches only an output of its shape, when that is not the
+    expected shape and no value-level mistake reproduces the output.
     """
 
     name: str
     explanation: str
     output: Callable[[], Any]
+    shape_only: bool = False
 
     def produce(self) -> np.ndarray | None:
         """The mistake's output as a float64 array, or None if it cannot be produced here."""
@@ -88,15 +94,24 @@ def compared(
     if mine is None:
         return None
     matched: dict[str, str] = {}
+    sized: dict[str, str] = {}  # shape-only mistakes of the output's (wrong) shape
     tried: list[str] = []
+    expected_shape = np.shape(expected)
     for mistake in mistakes:
         wrong = mistake.produce()
-        if wrong is None:
+        if wrong is None or (mistake.shape_only and wrong.shape == expected_shape):
             continue
         if mistake.name not in tried:
             tried.append(mistake.name)
-        if agree(mine, wrong, rtol, atol):
+        if mistake.shape_only:
+            if wrong.shape == mine.shape:
+                sized.setdefault(mistake.name, mistake.explanation)
+        elif agree(mine, wrong, rtol, atol):
             matched.setdefault(mistake.name, mistake.explanation)
+    if matched:  # a size rule that also fits is neither the name nor ruled out
+        tried = [name for name in tried if name not in sized]
+    else:
+        matched = sized
     if not tried:
         return None
     return {

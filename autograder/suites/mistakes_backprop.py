@@ -496,6 +496,33 @@ def _minus_crop(dxp, x, padding):
     return dx if np.ndim(x) == 4 else dx[0]
 
 
+def _crop_sizes_swapped(x: np.ndarray, padding) -> list[Mistake]:
+    """dx cropped out of the padded gradient with the other axis's size (rows up to
+    dxp.shape[2] - bottom): size rules, as shape-only mistakes."""
+    (top, bottom), (left, right) = pads_of(padding)
+    h, w = x.shape[-3], x.shape[-2]
+    mistakes = []
+    padded_h, padded_w = h + top + bottom, w + left + right
+    for axis, size, own, other in (  # numpy cuts a slice short at the padded array's end
+        (-3, min(padded_w - bottom, padded_h) - top, "height", "width"),
+        (-2, min(padded_h - right, padded_w) - left, "width", "height"),
+    ):
+        shape = list(x.shape)
+        shape[axis] = size
+        if size > 0 and tuple(shape) != x.shape:
+            mistakes.append(
+                Mistake(
+                    f"dx {own} cropped with the {other}",
+                    f"your dx's {own} is what cropping the padded gradient with its {other} "
+                    f"gives (the padded {other} minus the zeros): the {own} of dx is the "
+                    f"{own} of x, so crop each axis with its own size",
+                    lambda shape=tuple(shape): np.zeros(shape),
+                    shape_only=True,
+                )
+            )
+    return mistakes
+
+
 def _channels_swapped(kernels: np.ndarray) -> np.ndarray:
     if kernels.shape[2] != kernels.shape[3]:
         raise ValueError("kernels[i, j] is not square: the product would not run")
@@ -574,6 +601,7 @@ def conv_backward_mistakes(dout, x, kernels, padding=0, stride=1) -> dict[str, l
                 lambda: _crop(grads(step=1)[0], x, padding),
             ),
             Mistake("sign flipped", sign, lambda: -_crop(grads()[0], x, padding)),
+            *_crop_sizes_swapped(x, padding),
         ],
         "dkernels": [
             Mistake(

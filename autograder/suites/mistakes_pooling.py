@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.suites.support import size_rule_mistakes
 from deepgrade.feedback import Mistake
 
 
@@ -80,6 +81,11 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
 
         return out
 
+    def whole_image():
+        b = as_batch(x)
+        top = np.broadcast_to(b.max(axis=(1, 2), keepdims=True), as_batch(right()).shape)
+        return from_batch(top, x.ndim)
+
     def window_no_stride():
         good = right()
         b = as_batch(pool(x, (ph, pw), 1))[:, : as_batch(good).shape[1], : as_batch(good).shape[2]]
@@ -110,6 +116,13 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
             "too (window.max() of the whole (N, ph, pw, d) window): each image and channel "
             "is pooled on its own, over the window's rows and columns only",
             across_channels(True, images=True),
+        ),
+        Mistake(
+            "max over the whole image",
+            "every value of your output is the maximum of its whole channel: each output "
+            "pixel is the maximum of its own window only, x[i*sh : i*sh + ph, j*sw : "
+            "j*sw + pw] (the window slice is missing)",
+            whole_image,
         ),
         Mistake(
             "maximum started from 0",
@@ -169,7 +182,16 @@ def max_pool2d_mistakes(x, size=2, stride=None) -> list[Mistake]:
                 window_no_stride,
             )
         )
-    return mistakes
+    axes = {2: (0, 1), 3: (0, 1), 4: (1, 2)}[x.ndim]
+    try:
+        expected = right().shape
+    except ValueError:  # a window larger than the image: no output
+        return mistakes
+    hw = (x.shape[axes[0]], x.shape[axes[1]])
+    channels = x.shape[-1] if x.ndim >= 3 else None
+    return mistakes + size_rule_mistakes(
+        expected, axes, hw, (ph, pw), (0, 0), (sh, sw), window="window", channels=channels
+    )
 
 
 # ---------------------------------------------------------------- 2.2 receptive_field

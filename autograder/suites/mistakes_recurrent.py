@@ -222,6 +222,18 @@ LSTM_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         "h_t = o * tanh(c_t)",
         {"output": sigmoid},
     ),
+    (
+        "tan instead of tanh",
+        "your output is h = o * tan(c_t), the trigonometric tangent (np.tan); the LSTM "
+        "squashes the cell state with the hyperbolic tangent: h_t = o * np.tanh(c_t)",
+        {"output": np.tan},
+    ),
+    (
+        "tan instead of tanh",
+        "your candidate cell value is g = tan(...), the trigonometric tangent (np.tan); it "
+        "is the hyperbolic tangent: g = np.tanh(z[:, 2H:3H])",
+        {"candidate": np.tan},
+    ),
 ]
 # Any other wrong gate order, named by the order the blocks were read in.
 for _order in itertools.permutations(KERAS_ORDER):
@@ -243,6 +255,13 @@ RNN_CELL_VARIANTS: list[tuple[str, str, dict]] = [
         "your state is the sigmoid of the pre-activation; Keras's SimpleRNN uses tanh: "
         "h_t = tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)",
         {"activation": sigmoid},
+    ),
+    (
+        "tan instead of tanh",
+        "your state is the trigonometric tangent (np.tan) of the pre-activation; Keras's "
+        "SimpleRNN uses the hyperbolic tangent: h_t = np.tanh(x_t @ kernel + h_prev @ "
+        "recurrent_kernel + bias)",
+        {"activation": np.tan},
     ),
     (
         "SimpleRNN with ReLU",

@@ -10,12 +10,13 @@ grader's own numerical gradient (:func:`finite_differences`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from deepgrade.evidence import attach, evidence_of, finding
+from deepgrade.evidence import Mistake, attach, evidence_of, finding
 from deepgrade.feedback import IN_PLACE
 
 # ---------------------------------------------------------------- hypothesis
@@ -86,15 +87,16 @@ def run_search(search) -> None:
 class Cases:
     """Several inputs in one check: all of them run, and the check fails with the first
     failure, carrying the evidence of every failure (so an input on which two catalogued
-    mistakes look alike does not hide what the other inputs show)."""
+    mistakes look alike, or on which the submission raises, does not hide what the other
+    inputs show)."""
 
     def __init__(self) -> None:
-        self.failures: list[AssertionError] = []
+        self.failures: list[Exception] = []
 
     def check(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except AssertionError as err:
+        except Exception as err:  # the submission's own errors too: the other inputs still run
             self.failures.append(err)
             return None
 
@@ -235,3 +237,106 @@ def finite_differences(f: Callable[[np.ndarray], float], x, eps: float = 1e-6, *
         if restore:
             point[i] = old
     return grad
+
+
+def _trunc(value: float) -> int:
+    """int(q) + 1 of a size rule as ``rounding(1 + q)``: q truncated towards 0."""
+    return math.trunc(value - 1) + 1
+
+
+def size_rule_mistakes(
+    expected_shape: tuple[int, ...],
+    axes: tuple[int, int],
+    n: tuple[int, int],
+    k: tuple[int, int],
+    pads: tuple[int, int],
+    s: tuple[int, int],
+    *,
+    window: str = "kernel",
+    channels: int | None = None,
+) -> list[Mistake]:
+    """Size rules real students get wrong, as shape-only mistakes: an output height or
+    width computed with the other axis's image size, window or stride (a square assumed),
+    the width set to the height, or (n + p - k) / s rounded up instead of floored.
+
+    ``axes`` are the output's height and width axes; ``n``, ``k``, ``pads`` (each axis's
+    total padding) and ``s`` are (height, width) pairs; ``channels``, the input's channel
+    count, adds a size computed with it in place of the image's. A variant that gives the expected
+    shape on these inputs is left out (it is not this mistake's input)."""
+    names = ("height", "width")
+
+    def shape(sizes) -> tuple[int, ...]:
+        out = list(expected_shape)
+        for axis, size in zip(axes, sizes, strict=True):
+            out[axis] = int(size)
+        return tuple(out)
+
+    def rule(a, n_=None, k_=None, s_=None, rounding=math.floor) -> int:
+        """The size along axis ``a``: ``rounding(1 + (n + p - k) / s)``, with the other
+        axis's (or the channels') arguments where given."""
+        n_ = n[a] if n_ is None else n_
+        k_ = k[a] if k_ is None else k_
+        s_ = s[a] if s_ is None else s_
+        return int(rounding(1 + (n_ + pads[a] - k_) / s_))
+
+    right = [rule(0), rule(1)]
+    mistakes = []
+    for a, b in ((1, 0), (0, 1)):  # the width from the height's arguments, then vice versa
+        own, other = names[a], names[b]
+        symbol = "W'" if a else "H'"
+        square = list(right)
+        square[a] = right[b]
+        if square != right:
+            mistakes.append(
+                Mistake(
+                    f"output {own} set to its {other}",
+                    f"your output's {own} is its {other}, a square output assumed: "
+                    f"{symbol} comes from the {own}'s own image size, {window} size and "
+                    "stride",
+                    lambda sizes=square: np.zeros(shape(sizes)),
+                    shape_only=True,
+                )
+            )
+        for label, value, own_value, kw in (
+            (f"the {window}'s {other}", k[b], k[a], {"k_": k[b]}),
+            (f"the image's {other}", n[b], n[a], {"n_": n[b]}),
+            (f"the {other}'s stride", s[b], s[a], {"s_": s[b]}),
+            # int((d - k) / s) + 1 truncates a negative (d - k) / s towards 0, // floors it
+            *(
+                [
+                    ("the channel count", channels, n[a], {"n_": channels}),
+                    ("the channel count", channels, n[a], {"n_": channels, "rounding": _trunc}),
+                ]
+                if channels
+                else []
+            ),
+        ):
+            sizes = list(right)
+            sizes[a] = rule(a, **kw)
+            # the same shape as the square output's is that mistake (what the output shows)
+            if value == own_value or sizes in (right, square):
+                continue
+            mistakes.append(
+                Mistake(
+                    f"output {own} from the {label.removeprefix('the ')}",
+                    f"your output's {own} is what the size rule gives with {label} in "
+                    f"place of its {own}: {symbol} comes from the {own}'s own image size, "
+                    f"{window} size and stride (no square assumed)",
+                    lambda sizes=sizes: np.zeros(shape(sizes)),
+                    shape_only=True,
+                )
+            )
+    for rounding in (round, math.ceil):  # round(1 + (n + p - k) / s), or its ceil
+        sizes = [rule(0, rounding=rounding), rule(1, rounding=rounding)]
+        if sizes != right:
+            mistakes.append(
+                Mistake(
+                    "output size rounded, not floored",
+                    "your output's size rule rounds (n + p - k) / s up where it is not a "
+                    "whole number (round or ceil); a window that would run past the edge is "
+                    "dropped, so floor it: (n + p - k) // s + 1",
+                    lambda sizes=sizes: np.zeros(shape(sizes)),
+                    shape_only=True,
+                )
+            )
+    return mistakes

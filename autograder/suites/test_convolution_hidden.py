@@ -612,6 +612,10 @@ def test_conv_layer_stride(impl):
     cases = Cases()
     cases.check(_check_layer, impl, *_unbiased(7, (2, 9, 8, 3), (3, 2, 3, 2)), stride=2)
     cases.check(_check_layer, impl, *_unbiased(8, (8, 10, 2), (2, 3, 2, 3)), padding=1, stride=3)
+    # (7 - 2) / 3 = 1.67 and (10 - 2) / 3 = 2.67 are floored (rounded: 3 for 2, 4 for 3);
+    # square, so that no other size-rule mistake gives the same shape
+    cases.check(_check_layer, impl, *_unbiased(17, (2, 7, 7, 2), (2, 2, 2, 2)), stride=3)
+    cases.check(_check_layer, impl, *_unbiased(18, (10, 10, 1), (2, 2, 1, 2)), stride=3)
     cases.done()
 
 

@@ -117,6 +117,7 @@ def test_max_pool2d_channels_and_batches(impl):
         ((3, 6, 7, 4), 3, 2),
         ((2, 4, 5, 2), 2, 1),
         ((4, 4, 4, 1), (2, 1), None),
+        ((2, 8, 7, 2), 3, 2),  # (8 - 3) / 2 = 2.5: floored, not rounded
     ))  # fmt: skip
 
 

@@ -634,4 +634,22 @@ MUTANTS = [
         diagnosis="times the expected one",
         blind=True,
     ),
+    dict(  # CMU 11-785: dLdA[:, :, pad:dLdA.shape[-1]-pad, pad:dLdA.shape[-1]-pad]
+        id="real-conv-backward-rows-cropped-with-the-width",
+        exercise="conv_layer_backward",
+        old="    dx = dxp[:, top : top + xb.shape[1], left : left + xb.shape[2], :]\n",
+        new="    dx = dxp[:, top : dxp.shape[2] - bottom, left : dxp.shape[2] - right, :]\n",
+        diagnosis="dx height cropped with the width",
+    ),
+    dict(  # deeplearning.ai: dA_prev[i, :, :, :] = da_prev_pad[pad:-pad, pad:-pad, :]
+        id="real-conv-backward-crop-assigned-per-example",
+        exercise="conv_layer_backward",
+        old="    dx = dxp[:, top : top + xb.shape[1], left : left + xb.shape[2], :]\n",
+        new=(
+            "    dx = np.zeros(xb.shape)\n"
+            "    for n in range(xb.shape[0]):\n"
+            "        dx[n] = dxp[n, top:-bottom, left:-right, :]\n"
+        ),
+        diagnosis="x[p:-p] is empty when p is 0",
+    ),
 ]

@@ -33,6 +33,30 @@ CONV2D_LOOPS = (
     "    return out\n"
 )
 
+# conv_layer as a CS231n student wrote it (channels-last here): a window per output pixel
+# and filter, window * kernel broadcast (a window cut short to one row still multiplies)
+CONV_LAYER_SOLUTION_LOOPS = (
+    "    out_h = conv_output_size(padded.shape[1], kh, stride=stride)\n"
+    "    out_w = conv_output_size(padded.shape[2], kw, stride=stride)\n"
+    "    out = np.zeros((batch.shape[0], out_h, out_w, k))\n"
+    "    for a in range(kh):\n"
+    "        for b in range(kw):\n"
+    "            rows = slice(a, a + stride * (out_h - 1) + 1, stride)\n"
+    "            cols = slice(b, b + stride * (out_w - 1) + 1, stride)\n"
+    "            # (N, H', W', d) @ (d, k): the channel sum for all k filters at once.\n"
+    "            out += padded[:, rows, cols, :] @ kernels[a, b]\n"
+)
+CONV_LAYER_PIXEL_LOOPS = (
+    "    out_h = 1 + (padded.shape[1] - kh) // stride\n"
+    "    out_w = 1 + (padded.shape[2] - kw) // stride\n"
+    "    out = np.zeros((batch.shape[0], out_h, out_w, k))\n"
+    "    for i in range(out_h):\n"
+    "        for j in range(out_w):\n"
+    "            window = padded[:, i * stride : i * stride + kh, j * stride : j * stride + kw]\n"
+    "            for f in range(k):\n"
+    "                out[:, i, j, f] = np.sum(window * kernels[:, :, :, f], axis=(1, 2, 3))\n"
+)
+
 MUTANTS = [
     # ------------------------------------------------------------ conv_output_size
     dict(
@@ -500,7 +524,7 @@ MUTANTS = [
         exercise="conv2d",
         old=CONV2D_LOOPS_OLD,
         new=CONV2D_LOOPS.replace("(padded.shape[1] - kw)", "(padded.shape[1] - kh)"),
-        diagnosis="cuts it short",
+        diagnosis="output width from the kernel's height",
         blind=True,
     ),
     dict(
@@ -518,5 +542,26 @@ MUTANTS = [
         new="    out += bias[0]\n    return out if x.ndim == 4 else out[0]\n",
         diagnosis="first bias for every filter",
         blind=True,
+    ),
+    # ------------------------------------------------------------ seen in real students' code
+    dict(  # CS231n: H_out = round(1 + (H + 2 * pad - HH) / stride)
+        id="real-conv-layer-size-rounded",
+        exercise="conv_layer",
+        old=CONV_LAYER_SOLUTION_LOOPS,
+        new=CONV_LAYER_PIXEL_LOOPS.replace(
+            "1 + (padded.shape[1] - kh) // stride", "round(1 + (padded.shape[1] - kh) / stride)"
+        ).replace(
+            "1 + (padded.shape[2] - kw) // stride", "round(1 + (padded.shape[2] - kw) / stride)"
+        ),
+        diagnosis="output size rounded, not floored",
+    ),
+    dict(  # CS231n: W' = 1 + (W + 2 * pad - HH) / stride
+        id="real-conv-layer-width-from-kernel-height",
+        exercise="conv_layer",
+        old=CONV_LAYER_SOLUTION_LOOPS,
+        new=CONV_LAYER_PIXEL_LOOPS.replace(
+            "(padded.shape[2] - kw) // stride", "(padded.shape[2] - kh) // stride"
+        ),
+        diagnosis="output width from the kernel's height",
     ),
 ]

@@ -217,4 +217,41 @@ MUTANTS = [
         diagnosis="strides added instead of multiplied",
         blind=True,
     ),
+    # ------------------------------------------------------------ seen in real students' code
+    dict(  # CS231n: H_out = round(1 + (H - pool_height) / stride), the last window cut short
+        id="real-pool-size-rounded",
+        exercise="max_pool2d",
+        old="    out_h = (h - ph) // sh + 1\n    out_w = (w - pw) // sw + 1\n" + POOL_OFFSETS,
+        new="    out_h = round(1 + (h - ph) / sh)\n    out_w = round(1 + (w - pw) / sw)\n"
+        + POOL_LOOPS,
+        diagnosis="windows past the edge kept",
+    ),
+    dict(  # CS231n: out_col.reshape(N, C, out_h, out_h), a square output assumed
+        id="real-pool-square-output",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace(
+            "shape[spatial], shape[spatial + 1] = out_h, out_w",
+            "shape[spatial], shape[spatial + 1] = out_h, out_h",
+        ).replace("for j in range(out_w)", "for j in range(out_h)"),
+        diagnosis="output width set to its height",
+    ),
+    dict(  # deeplearning.ai: every output pixel is A_prev[i, :, :, c].max()
+        id="real-pool-max-of-the-whole-image",
+        exercise="max_pool2d",
+        old=POOL_OFFSETS,
+        new=POOL_LOOPS.replace(
+            "x[lead + (slice(i * sh, i * sh + ph), slice(j * sw, j * sw + pw))]",
+            "x[lead + (slice(None), slice(None))]",
+        ),
+        diagnosis="max over the whole image",
+    ),
+    dict(  # deeplearning.ai: n_W = int((n_C_prev - f) / stride) + 1
+        id="real-pool-width-from-the-channels",
+        exercise="max_pool2d",
+        old="    out_h = (h - ph) // sh + 1\n    out_w = (w - pw) // sw + 1\n" + POOL_OFFSETS,
+        new="    out_h = (h - ph) // sh + 1\n    out_w = (x.shape[-1] - pw) // sw + 1\n"
+        + POOL_LOOPS,
+        diagnosis="output width from the channel count",
+    ),
 ]

@@ -286,4 +286,12 @@ MUTANTS = [
         diagnosis="h_prev must have shape",
         blind=True,
     ),
+    dict(  # deeplearning.ai: a_next = ot * np.tan(c_next)
+        id="real-lstm-cell-tan-for-tanh",
+        exercise="lstm_cell",
+        old="    h = o * np.tanh(c)\n",
+        new="    h = o * np.tan(c)\n",
+        diagnosis="tan instead of tanh",
+        elsewhere="lstm",
+    ),
 ]
