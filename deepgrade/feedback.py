@@ -33,7 +33,7 @@ from deepgrade.evidence import (
     observed,
 )
 from deepgrade.fingerprints import fingerprinted
-from deepgrade.hints import warning_cause
+from deepgrade.hints import place_of, warning_cause
 from deepgrade.observations import float32_values, of_number, of_shape, of_values
 
 __all__ = [
@@ -248,6 +248,8 @@ def check_scalar(
     __tracebackhide__ = True  # pytest shows the student's line, not the kit's
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
+    if isinstance(got, np.ndarray) and got.ndim and got.size and got.dtype.kind in "iuf":
+        raise _array_for_a_number(got, expected, what)
     if isinstance(got, bool | np.bool_) or not isinstance(got, numbers.Real):
         raise AssertionError(f"{what} should be a single number, got {_type_name(got)}")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
@@ -257,6 +259,26 @@ def check_scalar(
         )
         seen = of_number(float(got), float(expected))
         _fail([message], got, expected, mistakes, rtol, atol, what, seen)
+
+
+def _array_for_a_number(got: np.ndarray, expected: float, what: str) -> AssertionError:
+    """The finding for an array where a single number is expected (a loss of shape (C, C))."""
+    with np.errstate(all="ignore"):
+        alike = bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL))
+    if got.size == 1:
+        values = "take the number out of it (float(x)), or drop a keepdims=True"
+    elif alike:
+        values = (
+            f"every value is the expected {expected:.6g}: one "
+            "reduction too few or a broadcast too many (keepdims=True, a product with "
+            "np.ones, a missing sum)"
+        )
+    else:
+        values = "reduce it to one number (a sum or a mean over every axis)"
+    return finding(
+        "an array for a single number",
+        f"{what} should be a single number, got an array of shape {got.shape}: {values}",
+    )
 
 
 def check_pair(got, expected: tuple[int, int], *, what: str, mistakes: Iterable[Mistake] = ()):
@@ -363,9 +385,11 @@ def call_without_warnings(
     if caught:
         first = caught[0]
         cause = warning_cause(str(first.message)) or advice  # where it comes from decides
+        place = place_of(first.message)
         said = (
-            f"a warning ({first.category.__name__}: {first.message}); the docstring asks "
-            f"for none: {cause}"
+            f"a warning ({first.category.__name__}: {first.message})"
+            + (f" at {place}" if place else "")
+            + f"; the docstring asks for none: {cause}"
         )
         warned = finding("numpy warning", f"{what} raised {said}")
     if check is not None:

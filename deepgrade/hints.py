@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,20 @@ def _shapes(text: str) -> list[tuple[int, ...]]:
     ]
 
 
+def _sizes(shape: str) -> list[int]:
+    """The sizes of a shape as numpy prints it ("2,3,4"), sorted."""
+    return sorted(int(n) for n in re.findall(r"\d+", shape))
+
+
+def _reshape_target(sizes: str) -> str:
+    """What a reshape's target shape holds, e.g. ", your target (3, 2, 4, 4) holds 96"."""
+    target = tuple(int(n) for n in re.findall(r"\d+", sizes or ""))
+    if not target:  # no target given, or one with -1 (numpy shows it as "newaxis")
+        return ""
+    shown = f"({target[0]},)" if len(target) == 1 else str(target)
+    return f"; your target {shown} holds {math.prod(target)}"
+
+
 def _broadcast(message: str) -> str:
     shapes = _shapes(message.split("shapes", 1)[-1])
     for a in shapes:
@@ -192,10 +207,21 @@ EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
         ),
     ),
     (
-        r"cannot reshape array of size (\d+) into shape",
+        r"cannot reshape array of size (\d+) into shape(?: \(([\d, ]+)\)(?!\S))?",
         lambda m, msg: (
-            f"a reshape must keep the number of values ({m.group(1)} here): check the target "
-            "shape, or use -1 for the one axis numpy should work out"
+            f"a reshape must keep the number of values ({m.group(1)} here)"
+            + _reshape_target(m.group(2))
+            + ": check each size of the target shape against the docstring's, or use -1 for "
+            "the one axis numpy should work out"
+        ),
+    ),
+    (
+        r"cannot access local variable '(\w+)' where it is not associated with a value|"
+        r"local variable '(\w+)' referenced before assignment",
+        lambda m, msg: (
+            f"{m.group(1) or m.group(2)} is assigned only on some paths through your code: "
+            "inside an if that was not taken (e.g. only when the padding is not 0) or a "
+            "loop that ran zero times; assign it on every path (np.pad with 0 zeros is fine)"
         ),
     ),
     (
@@ -205,9 +231,29 @@ EXPLANATIONS: list[tuple[str, Callable[[re.Match, str], str]]] = [
             f"({m.group(1)}): "
             + (
                 "a slice such as x[p:-p] is empty when p is 0 (-0 is 0): write x[p:p + n]"
-                if re.search(r"(^|[ ,])0(,|$)", m.group(2))
+                if 0 in _sizes(m.group(1)) + _sizes(m.group(2))
+                else "the same sizes in another order: two axes swapped, in the array "
+                "assigned into (its height and width?) or in the value (a .T reverses every "
+                "axis; np.moveaxis or transpose(...) with the axes named moves one)"
+                if _sizes(m.group(1)) == _sizes(m.group(2))
                 else "check the slice bounds against the output size rule"
             )
+        ),
+    ),
+    (
+        r"only (0-dimensional|length-1|size-1) arrays can be converted to Python scalars",
+        lambda m, msg: (
+            "float() or int() got an array with axes (even one of a single number, such as a "
+            "(1, 1, 1) bias), which numpy 2 refuses: take the number out with b.item() or "
+            "an index (b[0, 0, 0]), or leave it an array and let numpy broadcast"
+        ),
+    ),
+    (
+        r"setting an array element with a sequence",
+        lambda m, msg: (
+            "a value with axes was assigned into one element (out[i, j] = value): when it "
+            "holds one number take it out (value.item(), or np.sum(...) of the whole "
+            "window gives a plain number); otherwise the target needs a slice of its shape"
         ),
     ),
     (
@@ -319,3 +365,37 @@ def frames_of(error: BaseException, folder) -> list[str]:
             where = f"{os.path.relpath(path, root)} line {frame.lineno}"
             lines.append(f"{where}, in {frame.name}" + (f": {frame.line}" if frame.line else ""))
     return lines
+
+
+# The attribute of a warning (the Warning instance) that says where in the submission it
+# was raised: set by the worker's client and, in-process, by deepgrade.implementation.
+WARNING_PLACE = "deepgrade_place"
+
+
+def placed(warning: Warning, place: str) -> Warning:
+    """``warning`` with the place in the submission it was raised at (when known)."""
+    if place:
+        setattr(warning, WARNING_PLACE, place)
+    return warning
+
+
+def place_of(warning: Warning) -> str:
+    """Where in the submission ``warning`` was raised ("layers.py line 12: code"), or ''."""
+    place = getattr(warning, WARNING_PLACE, "")
+    return place if isinstance(place, str) else ""
+
+
+def warning_place(filename: str, lineno: int, folder) -> str:
+    """Where a warning raised at ``filename``:``lineno`` is in the submission ``folder``, as
+    the worker says it (its file, line and code), or '' outside the submission."""
+    import linecache
+    import os
+
+    root = os.path.realpath(folder)
+    path = os.path.realpath(filename)
+    if not path.startswith(root + os.sep):
+        return ""
+    code = linecache.getline(filename, lineno).strip()
+    where = f"{os.path.relpath(path, root)} line {lineno}"
+    place = f"{where}: {code}" if code else where
+    return place if len(place) <= 300 else place[:297] + "..."

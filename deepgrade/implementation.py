@@ -18,6 +18,7 @@ import importlib
 import importlib.util
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from deepgrade.catalog import BY_NAME, TOPICS
-from deepgrade.hints import annotate, frames_of
+from deepgrade.hints import annotate, frames_of, placed, warning_place
 
 PACKAGES = ("solutions", "exercises")
 # Provided helper modules the topic modules import; taken from exercises/ when a
@@ -51,6 +52,24 @@ def fresh(value: Any) -> Any:
     return value
 
 
+def _placing_warnings(function: Callable, folder: Path | None, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``; the warnings it raises are raised again with where in
+    the submission ``folder`` they come from (:func:`deepgrade.hints.placed`), as the
+    worker's client raises them."""
+    __tracebackhide__ = True
+    if folder is None:
+        return function(*args, **kwargs)
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return function(*args, **kwargs)
+    finally:
+        for warning in caught[:20]:
+            place = warning_place(warning.filename, warning.lineno, folder)
+            warnings.warn(placed(warning.message, place), stacklevel=2)
+
+
 def on_copies(function: Callable, name: str = "", folder: Path | None = None) -> Callable:
     """``function`` called on fresh copies of its array arguments, as the grader's worker
     receives them: a submission that writes into its inputs then behaves the same in both
@@ -62,7 +81,7 @@ def on_copies(function: Callable, name: str = "", folder: Path | None = None) ->
     def call(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True  # pytest shows the student's line, not the kit's
         try:
-            return function(*fresh(args), **fresh(kwargs))
+            return _placing_warnings(function, folder, *fresh(args), **fresh(kwargs))
         except Exception as err:
             if folder is not None:
                 annotate(err, name, frames_of(err, folder), args, kwargs)
@@ -79,7 +98,7 @@ def returning_inputs(function: Callable, name: str = "", folder: Path | None = N
         __tracebackhide__ = True  # pytest shows the student's line, not the kit's
         copies, copied = fresh(args), fresh(kwargs)
         try:
-            return function(*copies, **copied), copies, copied
+            return _placing_warnings(function, folder, *copies, **copied), copies, copied
         except Exception as err:
             if folder is not None:
                 annotate(err, name, frames_of(err, folder), args, kwargs)

@@ -162,6 +162,59 @@ def test_a_name_needs_several_inputs_and_nothing_against_it():
     assert likely_mistake(one + _evidence(a[::-1], a, same, "g(a)")) == ""
 
 
+def test_a_size_rule_mistake_matches_a_shape_only_when_no_value_mistake_does():
+    from deepgrade.evidence import likely_mistake
+    from deepgrade.feedback import Mistake
+
+    def rules(x, wide):
+        return [
+            Mistake("square", "square!", lambda: np.zeros((3, 3)), shape_only=True),
+            Mistake("wide", "wide!", lambda: np.zeros((3, wide)), shape_only=True),
+            Mistake("doubled", "twice", lambda: 2 * x[:, :3]),
+        ]
+
+    x = np.arange(12.0).reshape(3, 4) + 1
+    (item,) = _evidence(np.full((3, 3), 7.0), x, rules(x, 5), "f(x)")
+    assert item["matched"] == [["square", "square!"]]  # any values of its shape
+    assert {"wide", "doubled"} <= set(item["ruled_out"])
+    (item,) = _evidence(2 * x[:, :3], x, rules(x, 5), "f(x)")
+    assert item["matched"] == [["doubled", "twice"]]  # the values say more than a size
+    assert "square" not in item["ruled_out"]  # and the size rule is not ruled out by it
+    (item,) = _evidence(np.zeros((3, 5)), x, rules(x, 4), "f(x)")  # "wide" gives x's shape:
+    assert "wide" not in item["ruled_out"] + [m[0] for m in item["matched"]]  # not tried
+    assert item["matched"] == []
+    y = x + 10
+    two = _evidence(np.ones((3, 3)), x, rules(x, 5), "f(x)") + _evidence(
+        np.ones((3, 3)), y, rules(y, 5), "f(y)"
+    )
+    assert likely_mistake(two) == "Likely mistake (square): square!"
+
+
+def test_size_rules_name_the_argument_of_the_other_axis_or_the_rounding():
+    from autograder.suites.support import size_rule_mistakes
+
+    def shapes(*args, **kwargs):
+        return {m.name: m.produce().shape for m in size_rule_mistakes(*args, **kwargs)}
+
+    # x (7, 9), kernel (2, 4): (6, 6) expected
+    got = shapes((6, 6), (0, 1), (7, 9), (2, 4), (0, 0), (1, 1))
+    assert got["output width from the kernel's height"] == (6, 8)
+    assert got["output height from the kernel's width"] == (4, 6)
+    assert got["output width from the image's height"] == (6, 4)
+    assert "output width set to its height" not in got  # (6, 6) is the expected shape
+    # a square window and stride: the width from the image's height is a square output
+    got = shapes((3, 4), (0, 1), (7, 9), (3, 3), (0, 0), (2, 2), window="window")
+    assert got["output width set to its height"] == (3, 3)
+    assert "output width from the image's height" not in got
+    # (10 - 2) / 3 = 2.67: floored 3, rounded 4; a batch (N, H', W', k)
+    got = shapes((2, 3, 3, 5), (1, 2), (10, 10), (2, 2), (0, 0), (3, 3))
+    assert got == {"output size rounded, not floored": (2, 4, 4, 5)}
+    assert shapes((2, 3, 3, 5), (1, 2), (9, 9), (3, 3), (0, 0), (3, 3)) == {}  # whole
+    # pooled (2, 8, 7, 3) by 2: (2, 4, 3, 3), with the width from the 3 channels: (2, 4, 1, 3)
+    got = shapes((2, 4, 3, 3), (1, 2), (8, 7), (2, 2), (0, 0), (2, 2), channels=3)
+    assert got["output width from the channel count"] == (2, 4, 1, 3)
+
+
 def test_an_observation_is_named_when_no_catalogued_mistake_is():
     from deepgrade.evidence import finding, found, likely_mistake, observed
 
@@ -444,3 +497,21 @@ def test_an_empty_crop_is_observed_as_such():
     assert line.claim == {"empty": [-2]}  # the rows of an image, batched or not
     other = headline(_observed_items([case((2, 0, 5), (2, 4, 5)), case((4, 0), (4, 3))]))
     assert other.claim is None and "along axis -" not in other.text
+
+
+def test_an_array_where_a_number_is_expected_says_what_it_holds():
+    from deepgrade.evidence import evidence_of, likely_mistake
+
+    def failure(got):
+        with pytest.raises(AssertionError) as info:
+            check_scalar(got, 2.5, what="the loss")
+        return info.value
+
+    matrix = failure(np.full((3, 3), 2.5))  # a loss as a (C, C) matrix of the right value
+    assert "got an array of shape (3, 3): every value is the expected 2.5" in str(matrix)
+    assert likely_mistake(evidence_of(matrix)).startswith(
+        "Mistake (an array for a single number): "
+    )
+    assert "reduce it to one number" in str(failure(np.arange(4.0)))
+    assert "drop a keepdims=True" in str(failure(np.array([[2.5]])))
+    check_scalar(np.array(2.5), 2.5, what="the loss")  # a 0-d array is a number

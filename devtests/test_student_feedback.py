@@ -171,10 +171,22 @@ def test_a_hint_points_at_the_callers_line_when_a_helper_raised():
         ("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
          "signature (n?,k),(k,m?)->(n?,m?) (size 3 is different from 2)", "(W.T)"),
         ("could not broadcast input array from shape (7,7) into shape (7,0)", "x[p:-p]"),
+        ("could not broadcast input array from shape (0,0,1) into shape (7,7,1)", "x[p:-p]"),
+        ("could not broadcast input array from shape (2,3,4,3) into shape (2,3,3,4)",
+         "the same sizes in another order: two axes swapped"),
+        ("could not broadcast input array from shape (3,1,2) into shape (1,3,2)", "a .T reverses"),
+        ("could not broadcast input array from shape (3,4) into shape (3,5)", "slice bounds"),
         ("operands could not be broadcast together with remapped shapes [original->remapped]: "
          "(3,2)  and requested shape (2,2)", "np.pad got 3 (before, after) pairs"),
         ("index 5 is out of bounds for axis 0 with size 5", "index 5 does not exist on axis 0"),
         ("'NoneType' object is not subscriptable", "without a return statement"),
+        ("only 0-dimensional arrays can be converted to Python scalars", "b.item()"),
+        ("setting an array element with a sequence.", "value.item()"),
+        ("cannot reshape array of size 72 into shape (3,2,4,4)",
+         "your target (3, 2, 4, 4) holds 96: check each size"),
+        ("cannot reshape array of size 5 into shape (2,newaxis)", "(5 here): check each size"),
+        ("cannot access local variable 'x_pad' where it is not associated with a value",
+         "x_pad is assigned only on some paths"),
     ],
 )  # fmt: skip
 def test_numpy_errors_are_explained(message, words):
@@ -208,3 +220,33 @@ def test_a_hidden_check_forbids_warnings_with_its_own_message(tmp_path):
     assert row["score"] < row["max_score"]  # the values are right: only the warning costs
     assert any("raised a warning (RuntimeWarning: overflow encountered in exp)" in f
                for f in row["failures"])  # fmt: skip
+
+
+def test_a_warning_names_the_students_line_in_both_modes(tmp_path):
+    """Where the warning came from says which expression to fix: the log of an
+    underflowed probability, not the exp the advice for an overflow would point at."""
+    folder = submission(
+        tmp_path,
+        "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n",
+        "    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+        "    log_probs = np.log(probs)\n",
+        module="backprop",
+    )
+    suites = [PROJECT_ROOT / "autograder" / "suites" / "test_backprop_hidden.py"]
+    label = BY_NAME["softmax_cross_entropy"].label
+    texts = {
+        mode: outputs(grade(folder, suites=suites, mode=mode))[label]
+        for mode in ("worker", "in-process")
+    }
+    assert texts["worker"] == texts["in-process"]
+    line = next(
+        n
+        for n, code in enumerate((folder / "backprop.py").read_text().splitlines(), 1)
+        if code == "    log_probs = np.log(probs)"
+    )
+    headline = texts["worker"].splitlines()[1]
+    assert headline.startswith("Mistake (numpy warning): ")
+    assert (
+        "(RuntimeWarning: divide by zero encountered in log) at backprop.py line "
+        f"{line}: log_probs = np.log(probs); the docstring asks for none: log got 0"
+    ) in headline

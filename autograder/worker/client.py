@@ -80,6 +80,7 @@ from autograder.worker.protocol import (
     WorkerError,
 )
 from autograder.worker.sandbox import Launch
+from deepgrade.hints import placed
 from deepgrade.safe_read import MAX_SOURCE_BYTES, UnsafeFile, read_bytes
 
 __all__ = [
@@ -885,10 +886,11 @@ def _warn_again(warned: Any, label: str) -> None:
     if type(warned) is not list:
         raise ProtocolError(f"malformed warnings from the worker after {label}")
     for item in warned[:20]:
-        if type(item) is not list or len(item) != 2 or not all(type(x) is str for x in item):
+        if type(item) is not list or len(item) != 3 or not all(type(x) is str for x in item):
             raise ProtocolError(f"malformed warning from the worker after {label}")
-        if item[0] in _WARNINGS:  # the worker's own words: the same text as in-process
-            warnings.warn(item[1], _WARNINGS[item[0]], stacklevel=3)
+        category, message, place = item
+        if category in _WARNINGS:  # the worker's own words: the same text as in-process
+            warnings.warn(placed(_WARNINGS[category](message), place), stacklevel=3)
 
 
 def _grow_pipe(fd: int) -> None:

@@ -57,6 +57,7 @@ import builtins
 import importlib
 import importlib.util
 import json
+import linecache
 import os
 import sys
 import traceback
@@ -369,6 +370,18 @@ class Worker:
     def _relative(self, filename: str) -> str:
         return os.path.relpath(os.path.realpath(filename), self.folder)
 
+    def place(self, warning) -> str:
+        """Where in the submission a warning was raised ("layers.py line 12: code"), or ''
+        (as deepgrade.hints.warning_place says it in-process)."""
+        try:
+            if not self._inside(warning.filename):
+                return ""
+            code = linecache.getline(warning.filename, warning.lineno).strip()
+            where = f"{self._relative(warning.filename)} line {warning.lineno}"
+            return _safe_str(f"{where}: {code}" if code else where, 300)
+        except BaseException:
+            return ""
+
     def describe(self, exc: BaseException) -> dict:
         """type, message, where and the submission's part of the traceback."""
         lines, where = [], ""
@@ -494,9 +507,11 @@ class Worker:
                 return {"error": self.describe(exc)}
             finally:
                 _flush_output()
-                # what the call warned (overflow in exp...), for the grader to warn again
+                # what the call warned (overflow in exp...) and where in the submission, for
+                # the grader to warn again
                 self.warnings = [
-                    [_type_name_of(w.category), _safe_str(w.message, 500)] for w in caught[:20]
+                    [_type_name_of(w.category), _safe_str(w.message, 500), self.place(w)]
+                    for w in caught[:20]
                 ]
         return {"ok": value}
 
