@@ -31,8 +31,7 @@ class Course:
     name: str
     # the student's files: {name in the folder: candidate paths in a course repository}
     files: dict[str, tuple[str, ...]]
-    adapter: str  # the source of _course_adapter.py
-    calls: dict[str, str]  # exercise -> the statement replacing its raise NotImplementedError
+    adapter: str  # the source of _course_adapter.py, one function per exercise
     # exercise -> (the student's file, the course function the adapted exercise calls)
     needs: dict[str, tuple[str, str]]
     reference: dict[str, str] = field(default_factory=dict)  # a correct student, per file
@@ -41,8 +40,36 @@ class Course:
     # pins (empty: search the newest commit). Without it, ``files`` is read as it is.
     locate: Callable[[Path, tuple[str, ...]], dict[str, str]] | None = None
 
+    @property
+    def calls(self) -> dict[str, str]:
+        """Exercise -> the statement replacing its stub's raise (see :data:`CALLS`)."""
+        return {name: CALLS[name] for name in self.needs}
+
 
 OUTSIDE = "outside the course's API: "
+
+# What replaces each exercise's ``raise NotImplementedError``: a call of the adapter's
+# function of that name, with the stub's own variables at that point (after its checks).
+CALLS: dict[str, str] = {
+    name: f"return _course_adapter.{name}({arguments})"
+    for name, arguments in {
+        "zero_pad": "x, top, bottom, left, right",
+        "conv_layer": "x, kernels, bias, padding, stride",
+        "max_pool2d": "x, ph, pw, sh, sw",
+        "relu": "x",
+        "sigmoid": "x",
+        "softmax": "logits, axis",
+        "dense_forward": "x, W, b",
+        "dense_backward": "dout, x, W",
+        "softmax_cross_entropy": "logits, labels",
+        "conv_layer_backward": "dout, x, kernels, top, bottom, left, right, stride",
+        "max_pool2d_backward": "dout, x, ph, pw, sh, sw",
+        "simple_rnn_cell": "x_t, h_prev, kernel, recurrent_kernel, bias",
+        "simple_rnn": "x, kernel, recurrent_kernel, bias, return_sequences, initial_state",
+        "lstm_cell": "x_t, h_prev, c_prev, kernel, recurrent_kernel, bias",
+        "lstm": "x, kernel, recurrent_kernel, bias, return_sequences, initial_state",
+    }.items()
+}
 
 
 def _adapted_module(source: str, calls: dict[str, str]) -> str:

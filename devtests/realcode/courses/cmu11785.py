@@ -513,26 +513,6 @@ CMU11785 = Course(
         "cmu_rnn_activation.py": ("mytorch/nn/rnn_activation.py",),
     },
     adapter=CMU11785_ADAPTER,
-    calls={
-        "dense_forward": "return _course_adapter.dense_forward(x, W, b)",
-        "dense_backward": "return _course_adapter.dense_backward(dout, x, W)",
-        "relu": "return _course_adapter.relu(x)",
-        "sigmoid": "return _course_adapter.sigmoid(x)",
-        "softmax": "return _course_adapter.softmax(logits, axis)",
-        "softmax_cross_entropy": "return _course_adapter.softmax_cross_entropy(logits, labels)",
-        "conv_layer": "return _course_adapter.conv_layer(x, kernels, bias, padding, stride)",
-        "conv_layer_backward": (
-            "return _course_adapter.conv_layer_backward("
-            "dout, x, kernels, top, bottom, left, right, stride)"
-        ),
-        "max_pool2d": "return _course_adapter.max_pool2d(x, ph, pw, sh, sw)",
-        "max_pool2d_backward": (
-            "return _course_adapter.max_pool2d_backward(dout, x, ph, pw, sh, sw)"
-        ),
-        "simple_rnn_cell": (
-            "return _course_adapter.simple_rnn_cell(x_t, h_prev, kernel, recurrent_kernel, bias)"
-        ),
-    },
     needs={
         "dense_forward": ("cmu_linear.py", "Linear"),
         "dense_backward": ("cmu_linear.py", "Linear"),

@@ -176,25 +176,6 @@ CS231N = Course(
         ),
     },
     adapter=CS231N_ADAPTER,
-    calls={
-        "conv_layer": "return _course_adapter.conv_layer(x, kernels, bias, padding, stride)",
-        "max_pool2d": "return _course_adapter.max_pool2d(x, ph, pw, sh, sw)",
-        "softmax_cross_entropy": "return _course_adapter.softmax_cross_entropy(logits, labels)",
-        "simple_rnn_cell": (
-            "return _course_adapter.simple_rnn_cell(x_t, h_prev, kernel, recurrent_kernel, bias)"
-        ),
-        "simple_rnn": (
-            "return _course_adapter.simple_rnn(x, kernel, recurrent_kernel, bias, "
-            "return_sequences, initial_state)"
-        ),
-        "lstm_cell": (
-            "return _course_adapter.lstm_cell(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)"
-        ),
-        "lstm": (
-            "return _course_adapter.lstm(x, kernel, recurrent_kernel, bias, return_sequences, "
-            "initial_state)"
-        ),
-    },
     needs={
         "conv_layer": ("course_layers.py", "conv_forward_naive"),
         "max_pool2d": ("course_layers.py", "max_pool_forward_naive"),

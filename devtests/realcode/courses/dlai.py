@@ -479,32 +479,6 @@ DLAI = Course(
     name="dlai",
     files={name: () for name in MARKS},
     adapter=DLAI_ADAPTER,
-    calls={
-        "zero_pad": "return _course_adapter.zero_pad(x, top, bottom, left, right)",
-        "conv_layer": "return _course_adapter.conv_layer(x, kernels, bias, padding, stride)",
-        "max_pool2d": "return _course_adapter.max_pool2d(x, ph, pw, sh, sw)",
-        "conv_layer_backward": (
-            "return _course_adapter.conv_layer_backward("
-            "dout, x, kernels, top, bottom, left, right, stride)"
-        ),
-        "max_pool2d_backward": (
-            "return _course_adapter.max_pool2d_backward(dout, x, ph, pw, sh, sw)"
-        ),
-        "simple_rnn_cell": (
-            "return _course_adapter.simple_rnn_cell(x_t, h_prev, kernel, recurrent_kernel, bias)"
-        ),
-        "simple_rnn": (
-            "return _course_adapter.simple_rnn(x, kernel, recurrent_kernel, bias, "
-            "return_sequences, initial_state)"
-        ),
-        "lstm_cell": (
-            "return _course_adapter.lstm_cell(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)"
-        ),
-        "lstm": (
-            "return _course_adapter.lstm(x, kernel, recurrent_kernel, bias, return_sequences, "
-            "initial_state)"
-        ),
-    },
     needs={
         "zero_pad": ("course_cnn.py", "zero_pad"),
         "conv_layer": ("course_cnn.py", "conv_forward"),
