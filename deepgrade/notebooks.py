@@ -337,15 +337,13 @@ def _from_siblings(name: str) -> Any:
 class _ExerciseSession:
     """pytest plugin: the namespace as ``impl``, only one exercise's tests, their records."""
 
-    supplies_deepgrade_impl = True  # see deepgrade.pytest_plugin.GRADING_PLUGIN
-
     def __init__(self, impl: NamespaceImplementation, exercise: str):
         from deepgrade.pytest_plugin import ResultCollector
 
         self.impl, self.exercise = impl, exercise
         self.collector = ResultCollector()
 
-    def implementation(self) -> NamespaceImplementation:
+    def pytest_deepgrade_implementation(self, config) -> NamespaceImplementation:
         return self.impl
 
     def pytest_collection_modifyitems(self, config, items: list) -> None:

@@ -31,12 +31,15 @@ from deepgrade.hints import HINT
 from deepgrade.implementation import Implementation, SubmissionError, available_packages
 
 DEFAULT_IMPL = "exercises"
-# The grading engine passes pytest a plugin with this attribute set; its implementation()
-# (the submission behind its worker) replaces --impl, and its ``one_line_errors`` (the
-# worker's error types) are reported in one line like a stub's NotImplementedError.
-GRADING_PLUGIN = "supplies_deepgrade_impl"
 _IMPL = pytest.StashKey[Implementation]()
 EVIDENCE_PROPERTY = "deepgrade_evidence"  # a failed test's evidence, in its user_properties
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """How a grading session supplies the implementation (:mod:`deepgrade.pytest_hooks`)."""
+    from deepgrade import pytest_hooks
+
+    pluginmanager.add_hookspecs(pytest_hooks)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,10 +88,10 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--exercise: {', '.join(map(repr, unknown))} is not an exercise; "
             f"known: {', '.join(BY_NAME)} (or their numbers, e.g. 1.4)"
         )
-    grading = _grading_plugin(config)
     try:  # a wrong --impl stops the run at once, before any test reports a confusing error
+        supplied = config.hook.pytest_deepgrade_implementation(config=config)
         config.stash[_IMPL] = (
-            grading.implementation() if grading else Implementation(config.getoption("--impl"))
+            supplied if supplied is not None else Implementation(config.getoption("--impl"))
         )
     except SubmissionError as err:
         raise pytest.UsageError(f"--impl: {err}") from None
@@ -188,16 +191,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _one_line_errors(config: pytest.Config) -> tuple[type, ...]:
-    """Exception types reported in one line: the grading plugin's (the worker's errors)."""
-    grading = _grading_plugin(config)
-    return tuple(getattr(grading, "one_line_errors", ())) if grading else ()
-
-
-def _grading_plugin(config: pytest.Config):
-    return next(
-        (p for p in config.pluginmanager.get_plugins() if getattr(p, GRADING_PLUGIN, False)),
-        None,
-    )
+    """Exception types every plugin wants reported in one line (see deepgrade.pytest_hooks)."""
+    answers = config.hook.pytest_deepgrade_one_line_errors(config=config)
+    return tuple(kind for answer in answers for kind in answer)
 
 
 def _stubbed_exercises(implementation, names: set[str | None]) -> set[str]:

@@ -34,7 +34,6 @@ from deepgrade import feedback
 from deepgrade.catalog import BY_NAME
 from deepgrade.fingerprints import VERSION, check_key, decisive, digest
 from deepgrade.implementation import Implementation
-from deepgrade.pytest_plugin import GRADING_PLUGIN
 
 Path_ = tuple  # where a checked value sits in a call's result: () whole, (1, "W1")...
 
@@ -144,12 +143,11 @@ class _Recorder:
     """The pytest plugin of the child process: records the calls, fingerprints the checks."""
 
     def __init__(self) -> None:
-        setattr(self, GRADING_PLUGIN, True)
         self.calls: list[tuple[str, list, Any]] = []  # exercise, arguments, result
         self.checks: dict[str, dict] = {}
         self.adapters = adapters()
 
-    def implementation(self):
+    def pytest_deepgrade_implementation(self, config):
         return _RecordingImplementation(Implementation("solutions"), self.calls)
 
     def note(self, what: str, got: Any, expected: Any) -> None:

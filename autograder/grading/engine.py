@@ -96,16 +96,20 @@ class SubmissionReport:
 class GradingSession(ResultCollector):
     """The pytest plugin that supplies ``impl`` and collects the records."""
 
-    supplies_deepgrade_impl = True  # see deepgrade.pytest_plugin.GRADING_PLUGIN
-    one_line_errors = (WorkerError,)
-
     def __init__(self, submission: Path, mode: str, isolation: str, limits: Limits):
         super().__init__()
         self.submission, self.mode, self.isolation_wanted = submission, mode, isolation
         self.limits = limits
         self.impl = None
 
+    def pytest_deepgrade_one_line_errors(self, config: pytest.Config) -> tuple[type, ...]:
+        return (WorkerError,)  # their message says it all
+
+    def pytest_deepgrade_implementation(self, config: pytest.Config):
+        return self.implementation()
+
     def implementation(self):
+        """The submission, behind its worker (or in this process for debugging)."""
         if self.mode == "in-process":
             self.impl = Implementation(self.submission)
         else:
