@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 import functools
+import linecache
 import math
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -116,12 +118,12 @@ def _shapes(text: str) -> list[tuple[int, ...]]:
 
 def _sizes(shape: str) -> list[int]:
     """The sizes of a shape as numpy prints it ("2,3,4"), sorted."""
-    return sorted(int(n) for n in re.findall(r"\d+", shape))
+    return sorted(_shapes(f"({shape})")[0])
 
 
 def _reshape_target(sizes: str) -> str:
     """What a reshape's target shape holds, e.g. ", your target (3, 2, 4, 4) holds 96"."""
-    target = tuple(int(n) for n in re.findall(r"\d+", sizes or ""))
+    target = _shapes(f"({sizes})")[0] if sizes else ()
     if not target:  # no target given, or one with -1 (numpy shows it as "newaxis")
         return ""
     shown = f"({target[0]},)" if len(target) == 1 else str(target)
@@ -354,7 +356,6 @@ def annotate(error: BaseException, name: str, frames: list[str], args: tuple, kw
 
 def frames_of(error: BaseException, folder) -> list[str]:
     """The submission's frames of a traceback, as the worker reports them."""
-    import os
     import traceback
 
     root = os.path.realpath(folder)
@@ -388,9 +389,6 @@ def place_of(warning: Warning) -> str:
 def warning_place(filename: str, lineno: int, folder) -> str:
     """Where a warning raised at ``filename``:``lineno`` is in the submission ``folder``, as
     the worker says it (its file, line and code), or '' outside the submission."""
-    import linecache
-    import os
-
     root = os.path.realpath(folder)
     path = os.path.realpath(filename)
     if not path.startswith(root + os.sep):

@@ -193,8 +193,9 @@ def test_a_size_rule_mistake_matches_a_shape_only_when_no_value_mistake_does():
 def test_size_rules_name_the_argument_of_the_other_axis_or_the_rounding():
     from autograder.suites.support import size_rule_mistakes
 
-    def shapes(*args, **kwargs):
-        return {m.name: m.produce().shape for m in size_rule_mistakes(*args, **kwargs)}
+    def shapes(expected_shape, *args, **kwargs):
+        right = lambda: np.zeros(expected_shape)  # noqa: E731
+        return {m.name: m.produce().shape for m in size_rule_mistakes(right, *args, **kwargs)}
 
     # x (7, 9), kernel (2, 4): (6, 6) expected
     got = shapes((6, 6), (0, 1), (7, 9), (2, 4), (0, 0), (1, 1))

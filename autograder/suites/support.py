@@ -245,7 +245,7 @@ def _trunc(value: float) -> int:
 
 
 def size_rule_mistakes(
-    expected_shape: tuple[int, ...],
+    right_output: Callable[[], np.ndarray],
     axes: tuple[int, int],
     n: tuple[int, int],
     k: tuple[int, int],
@@ -259,10 +259,15 @@ def size_rule_mistakes(
     width computed with the other axis's image size, window or stride (a square assumed),
     the width set to the height, or (n + p - k) / s rounded up instead of floored.
 
-    ``axes`` are the output's height and width axes; ``n``, ``k``, ``pads`` (each axis's
+    ``right_output()`` is the expected output (none on inputs where it raises ValueError);
+    ``axes`` are its height and width axes; ``n``, ``k``, ``pads`` (each axis's
     total padding) and ``s`` are (height, width) pairs; ``channels``, the input's channel
     count, adds a size computed with it in place of the image's. A variant that gives the expected
     shape on these inputs is left out (it is not this mistake's input)."""
+    try:
+        expected_shape = right_output().shape
+    except ValueError:  # no output on these inputs
+        return []
     names = ("height", "width")
 
     def shape(sizes) -> tuple[int, ...]:
