@@ -516,3 +516,28 @@ def test_an_array_where_a_number_is_expected_says_what_it_holds():
     assert "reduce it to one number" in str(failure(np.arange(4.0)))
     assert "drop a keepdims=True" in str(failure(np.array([[2.5]])))
     check_scalar(np.array(2.5), 2.5, what="the loss")  # a 0-d array is a number
+
+
+def test_cases_run_every_input_even_after_the_submission_raises():
+    """An input on which the submission crashes does not hide what the others show: the
+    check fails with the first failure (the crash) carrying every input's evidence."""
+    from autograder.suites.support import Cases
+    from deepgrade.evidence import evidence_of
+
+    ran = []
+
+    def crash():
+        ran.append("crash")
+        raise ValueError("operands could not be broadcast together")
+
+    def wrong():
+        ran.append("wrong")
+        check_array(np.arange(4.0), np.arange(4.0) + 1, what="the second input")
+
+    cases = Cases()
+    cases.check(crash)
+    cases.check(wrong)
+    with pytest.raises(ValueError, match="broadcast") as info:
+        cases.done()
+    assert ran == ["crash", "wrong"]
+    assert any(e.get("kind") == "observed" for e in evidence_of(info.value))
