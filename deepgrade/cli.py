@@ -46,7 +46,7 @@ def fail(console: Console, message: str) -> int:
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
-    from deepgrade.implementation import available_packages
+    from deepgrade.paths import available_packages
 
     packages = " or ".join(f"'{name}'" for name in available_packages())
     parser.add_argument(
@@ -65,17 +65,10 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace, console: Console) -> int:
     import tempfile
 
-    from deepgrade.check import CheckError, numpy_mismatch, render, run_public_tests, targets
-    from deepgrade.dependencies import exercise_calls
-    from deepgrade.implementation import Implementation
+    from deepgrade.check import CheckError, PublicTests, numpy_mismatch, render, targets
     from deepgrade.notebooks import NotebookError, is_notebook_work, notebooks_to_folder
     from deepgrade.paths import PUBLIC_TESTS
-    from deepgrade.scoring import score
 
-    mismatch = numpy_mismatch()
-    if mismatch:
-        console.print(f"deepgrade check: warning: {mismatch}", style="yellow", markup=False,
-                      soft_wrap=True)  # fmt: skip
     try:
         args.impl, chosen = targets(args.targets)
         with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
@@ -85,8 +78,17 @@ def _check(args: argparse.Namespace, console: Console) -> int:
                 impl = str(folder)
                 if len(topics) == 1:  # one notebook: its own tests only
                     tests = PUBLIC_TESTS / f"test_{topics[0]}.py"
-            records = run_public_tests(impl, tests, exercises=chosen)
-            results = score(records, exercise_calls(Implementation(impl).origin))
+            with PublicTests(impl, tests, exercises=chosen) as run:
+                # while the tests run: what needs numpy and the submission's source
+                from deepgrade.dependencies import exercise_calls
+                from deepgrade.scoring import score
+
+                mismatch = numpy_mismatch()
+                if mismatch:
+                    console.print(f"deepgrade check: warning: {mismatch}", style="yellow",
+                                  markup=False, soft_wrap=True)  # fmt: skip
+                calls = exercise_calls(run.implementation.origin)
+                results = score(run.records(), calls)
             if topics is not None:
                 results = [r for r in results if r.exercise.module in topics]
     except (CheckError, NotebookError) as err:

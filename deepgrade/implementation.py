@@ -28,16 +28,11 @@ import numpy as np
 
 from deepgrade.catalog import BY_NAME, TOPICS
 from deepgrade.hints import annotate, frames_of, placed, warning_place
+from deepgrade.paths import PACKAGES
 
-PACKAGES = ("solutions", "exercises")
 # Provided helper modules the topic modules import; taken from exercises/ when a
 # student's folder holds only the topic modules.
 PROVIDED = ("_validate",)
-
-
-def available_packages() -> tuple[str, ...]:
-    """The packages of :data:`PACKAGES` this installation has (a release has no solutions)."""
-    return tuple(name for name in PACKAGES if importlib.util.find_spec(name) is not None)
 
 
 def fresh(value: Any) -> Any:

@@ -3,6 +3,7 @@ student release) and its student-side folders. The one place a root is computed.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -10,3 +11,11 @@ PUBLIC_TESTS = PROJECT_ROOT / "tests"
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 DATASETS_DIR = PROJECT_ROOT / "datasets"
 CONSTRAINTS = PROJECT_ROOT / "constraints.txt"  # the pinned grading environment
+
+# The implementations importable by package name (``--impl solutions``); any other is a folder.
+PACKAGES = ("solutions", "exercises")
+
+
+def available_packages() -> tuple[str, ...]:
+    """The packages of :data:`PACKAGES` this installation has (a release has no solutions)."""
+    return tuple(name for name in PACKAGES if importlib.util.find_spec(name) is not None)

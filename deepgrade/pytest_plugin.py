@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 
 from deepgrade import stub_digests
-from deepgrade.catalog import BY_NAME, find
+from deepgrade.catalog import BY_NAME, TOPICS, find
 from deepgrade.evidence import evidence_of
 from deepgrade.hints import HINT
-from deepgrade.implementation import Implementation, SubmissionError, available_packages
+from deepgrade.implementation import Implementation, SubmissionError
+from deepgrade.paths import available_packages
 
 DEFAULT_IMPL = "exercises"
 _IMPL = pytest.StashKey[Implementation]()
@@ -137,6 +138,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if exercise_of(item) in wanted]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``--exercise``, a topic's public tests (``test_<topic>.py``, whose tests are
+    the topic's exercises) are not even imported unless an exercise named is the topic's:
+    one exercise's run costs its own file, not all six."""
+    wanted = config.getoption("--exercise")
+    topic = collection_path.stem.removeprefix("test_")
+    if not wanted or collection_path.suffix != ".py" or topic not in TOPICS:
+        return None
+    return topic not in {find(name).module for name in wanted} or None
 
 
 def exercise_of(item: pytest.Item) -> str | None:

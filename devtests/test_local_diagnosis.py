@@ -12,14 +12,15 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.builders import leaks, mistake_fingerprints
 from deepgrade import cli, evidence, fingerprints, stub_digests
-from deepgrade.catalog import BY_NAME, EXERCISES
-from deepgrade.check import CheckError, targets
+from deepgrade.catalog import BY_NAME, EXERCISES, TOPICS
+from deepgrade.check import CheckError, PublicTests, run_public_tests, targets
 from deepgrade.implementation import Implementation
 from deepgrade.paths import PROJECT_ROOT, PUBLIC_TESTS
 from deepgrade.pytest_plugin import ResultCollector
@@ -228,13 +229,11 @@ def test_check_of_some_exercises_agrees_with_pytest_exercise(tmp_path):
 
 
 def test_check_help_offers_only_the_packages_installed(monkeypatch, capsys):
-    monkeypatch.setattr("deepgrade.implementation.available_packages", lambda: ("exercises",))
+    monkeypatch.setattr("deepgrade.paths.available_packages", lambda: ("exercises",))
     with pytest.raises(SystemExit):
         cli.main(["check", "--help"])
     assert "solutions" not in capsys.readouterr().out
-    monkeypatch.setattr(
-        "deepgrade.implementation.available_packages", lambda: ("solutions", "exercises")
-    )
+    monkeypatch.setattr("deepgrade.paths.available_packages", lambda: ("solutions", "exercises"))
     with pytest.raises(SystemExit):
         cli.main(["check", "--help"])
     assert "'solutions'" in capsys.readouterr().out
@@ -367,3 +366,127 @@ def test_a_one_line_failure_builds_no_traceback_and_reads_the_same(tmp_path):
     for nodeid, record in runs["short"][1].items():
         seen = runs["no"][1][nodeid]
         assert (seen["outcome"], seen["message"]) == (record["outcome"], record["message"])
+
+
+# ---------------------------------------------------------------- whole stub modules
+
+
+@pytest.fixture
+def stub_folder(tmp_path, monkeypatch):
+    """The released stubs in a folder, and the release's index of them (as the builder
+    writes it) in place of the instructors' (none)."""
+    from autograder.builders import stubs
+
+    folder = tmp_path / "work"
+    folder.mkdir()
+    modules = stubs.build(PROJECT_ROOT / "solutions")
+    for name, text in modules.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    records = run_public_tests("solutions")
+    index = stub_digests.of_stub_modules(modules, records, PUBLIC_TESTS)
+    path = tmp_path / "stub_modules.json"
+    path.write_text(json.dumps(index), encoding="utf-8")
+    monkeypatch.setattr(stub_digests, "MODULES_PATH", path)
+    stub_digests.module_table.cache_clear()
+    yield folder
+    stub_digests.module_table.cache_clear()
+
+
+def _ran(folder, monkeypatch) -> dict[str, tuple]:
+    """What running every public test records, without the index."""
+    with monkeypatch.context() as patch:
+        patch.setattr(stub_digests, "module_table", lambda: {})
+        records = run_public_tests(str(folder))
+    return {r["nodeid"]: (r["exercise"], r["weight"], r["outcome"], r["message"]) for r in records}
+
+
+def _known(run: PublicTests) -> dict[str, tuple]:
+    return {
+        r["nodeid"]: (r["exercise"], r["weight"], r["outcome"], r["message"]) for r in run.known
+    }
+
+
+def test_the_fresh_stubs_start_no_pytest_and_record_what_running_records(stub_folder, monkeypatch):
+    ran = _ran(stub_folder, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr("subprocess.Popen", lambda *a, **k: pytest.fail("a pytest was started"))
+        with PublicTests(str(stub_folder)) as run:
+            records = run.records()
+        assert run.paths == [] and len(records) == len(ran)
+        with PublicTests(str(stub_folder), exercises=["conv2d", "relu"]) as run:
+            assert {r["exercise"] for r in run.records()} == {"conv2d", "relu"}
+    assert _known(run) == {n: r for n, r in ran.items() if r[0] in ("conv2d", "relu")}
+    assert {r["nodeid"]: (r["exercise"], r["weight"], r["outcome"], r["message"])
+            for r in records} == ran  # fmt: skip
+
+
+def test_an_edited_module_and_the_modules_importing_it_run(stub_folder, monkeypatch):
+    module = stub_folder / "activations.py"
+    stub = BY_NAME["relu"].not_implemented
+    module.write_text(module.read_text(encoding="utf-8").replace(
+        f'raise NotImplementedError(\n        "{stub}"\n    )', "return np.maximum(x, 0.0)"),
+        encoding="utf-8")  # fmt: skip
+    (stub_folder / "pooling.py").write_text(
+        "# a comment changes no syntax tree\n" + (stub_folder / "pooling.py").read_text()
+    )
+    modules = stub_digests.module_table()["modules"]
+    importing, grown = set(), True
+    while grown:  # the modules importing activations, directly or through another
+        found = {
+            t for t, entry in modules.items() if {"activations", *importing} & set(entry["imports"])
+        }
+        grown, importing = found > importing, importing | found
+    with PublicTests(str(stub_folder)) as run:
+        records = {r["nodeid"]: r for r in run.records()}
+    run_topics = {Path(p).stem.removeprefix("test_") for p in run.paths}
+    assert run_topics == {"activations", *importing}
+    assert {BY_NAME[r[0]].module for r in _known(run).values()} == set(TOPICS) - run_topics
+    ran = _ran(stub_folder, monkeypatch)
+    assert {n: (r["exercise"], r["weight"], r["outcome"], r["message"])
+            for n, r in records.items()} == ran  # fmt: skip
+    assert any(r[2] == "passed" for r in ran.values())
+
+
+def test_edited_public_tests_are_all_run(stub_folder, tmp_path):
+    tests = tmp_path / "tests"
+    shutil.copytree(PUBLIC_TESTS, tests, ignore=shutil.ignore_patterns("__pycache__"))
+    assert PublicTests(str(stub_folder), tests).known  # the released tests, copied: known
+    with (tests / "test_pooling.py").open("a", encoding="utf-8") as out:
+        out.write("\n\ndef test_mine():\n    pass\n")
+    run = PublicTests(str(stub_folder), tests)
+    assert run.known == [] and run.paths == [str(tests)]
+
+
+def test_the_leak_check_refuses_a_planted_stub_module_index(stub_folder):
+    prints = leaks.Fingerprints({}, {}, PROJECT_ROOT)
+    name = stub_digests.MODULES_NAME
+    index = stub_digests.module_table()
+    assert leaks.check_file(name, json.dumps(index).encode(), prints) == []
+    planted = json.loads(json.dumps(index))
+    planted["records"]["relu"].append(["tests/test_activations.py::test_hidden_relu_case", 1.0])
+    moved = json.loads(json.dumps(index))
+    moved["modules"]["activations"]["digest"] = "0" * 16
+    found = [leaks.check_file(name, json.dumps(t).encode(), prints) for t in (planted, moved)]
+    assert [[leak.what for leak in leaks_] for leaks_ in found] == [
+        ["'tests/test_activations.py::test_hidden_relu_case' is not a public test of 'relu'"],
+        ["the stub module digests differ from the released stubs'"],
+    ]
+
+
+def test_two_cores_share_the_test_files_and_record_what_one_records(
+    stub_folder, monkeypatch, tmp_path
+):
+    from deepgrade import check
+
+    folder = submission(MUTANTS[0], tmp_path)  # the reference with one mistake
+    files = [str(PUBLIC_TESTS / f"test_{topic}.py") for topic in TOPICS]
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert check._shares(files) == [files] and check._shares([]) == []
+    one = {r["nodeid"]: (r["outcome"], r["message"]) for r in run_public_tests(str(folder))}
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    shares = check._shares(files)
+    assert len(shares) == 2 and sorted(shares[0] + shares[1]) == sorted(files)
+    with PublicTests(str(folder)) as run:
+        two = {r["nodeid"]: (r["outcome"], r["message"]) for r in run.records()}
+    assert len(run._children) == 2 and two == one
+    assert {"passed", "failed"} <= {outcome for outcome, _ in one.values()}

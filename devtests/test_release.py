@@ -7,8 +7,10 @@ release with the real command, installs it in a fresh venv and checks its packag
 
 from __future__ import annotations
 
+import ast
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,7 +30,9 @@ from autograder.builders import (
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, SOLUTIONS_DIR
 from deepgrade import stub_digests
 from deepgrade.catalog import CAPSTONE_TOPICS, CAPSTONES, EXERCISES, TOPICS
+from deepgrade.check import run_public_tests
 from deepgrade.cli import points_markdown
+from deepgrade.paths import PUBLIC_TESTS
 from devtests.commands import DEEPGRADE
 
 FAST_STEPS = tuple(step for step in release.STEPS if step is not release.check_packages)
@@ -90,11 +94,16 @@ def test_the_release_holds_the_student_side_and_nothing_else(built):
 def test_kit_public_tests_and_datasets_are_the_instructors_files(built):
     for folder in STUDENT_SIDE:
         shipped = _files(built / folder)
-        if folder == "deepgrade":  # plus the two files the builder writes into the kit
+        if folder == "deepgrade":  # plus the three files the builder writes into the kit
             table = shipped.pop("mistake_fingerprints.json")
             assert table.decode() == mistake_fingerprints.build(PROJECT_ROOT)
             digests = json.loads(shipped.pop("stub_digests.json"))
             assert digests == stub_digests.of_stubs(stubs.build(PROJECT_ROOT / "solutions"))
+            index = json.loads(shipped.pop("stub_modules.json"))
+            records = run_public_tests("solutions")
+            assert index == stub_digests.of_stub_modules(
+                stubs.build(PROJECT_ROOT / "solutions"), records, PUBLIC_TESTS
+            )
         assert shipped == _files(PROJECT_ROOT / folder), folder
     for name in ("conftest.py", "constraints.txt"):
         assert (built / name).read_bytes() == (PROJECT_ROOT / name).read_bytes()
@@ -122,6 +131,28 @@ def test_the_packaging_installs_the_kit_and_the_exercises_only(built):
     assert "capstones =\n    tensorflow" in cfg and "testpaths = tests\n" in cfg
     assert "build>=" not in cfg and "pyyaml" not in cfg  # the instructors' tools stay here
     assert (built / ".gitignore").read_text().splitlines()[0] == ".venv/"
+
+
+def test_every_requirement_of_the_release_is_used_by_the_release(built):
+    """A package installed but unused still costs: pytest loads an installed plugin (such
+    as hypothesis's, which only the hidden suites use) in every plain `pytest` a student
+    runs. Used: imported by a release file, or named as a module (``-p pytest_timeout``)."""
+    cfg = (built / "setup.cfg").read_text()
+    requires = cfg.split("install_requires =")[1].split("\n\n")[0].split()
+    names = {re.match(r"[A-Za-z0-9._-]+", r)[0].lower().replace("-", "_") for r in requires}
+    used = set()
+    for path in built.rglob("*.py"):
+        if ".venv" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                used |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                used.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                used.add(node.value)
+    assert "numpy" in names and "hypothesis" not in names
+    assert names <= used, f"installed by the release but used by none of its files: {names - used}"
 
 
 def test_the_readme_says_what_to_do_and_that_hidden_tests_decide(built):

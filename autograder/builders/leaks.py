@@ -29,7 +29,9 @@ The rules, each finding naming the file (and the line, where there is one):
    words, and nothing else: exactly the table :mod:`autograder.builders.mistake_fingerprints`
    derives, so a planted entry (a value, a check of a hidden input) is a leak.
 5. **Stub digests** (:mod:`deepgrade.stub_digests`): exactly the digests of the stubs the
-   builder writes, one per exercise.
+   builder writes, one per exercise; and the index of whole stub modules: exactly their
+   digests and sibling imports, the public tests' digest, and for each exercise the ids
+   and weights of its own public tests (each id a test of its topic's public file).
 
 :func:`check_folder` applies the rules to a release folder, :func:`check_packages` to
 the wheel and sdist built from it (``python -m build``: the sdist, then the wheel from it).
@@ -55,8 +57,10 @@ from pathlib import Path, PurePosixPath
 from autograder.builders import stubs
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT
 from deepgrade import stub_digests
+from deepgrade.catalog import BY_NAME
 from deepgrade.fingerprints import DIGEST_CHARS
 from deepgrade.fingerprints import TABLE_NAME as MISTAKE_TABLE
+from deepgrade.stub_digests import MODULES_NAME as STUB_MODULES
 from deepgrade.stub_digests import TABLE_NAME as STUB_TABLE
 
 MIN_CHARS = 12
@@ -235,6 +239,8 @@ def check_file(name: str, data: bytes, prints: Fingerprints) -> list[Leak]:
         return leaks + _check_mistake_table(name, text, prints)
     if name == STUB_TABLE or name.endswith(f"/{STUB_TABLE}"):
         return leaks + _check_stub_digests(name, text, prints)
+    if name == STUB_MODULES or name.endswith(f"/{STUB_MODULES}"):
+        return leaks + _check_stub_modules(name, text, prints)
     if path.suffix == ".json" and not any(name == k or name.endswith(f"/{k}") for k in KIT_DATA):
         leaks.append(Leak(name, None, "a JSON data file outside the kit's declared data"))
     elif path.suffix not in (*TEXT_SUFFIXES, ".json") and "." in path.name.lstrip("."):
@@ -305,6 +311,39 @@ def _check_stub_digests(name: str, text: str, prints: Fingerprints) -> list[Leak
         table = None
     if table != stub_digests.of_stubs(stubs.build(prints.source / "solutions")):
         return [Leak(name, None, "the stub digests differ from those of the released stubs")]
+    return []
+
+
+def _check_stub_modules(name: str, text: str, prints: Fingerprints) -> list[Leak]:
+    """Rule 5, the index of whole stub modules: what the builder derives, test ids of the
+    public tests only."""
+    try:
+        table = json.loads(text)
+        records = table["records"]
+        expected = stub_digests.of_stub_modules(
+            stubs.build(prints.source / "solutions"), [], prints.source / "tests"
+        )
+        same = {k: table[k] for k in ("tests", "modules")} == {
+            k: expected[k] for k in ("tests", "modules")
+        }
+    except (ValueError, KeyError, TypeError):
+        return [Leak(name, None, "the stub module index is not the builder's JSON")]
+    if not same:
+        return [Leak(name, None, "the stub module digests differ from the released stubs'")]
+    for exercise, tests in records.items() if isinstance(records, dict) else [(None, None)]:
+        entry = BY_NAME.get(exercise)
+        public = prints.source / "tests" / f"test_{entry.module}.py" if entry else None
+        source = public.read_text(encoding="utf-8") if public and public.is_file() else ""
+        for nodeid, weight in tests if isinstance(tests, list) else [(None, None)]:
+            file, _, test = str(nodeid).partition("::")
+            function = test.split("[")[0]
+            if (
+                not source
+                or file != f"tests/{public.name}"
+                or not re.search(rf"\bdef {re.escape(function)}\(", source)
+                or not isinstance(weight, int | float)
+            ):
+                return [Leak(name, None, f"{nodeid!r} is not a public test of {exercise!r}")]
     return []
 
 

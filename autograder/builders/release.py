@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +111,32 @@ def write_stub_digests(release: Release) -> None:
 
 def copy_public_tests(release: Release) -> None:
     release.copy("tests")
+
+
+def write_stub_index(release: Release) -> None:
+    """The index of whole stub modules, so ``deepgrade check`` reports a topic not yet
+    begun without starting pytest (:func:`deepgrade.stub_digests.released_records`): each
+    exercise's public test ids and weights, read from a run of the release's own public
+    tests (against the reference, so every test is collected and passes)."""
+    modules = {p.name: p.read_text(encoding="utf-8") for p in _exercise_files(release)}
+    with tempfile.TemporaryDirectory(prefix="deepgrade-release-") as tmp:
+        report = Path(tmp) / "report.json"
+        ran = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests", "-q", "--tb=line", "-p", "no:cacheprovider",
+             "-p", "deepgrade.pytest_plugin", f"--impl={release.source / 'solutions'}",
+             f"--deepgrade-report={report}", f"--rootdir={release.root}", "-o", "addopts="],
+            cwd=release.root, capture_output=True, text=True, check=False,
+            env=dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
+        )  # fmt: skip
+        if ran.returncode != 0 or not report.is_file():
+            raise ReleaseError(
+                "the public tests fail against the reference, so no stub index: "
+                + "\n".join(ran.stdout.strip().splitlines()[-10:])
+            )
+        records = json.loads(report.read_text(encoding="utf-8"))
+    index = stub_digests.of_stub_modules(modules, records, release.root / "tests")
+    release.write(stub_digests.MODULES_NAME, json.dumps(index, indent=1, sort_keys=True) + "\n")
+    release.notes.append(f"{stub_digests.MODULES_NAME} ({len(records)} public tests indexed)")
     count = len(list((release.root / "tests").glob("test_*.py")))
     release.notes.append(f"tests/ ({count} public test files)")
 
@@ -186,6 +215,7 @@ STEPS: tuple[Step, ...] = (
     write_exercises,
     write_stub_digests,
     copy_public_tests,
+    write_stub_index,
     copy_datasets,
     write_notebooks,
     write_packaging,

@@ -17,8 +17,10 @@ from autograder.builders.leaks import LOCAL_ONLY
 
 DIST_NAME = "deepgrade-student"
 PACKAGES = ("deepgrade", "deepgrade.*", "exercises", "datasets")
-# in our install_requires for `deepgrade release` only (students' notebooks: the jupyter extra)
-INSTRUCTOR_TOOLS = ("build", "pyyaml", "nbformat", "jupytext")
+# in our install_requires for `deepgrade release` only (students' notebooks: the jupyter
+# extra), and hypothesis for the hidden suites only: installed in a release, its pytest
+# plugin would load in every plain `pytest` a student runs (half a second each)
+INSTRUCTOR_TOOLS = ("build", "pyyaml", "nbformat", "jupytext", "hypothesis")
 # TensorFlow and friends for `deepgrade train`; the notebook tools for the notebooks
 EXTRAS = ("capstones", "jupyter")
 MARKERS = ("exercise", "slow")  # the markers the public tests and the root conftest use
@@ -37,7 +39,7 @@ def _lines(value: str) -> str:
 
 
 def _requirements(value: str) -> str:
-    """Our install_requires without the instructors' tools."""
+    """Our install_requires without the instructors' and the grader's own tools."""
     kept = [
         line
         for line in value.strip().splitlines()
