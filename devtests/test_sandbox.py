@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.worker import StudentException, Worker, sandbox
+from autograder.worker import StudentException, Worker, confine, sandbox
 from autograder.worker.client import stage_submission
 from devtests.levels import ISOLATED_PARAMS, PROJECT, at_level, readable_python
 
@@ -118,7 +118,7 @@ def test_isolated_worker_writes_only_its_scratch_and_cannot_signal_the_grader(le
         with pytest.raises(StudentException, match="Read-only|PermissionError"):
             worker.call("snoop", "write", f"{submission}/snoop.py")
         assert worker.call("snoop", "write", "scratch.txt") == "written"
-        if level != "landlock" or sandbox.runner.landlock_abi() >= 6:  # scoped signals
+        if level != "landlock" or confine.landlock_abi() >= 6:  # scoped signals
             with pytest.raises(StudentException, match="PermissionError|ProcessLookupError"):
                 worker.call("snoop", "signal", os.getpid())
         uid, gid, groups = worker.call("snoop", "whoami")
@@ -132,7 +132,7 @@ def test_isolated_worker_writes_only_its_scratch_and_cannot_signal_the_grader(le
 
 @pytest.mark.parametrize("level", ISOLATED_PARAMS)
 def test_isolated_worker_cannot_open_tcp_connections(level, snoop):
-    if level == "uid" and sandbox.runner.landlock_abi() < 4:
+    if level == "uid" and confine.landlock_abi() < 4:
         pytest.skip("the uid level blocks TCP only with Landlock ABI 4 (documented)")
     with at_level(level), Worker(snoop, isolation=level) as worker:
         with pytest.raises(StudentException, match="OSError|ConnectionRefused|PermissionError"):
@@ -148,7 +148,7 @@ def test_isolated_worker_grades_the_reference_like_a_plain_process(level):
     for name in ("process", level):
         with at_level(name), Worker(PROJECT / "solutions", isolation=name) as worker:
             results[name] = worker.call("convolution", "conv2d", image, kernel, padding="same")
-            if name == "landlock" or (name == "uid" and sandbox.runner.landlock_abi()):
+            if name == "landlock" or (name == "uid" and confine.landlock_abi()):
                 assert worker.info["limits"]["landlock"].startswith("ABI ")
     np.testing.assert_array_equal(results["process"], results[level])
 
@@ -204,7 +204,7 @@ def _availability_as(tmp_path: Path, *, user: int | None, worker_python: str = "
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start processes as another user")
 def test_without_bubblewrap_auto_takes_uid_as_root_and_landlock_as_a_user(tmp_path):
-    if sandbox.runner.landlock_abi() < 1:
+    if confine.landlock_abi() < 1:
         pytest.skip("this kernel has no Landlock")
     as_user = _availability_as(tmp_path / "user", user=65534)
     assert "bubblewrap is not installed" in as_user["bwrap"]
@@ -240,7 +240,7 @@ def test_staging_copies_top_level_sources_only(tmp_path, snoop):
 def test_the_trial_names_what_a_level_leaves_readable(tmp_path):
     """The probe's trial run is what refuses a level that would leak: pointed at a
     Python installation that holds the grader's files, landlock is refused by name."""
-    if sandbox.runner.landlock_abi() < 1:
+    if confine.landlock_abi() < 1:
         pytest.skip("this kernel has no Landlock")
     leaky = sandbox.landlock_read_paths(sys.executable) + (str(PROJECT),)
     original = sandbox.landlock_read_paths

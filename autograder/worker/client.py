@@ -9,21 +9,7 @@
 
 ``call`` returns decoded plain data only (see ``protocol.py``): the trusted side never
 holds an object made by the submission, so nothing it returns can lie in ``__eq__``.
-Everything that can go wrong is a :class:`WorkerError`:
-
-=====================  ================================================================
-StudentException       the student's code raised (``type``, ``message``, ``where``);
-                       ``sys.exit()`` and ``KeyboardInterrupt`` mid-call included
-ImportFailed           the topic module is missing or could not be imported
-MissingFunction        the module has no such function (or it is not callable)
-UnsupportedResult      the function returned something that is not plain data
-ResultTooLarge         the result exceeds ``max_result_bytes``
-MemoryLimit            MemoryError in the worker, or it died of the memory limit
-CallTimeout            the call took longer than ``call_timeout`` seconds
-BudgetExhausted        (a CallTimeout) the submission used up ``total_timeout``
-WorkerCrashed          the worker died (``os._exit``, a signal, a CPU limit...)
-ProtocolError          the worker sent something that is not a valid reply
-=====================  ================================================================
+Everything that can go wrong is a :class:`WorkerError` (``errors.py`` lists them).
 
 After a timeout, a crash, a memory error or a protocol error the worker is killed (its
 whole process group: SIGTERM, then SIGKILL after ``term_grace`` seconds) and a fresh one
@@ -69,113 +55,39 @@ from typing import Any
 
 import numpy as np
 
-from autograder.worker import protocol, sandbox
-from autograder.worker.processes import kill_group
-from autograder.worker.protocol import (
-    FunctionRef,
+from autograder.worker import sandbox
+from autograder.worker.decoding import decode
+from autograder.worker.encoding import encode
+from autograder.worker.errors import (
+    BudgetExhausted,
+    CallTimeout,
+    ImportFailed,
+    MemoryLimit,
     MessageTooLarge,
+    MissingFunction,
     ProtocolError,
-    RngRef,
+    ReplyTimeout,
+    ResultTooLarge,
+    StudentException,
+    UnsupportedResult,
     UnsupportedValue,
+    WorkerCrashed,
     WorkerError,
+    WorkerGone,
 )
+from autograder.worker.frames import PREFIX_SIZE, frame_length
+from autograder.worker.processes import kill_group
 from autograder.worker.sandbox import Launch
 from deepgrade.hints import placed
 from deepgrade.safe_read import MAX_SOURCE_BYTES, UnsafeFile, read_bytes
 
-__all__ = [
-    "Worker",
-    "WorkerError",
-    "StudentException",
-    "ImportFailed",
-    "MissingFunction",
-    "UnsupportedResult",
-    "ResultTooLarge",
-    "MemoryLimit",
-    "CallTimeout",
-    "BudgetExhausted",
-    "WorkerCrashed",
-    "ProtocolError",
-    "FunctionRef",
-    "RngRef",
-    "ISOLATION_LEVELS",
-    "build_launch",
-]
+__all__ = ["Worker", "RemoteFunction", "CallRecord", "ISOLATION_LEVELS", "build_launch"]
 
 ISOLATION_LEVELS = sandbox.CHOICES
 TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 # Calls whose time counts toward stall_timeout (besides any call whose output overflowed).
 _STALLED = ("CallTimeout", "BudgetExhausted")
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-
-
-# ------------------------------------------------------------------------- errors
-
-
-class StudentException(WorkerError):
-    """The submission's code raised an exception (SystemExit and KeyboardInterrupt too)."""
-
-    def __init__(self, function: str, type: str, message: str, where: str, traceback=()):
-        self.function, self.type, self.message, self.where = function, type, message, where
-        self.traceback = list(traceback)
-        at = f" ({where})" if where else ""
-        super().__init__(f"{function} raised {type}: {message}{at}")
-
-
-class ImportFailed(WorkerError):
-    """A topic module is missing or raised while being imported."""
-
-    def __init__(self, module: str, message: str):
-        self.module = module
-        super().__init__(message)
-
-
-class MissingFunction(WorkerError):
-    """The topic module has no such function, or it is not callable."""
-
-
-class UnsupportedResult(WorkerError):
-    """The function returned something that is not plain data (an object, a subclass...)."""
-
-
-class ResultTooLarge(WorkerError):
-    """The result exceeds ``max_result_bytes``."""
-
-
-class MemoryLimit(WorkerError):
-    """The code ran out of memory (MemoryError, or the worker died of the limit)."""
-
-
-class CallTimeout(WorkerError):
-    """The call did not finish in time; the worker was killed."""
-
-
-class BudgetExhausted(CallTimeout):
-    """The submission has used up its total time budget; no more calls are run."""
-
-
-class WorkerCrashed(WorkerError):
-    """The worker process died (or could not start)."""
-
-    def __init__(self, message: str, returncode: int | None = None, tail: str = ""):
-        self.returncode = returncode
-        self.signal = (
-            signal.Signals(-returncode).name
-            if returncode is not None and returncode < 0 and -returncode in signal.valid_signals()
-            else None
-        )
-        self.tail = tail
-        if tail:
-            message += "\nLast output:\n" + tail
-        super().__init__(message)
-
-
-class _Timeout(Exception):
-    pass
-
-
-class _Died(Exception):
-    pass
 
 
 # ------------------------------------------------------------------------- launch
@@ -214,8 +126,8 @@ def build_launch(
     """Prepare ``workdir`` and return the command line for one isolation level.
 
     Every level gets the same workdir: ``submission/`` (the staged submission),
-    ``grader/`` (copies of the runner and the protocol, so nothing of the grader's tree
-    is needed, or written, by the worker) and ``scratch/`` (its only writable place);
+    ``grader/`` (copies of the worker's modules, so nothing of the grader's tree is
+    needed, or written, by the worker) and ``scratch/`` (its only writable place);
     the level (``sandbox.LEVELS``) says how the worker is started and confined.
     """
     sandbox.check_level(isolation)
@@ -306,7 +218,7 @@ class Worker:
         python: str | None = None,
     ):
         # "auto" becomes the strongest level the host allows; an explicit level that the
-        # host cannot provide raises sandbox.IsolationUnavailable with the reason
+        # host cannot provide raises errors.IsolationUnavailable with the reason
         python = python or sandbox.worker_python()
         isolation = sandbox.resolve(isolation, python)
         self.submission_dir = Path(submission_dir).expanduser().resolve()
@@ -425,7 +337,7 @@ class Worker:
             request["id"] = self._next_id
             refs: list = []
             try:
-                frame = protocol.encode(
+                frame = encode(
                     request,
                     max_bytes=self.max_request_bytes,
                     allow_refs=True,
@@ -491,7 +403,7 @@ class Worker:
             while type(reply) is dict and set(reply) == {"id", "callback"}:
                 answer = self._run_callback(reply, request["id"], refs, label)
                 reply = self._roundtrip(answer, deadline)
-        except _Timeout:
+        except ReplyTimeout:
             self._stop(graceful=False)
             if by_budget:
                 raise BudgetExhausted(
@@ -502,7 +414,7 @@ class Worker:
                 f"{label} did not finish within {self.call_timeout:g} s (stopped; an endless "
                 "loop, or far too slow?)"
             ) from None
-        except _Died:
+        except WorkerGone:
             raise self._died(label) from None
         except MessageTooLarge as err:
             self._stop(graceful=False)
@@ -534,14 +446,14 @@ class Worker:
         self._in_callback = True
         try:
             answer = {"op": "callback_result", "ok": refs[index](*ask["args"], **ask["kwargs"])}
-            return protocol.encode(answer, max_bytes=self.max_request_bytes, path="callback")
+            return encode(answer, max_bytes=self.max_request_bytes, path="callback")
         except (UnsupportedValue, MessageTooLarge) as err:
             error = {"type": "TypeError", "message": str(err)}
         except Exception as err:  # the test's own function failed on the submission's input
             error = {"type": type(err).__name__, "message": str(err)}
         finally:
             self._in_callback = False
-        return protocol.encode({"op": "callback_result", "error": error})
+        return encode({"op": "callback_result", "error": error})
 
     def _advance_generators(self, states: Any, refs: list, label: str) -> None:
         """Give the grader's generators the state the worker's copies ended in."""
@@ -687,11 +599,11 @@ class Worker:
             self._pidfd = None
         hello = {"op": "hello", "id": 0, "submission": launch.submission}
         try:
-            reply = self._roundtrip(protocol.encode(hello), deadline)
-        except (_Timeout, _Died, ProtocolError) as err:
+            reply = self._roundtrip(encode(hello), deadline)
+        except (ReplyTimeout, WorkerGone, ProtocolError) as err:
             self._wait_exit(0.5)
             self._stop(graceful=False)
-            why = "timed out" if isinstance(err, _Timeout) else f"failed ({err or 'it died'})"
+            why = "timed out" if isinstance(err, ReplyTimeout) else f"failed ({err or 'it died'})"
             raise WorkerCrashed(
                 f"the worker could not be started: its start {why}", tail=self._output.last_lines()
             ) from None
@@ -723,10 +635,10 @@ class Worker:
                 except BlockingIOError:
                     return None
                 if not chunk:
-                    raise _Died
+                    raise WorkerGone
                 reply.extend(chunk)
-                if size is None and len(reply) >= protocol.PREFIX_SIZE:
-                    size = protocol.frame_length(reply, limit)
+                if size is None and len(reply) >= PREFIX_SIZE:
+                    size = frame_length(reply, limit)
                 if size is not None and len(reply) >= size:
                     if len(reply) > size:
                         raise ProtocolError("the worker sent more than one reply")
@@ -735,7 +647,7 @@ class Worker:
         while True:
             timeout = deadline - time.monotonic()
             if timeout <= 0:
-                raise _Timeout
+                raise ReplyTimeout
             wait_ms = math.ceil(timeout * 1000) if self._pidfd is not None else 20
             events = dict(poller.poll(min(wait_ms, math.ceil(timeout * 1000))))
             if fds["output"] in events and not self._drain_output():
@@ -743,13 +655,13 @@ class Worker:
                 fds = {**fds, "output": -1}
             if writing and fds["request"] in events:
                 if events[fds["request"]] & (select.POLLERR | select.POLLHUP):
-                    raise _Died
+                    raise WorkerGone
                 try:
                     sent += os.write(fds["request"], view[sent : sent + (1 << 20)])
                 except BlockingIOError:
                     pass
                 except (BrokenPipeError, ConnectionResetError):
-                    raise _Died from None
+                    raise WorkerGone from None
                 if sent == len(view):
                     writing = False
                     poller.unregister(fds["request"])
@@ -757,7 +669,7 @@ class Worker:
                 done = read_reply()
                 if done is not None:
                     self._drain_output()
-                    return protocol.decode(done, max_bytes=limit, path="reply")
+                    return decode(done, max_bytes=limit, path="reply")
             exited = (
                 self._pidfd in events if self._pidfd is not None else self._proc.poll() is not None
             )
@@ -765,8 +677,8 @@ class Worker:
                 self._drain_output()
                 done = read_reply()  # a reply written just before the exit still counts
                 if done is not None:
-                    return protocol.decode(done, max_bytes=limit, path="reply")
-                raise _Died
+                    return decode(done, max_bytes=limit, path="reply")
+                raise WorkerGone
 
     def _drain_output(self) -> bool:
         """Read what the worker printed so far; False once no process can write any more."""
@@ -808,7 +720,7 @@ class Worker:
             return
         if graceful and "request" in self._fds:
             try:  # "bye", then end of input: the worker leaves its loop
-                os.write(self._fds["request"], protocol.encode({"op": "bye"}))
+                os.write(self._fds["request"], encode({"op": "bye"}))
             except OSError:
                 pass
             os.close(self._fds.pop("request"))

@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import PROJECT_ROOT
-from autograder.worker import runner
+from autograder.worker import confine
+from autograder.worker.errors import IsolationUnavailable
 from autograder.worker.processes import clean_environment
 
 # Packages of this project that must never be visible to a worker, even when installed
@@ -74,9 +75,20 @@ DEVICES_READ = ("/dev/urandom", "/dev/random", "/dev/zero", "/proc/self")
 # The uid level gives each worker a uid of its own from this range (no account needed):
 # workers of other students cannot signal it or read its scratch folder.
 UID_RANGE = range(2_000_000_000, 2_001_000_000)
-# The worker's two files, copied alone into each worker's folder (see launch_staged).
-RUNNER = Path(runner.__file__).resolve()
-PROTOCOL = RUNNER.parent / "protocol.py"
+# The worker's own modules (the runner script and what it loads, stdlib and numpy only),
+# copied alone from this folder into each worker's folder (see launch_staged).
+WORKER_DIR = Path(__file__).resolve().parent
+WORKER_MODULES = (
+    "runner",
+    "confine",
+    "serve",
+    "functions",
+    "protocol",
+    "frames",
+    "encoding",
+    "decoding",
+    "errors",
+)
 
 
 def worker_python() -> str:
@@ -86,10 +98,6 @@ def worker_python() -> str:
     outside root's home); the grader's packages need not be importable from it.
     """
     return os.environ.get("DEEPGRADE_WORKER_PYTHON") or sys.executable
-
-
-class IsolationUnavailable(RuntimeError):
-    """The requested isolation level cannot be used on this host (with the reason)."""
 
 
 @dataclass
@@ -109,7 +117,7 @@ class Launch:
 class Level:
     """One isolation level. ``probe(python)``: None where this host provides the level,
     else why not. ``launch(python, workdir, config)``: the worker's command, given a
-    workdir holding ``grader/`` (runner copies), ``submission/`` (staged) and
+    workdir holding ``grader/`` (the worker's modules), ``submission/`` (staged) and
     ``scratch/``, and the runner's config (a dict the level may add to)."""
 
     name: str
@@ -237,7 +245,7 @@ def _launch_landlock(python: str, workdir: Path, config: dict) -> Launch:
 
 def _launch_uid(python: str, workdir: Path, config: dict) -> Launch:
     uid = UID_RANGE[secrets.randbelow(len(UID_RANGE))]
-    if runner.landlock_abi() >= 1:
+    if confine.landlock_abi() >= 1:
         config = {**config, "landlock": _landlock_policy(python, workdir)}
     # the workdir is the worker's (others cannot enter it); grader/ and submission/ in it
     # stay root's and read-only; scratch/ is its only writable place
@@ -312,14 +320,14 @@ def launch_staged(level: str, *, workdir: Path, config: dict, python: str) -> La
     """The worker's command at ``level``, given ``workdir/submission/`` already staged.
 
     Every level gets the same workdir: ``submission/``, ``grader/`` (copies of the
-    runner and the protocol, so nothing of the grader's tree is needed, or written, by
-    the worker) and ``scratch/`` (its only writable place).
+    worker's modules, so nothing of the grader's tree is needed, or written, by the
+    worker) and ``scratch/`` (its only writable place).
     """
     check_level(level)
     grader = workdir / "grader"
     grader.mkdir()
-    for source in (RUNNER, PROTOCOL):
-        shutil.copyfile(source, grader / source.name)
+    for name in WORKER_MODULES:
+        shutil.copyfile(WORKER_DIR / f"{name}.py", grader / f"{name}.py")
     (workdir / "scratch").mkdir()
     return LEVELS[level].launch(python, workdir, config)
 
@@ -363,7 +371,7 @@ def _probe_process(python: str) -> str | None:
 
 
 def _probe_landlock(python: str) -> str | None:
-    if runner.landlock_abi() < 1:
+    if confine.landlock_abi() < 1:
         return "this kernel has no Landlock (Linux 5.13 or later, with Landlock enabled)"
     return trial("landlock", python)
 
@@ -379,7 +387,7 @@ def _probe_uid(python: str) -> str | None:
             "outside it (a system Python with numpy, or a venv outside that home)"
         )
     why = trial("uid", python)
-    if why and "could read" in why and runner.landlock_abi() < 1:
+    if why and "could read" in why and confine.landlock_abi() < 1:
         why += " (without Landlock, make the grader's files unreadable: chmod -R go-rwx)"
     elif why and "Permission denied" in why:
         why += " (point DEEPGRADE_WORKER_PYTHON to a Python other users can run)"
