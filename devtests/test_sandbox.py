@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.worker import StudentException, Worker, confine, sandbox
-from autograder.worker.client import stage_submission
+from autograder.worker import StudentException, Worker, confine, launch, sandbox
+from autograder.worker.launch import stage_submission
 from devtests.levels import ISOLATED_PARAMS, PROJECT, at_level, readable_python
 
 SNOOP = textwrap.dedent(
@@ -94,12 +94,11 @@ def test_isolated_worker_cannot_read_solutions_suites_or_other_submissions(level
         assert "snoop.py" in worker.call("snoop", "listdir", submission)
         assert "link.py" not in worker.call("snoop", "listdir", submission)  # links skipped
         if level == "bwrap":
-            python_tops = {Path(r).parts[1] for r in sandbox._python_roots(worker.python)}
+            python_tops = {Path(r).parts[1] for r in launch._python_roots(worker.python)}
             system = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "tmp", "proc", "dev"}
             visible = set(worker.call("snoop", "listdir", "/"))
             own = {
-                Path(d).name
-                for d in (sandbox.GRADER_DIR, sandbox.SUBMISSION_DIR, sandbox.SCRATCH_DIR)
+                Path(d).name for d in (launch.GRADER_DIR, launch.SUBMISSION_DIR, launch.SCRATCH_DIR)
             }
             assert visible <= system | python_tops | own, visible
 
@@ -123,7 +122,7 @@ def test_isolated_worker_writes_only_its_scratch_and_cannot_signal_the_grader(le
                 worker.call("snoop", "signal", os.getpid())
         uid, gid, groups = worker.call("snoop", "whoami")
         if level == "uid":
-            assert uid in sandbox.UID_RANGE and gid == uid and groups == []
+            assert uid in launch.UID_RANGE and gid == uid and groups == []
         elif level == "bwrap":
             assert [uid, gid] == [65534, 65534]
     assert target.read_bytes() == before
@@ -242,14 +241,14 @@ def test_the_trial_names_what_a_level_leaves_readable(tmp_path):
     Python installation that holds the grader's files, landlock is refused by name."""
     if confine.landlock_abi() < 1:
         pytest.skip("this kernel has no Landlock")
-    leaky = sandbox.landlock_read_paths(sys.executable) + (str(PROJECT),)
-    original = sandbox.landlock_read_paths
+    leaky = launch.landlock_read_paths(sys.executable) + (str(PROJECT),)
+    original = launch.landlock_read_paths
     sandbox.trial.cache_clear()
     try:
-        sandbox.landlock_read_paths = lambda python: leaky
+        launch.landlock_read_paths = lambda python: leaky
         why = sandbox.trial("landlock", sys.executable)
     finally:
-        sandbox.landlock_read_paths = original
+        launch.landlock_read_paths = original
         sandbox.trial.cache_clear()
     assert why is not None and "could read the grader's" in why and str(PROJECT) in why
     assert json.dumps(why)  # a plain one-line reason

@@ -31,7 +31,7 @@ from autograder.worker import (
     Worker,
     WorkerCrashed,
     WorkerError,
-    sandbox,
+    launch,
 )
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX worker processes")
@@ -387,9 +387,9 @@ def test_arguments_that_cannot_be_sent_are_a_grader_error(worker):
 def test_runner_works_copied_alone_with_its_modules(tmp_path, submission, monkeypatch):
     alone = tmp_path / "elsewhere"
     alone.mkdir()
-    for name in sandbox.WORKER_MODULES:
-        shutil.copy(sandbox.WORKER_DIR / f"{name}.py", alone / f"{name}.py")
-    monkeypatch.setattr(sandbox, "WORKER_DIR", alone)
+    for name in launch.WORKER_MODULES:
+        shutil.copy(launch.WORKER_DIR / f"{name}.py", alone / f"{name}.py")
+    monkeypatch.setattr(launch, "WORKER_DIR", alone)
     with Worker(submission) as w:
         assert w.call("basic", "add", 1, 2) == 3
         assert w.call("basic", "apply", FunctionRef("quadratic_gradient"), 3.0) == 6.0

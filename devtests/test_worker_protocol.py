@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.worker import frames, protocol, sandbox
+from autograder.worker import frames, launch, protocol
 from autograder.worker.decoding import decode
 from autograder.worker.encoding import encode
 from autograder.worker.errors import ChannelClosed, MessageTooLarge, ProtocolError, UnsupportedValue
@@ -486,9 +486,9 @@ def test_a_frame_cut_short_in_the_stream_is_truncated_not_closed():
 # ------------------------------------------------------------- standalone modules
 
 
-@pytest.mark.parametrize("name", sandbox.WORKER_MODULES)
+@pytest.mark.parametrize("name", launch.WORKER_MODULES)
 def test_worker_side_files_use_only_the_stdlib_numpy_and_each_other(name):
-    tree = ast.parse((sandbox.WORKER_DIR / f"{name}.py").read_text())
+    tree = ast.parse((launch.WORKER_DIR / f"{name}.py").read_text())
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -496,7 +496,7 @@ def test_worker_side_files_use_only_the_stdlib_numpy_and_each_other(name):
         elif isinstance(node, ast.ImportFrom) and node.level:
             # relative: only the modules copied along with it into the worker's folder
             siblings = {node.module} if node.module else {alias.name for alias in node.names}
-            assert node.level == 1 and siblings <= set(sandbox.WORKER_MODULES), (
+            assert node.level == 1 and siblings <= set(launch.WORKER_MODULES), (
                 f"{name} imports {siblings}, which is not copied with it"
             )
         elif isinstance(node, ast.ImportFrom):

@@ -4,12 +4,14 @@ The trusted side (the grader's process):
 
 - ``client.py``: :class:`Worker`, the trusted side: one worker per submission, limits,
   timeouts, restarts.
-- ``sandbox.py``: the isolation levels (``LEVELS``) and how each launches the worker.
+- ``launch.py``: staging a submission and the worker's command at each isolation level.
+- ``sandbox.py``: the isolation levels (``LEVELS``): which this host provides (probes and
+  a trial run of the real worker) and which ``auto`` picks.
 - ``processes.py``: what every process the grader starts shares (a clean environment, a
   group kill).
 
 The worker's side: standalone modules (stdlib and numpy only), copied alone into each
-worker's folder (``sandbox.WORKER_MODULES``), so that nothing else of the grader is visible:
+worker's folder (``launch.WORKER_MODULES``), so that nothing else of the grader is visible:
 
 - ``runner.py``: the worker script: confines itself, then serves or probes; it loads the
   modules below from its own folder as a private package.

@@ -34,7 +34,8 @@ Isolation (``sandbox.py``): ``isolation`` is a level of ``sandbox.LEVELS`` (``pr
 ``landlock``, ``uid``, ``bwrap``) or ``"auto"``, the strongest one the host allows. In
 every level the worker is ``python -I -B`` with a minimal environment, cwd its own
 scratch folder, stdin from /dev/null, its own session/process group, and it imports a
-staged copy of the submission. ``worker.isolation`` records the level used.
+staged copy of the submission (``launch.py``). ``worker.isolation`` records the level
+used.
 """
 
 from __future__ import annotations
@@ -76,63 +77,17 @@ from autograder.worker.errors import (
     WorkerGone,
 )
 from autograder.worker.frames import PREFIX_SIZE, frame_length
+from autograder.worker.launch import build_launch
 from autograder.worker.processes import kill_group
-from autograder.worker.sandbox import Launch
 from deepgrade.hints import placed
-from deepgrade.safe_read import MAX_SOURCE_BYTES, UnsafeFile, read_bytes
 
-__all__ = ["Worker", "RemoteFunction", "CallRecord", "ISOLATION_LEVELS", "build_launch"]
+__all__ = ["Worker", "RemoteFunction", "CallRecord", "ISOLATION_LEVELS"]
 
 ISOLATION_LEVELS = sandbox.CHOICES
 TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 # Calls whose time counts toward stall_timeout (besides any call whose output overflowed).
 _STALLED = ("CallTimeout", "BudgetExhausted")
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-
-
-# ------------------------------------------------------------------------- launch
-
-
-def stage_submission(submission_dir: Path, dest: Path) -> None:
-    """Copy what the worker may import: the folder's top-level ``.py`` files.
-
-    Each is read as an untrusted file (:func:`deepgrade.safe_read.read_bytes`): links are
-    never followed, named pipes and devices never opened, and a file larger than
-    MAX_SOURCE_BYTES becomes a module that fails to import saying so. The provided helper
-    modules (``_validate.py``) are taken from ``exercises/`` when the student's folder
-    holds only the topic modules.
-    """
-    from deepgrade.implementation import PROVIDED
-    from deepgrade.paths import EXERCISES_DIR
-
-    dest.mkdir()
-    for path in sorted(submission_dir.glob("*.py")):
-        try:
-            data = read_bytes(path, MAX_SOURCE_BYTES, name=path.name)
-        except UnsafeFile as err:
-            if path.is_symlink() or not path.is_file():
-                continue  # a link or a special file: never the student's module
-            data = f"raise ImportError({str(err)!r})\n".encode()
-        (dest / path.name).write_bytes(data)
-    for helper in PROVIDED:
-        provided = EXERCISES_DIR / f"{helper}.py"
-        if not (dest / f"{helper}.py").exists() and provided.is_file():
-            shutil.copyfile(provided, dest / f"{helper}.py")
-
-
-def build_launch(
-    isolation: str, *, submission_dir: Path, workdir: Path, config: dict, python: str
-) -> Launch:
-    """Prepare ``workdir`` and return the command line for one isolation level.
-
-    Every level gets the same workdir: ``submission/`` (the staged submission),
-    ``grader/`` (copies of the worker's modules, so nothing of the grader's tree is
-    needed, or written, by the worker) and ``scratch/`` (its only writable place);
-    the level (``sandbox.LEVELS``) says how the worker is started and confined.
-    """
-    sandbox.check_level(isolation)
-    stage_submission(submission_dir, workdir / "submission")
-    return sandbox.launch_staged(isolation, workdir=workdir, config=config, python=python)
 
 
 # ------------------------------------------------------------------------- output
@@ -557,7 +512,7 @@ class Worker:
             "max_result_bytes": self.max_result_bytes,
         }
         launch = build_launch(
-            self.isolation,
+            sandbox.LEVELS[self.isolation].launch,
             submission_dir=self.submission_dir,
             workdir=Path(self._workdir),
             config=config,

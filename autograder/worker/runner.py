@@ -9,7 +9,7 @@ with the two protocol pipes passed as inherited file descriptors; stdout and std
 
 It is standalone: it imports the modules it needs (stdlib and numpy only) from its own
 folder, as a private package (``_deepgrade_worker``), so that they can be copied alone
-into a sandbox (``sandbox.WORKER_MODULES``) where nothing else of the grader is visible.
+into a sandbox (``launch.WORKER_MODULES``) where nothing else of the grader is visible.
 
 On start it applies the resource limits and, when the config has ``"landlock": {"read":
 [...], "write": [...]}``, confines itself with Landlock (``confine.py``; both before
