@@ -2,8 +2,10 @@
 
 The trusted side (the grader's process):
 
-- ``client.py``: :class:`Worker`, the trusted side: one worker per submission, limits,
-  timeouts, restarts.
+- ``client.py``: :class:`Worker`, the call loop: one worker per submission, requests and
+  their replies, callbacks, time budgets, restarts after a crash.
+- ``channel.py``: the worker process itself: started with three pipes, one request frame
+  out and its reply back while the output is drained and capped, stopped with its group.
 - ``launch.py``: staging a submission and the worker's command at each isolation level.
 - ``sandbox.py``: the isolation levels (``LEVELS``): which this host provides (probes and
   a trial run of the real worker) and which ``auto`` picks.

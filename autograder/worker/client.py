@@ -35,17 +35,14 @@ Isolation (``sandbox.py``): ``isolation`` is a level of ``sandbox.LEVELS`` (``pr
 every level the worker is ``python -I -B`` with a minimal environment, cwd its own
 scratch folder, stdin from /dev/null, its own session/process group, and it imports a
 staged copy of the submission (``launch.py``). ``worker.isolation`` records the level
-used.
+used. The worker process itself, its pipes and how it is stopped are ``channel.py``'s.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import select
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -57,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from autograder.worker import sandbox
-from autograder.worker.decoding import decode
+from autograder.worker.channel import Channel, Output
 from autograder.worker.encoding import encode
 from autograder.worker.errors import (
     BudgetExhausted,
@@ -76,52 +73,15 @@ from autograder.worker.errors import (
     WorkerError,
     WorkerGone,
 )
-from autograder.worker.frames import PREFIX_SIZE, frame_length
 from autograder.worker.launch import build_launch
-from autograder.worker.processes import kill_group
 from deepgrade.hints import placed
 
 __all__ = ["Worker", "RemoteFunction", "CallRecord", "ISOLATION_LEVELS"]
 
 ISOLATION_LEVELS = sandbox.CHOICES
-TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 # Calls whose time counts toward stall_timeout (besides any call whose output overflowed).
 _STALLED = ("CallTimeout", "BudgetExhausted")
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-
-
-# ------------------------------------------------------------------------- output
-
-
-class _Output:
-    """One call's output: the first ``cap`` bytes, a count of the rest, and the tail."""
-
-    def __init__(self, cap: int):
-        self.cap = cap
-        self.reset()
-
-    def reset(self) -> None:
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.cap - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-        self.dropped += max(0, len(data) - max(room, 0))
-        self.tail += data[-TAIL_BYTES:]
-        del self.tail[:-TAIL_BYTES]
-
-    def text(self) -> str:
-        text = self.head.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output were dropped]"
-        return text
-
-    def last_lines(self, n: int = 20) -> str:
-        lines = self.tail.decode("utf-8", errors="replace").splitlines()
-        return "\n".join(lines[-n:])
 
 
 @dataclass(frozen=True)
@@ -203,13 +163,10 @@ class Worker:
         self.stalled = 0.0  # seconds used of stall_timeout: calls stopped, or flooding output
         self.calls = 0  # requests sent to a worker (refused ones are not counted)
         self.last_call: CallRecord | None = None
-        self._output = _Output(int(max_output_bytes))
+        self._output = Output(int(max_output_bytes))
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen | None = None
-        self._fds: dict[str, int] = {}
-        self._pidfd: int | None = None
+        self._channel: Channel | None = None  # the running worker process
         self._workdir: str | None = None
-        self._tag: str | None = None  # environment entry of the worker's processes (_stop)
         self._next_id = 0
         self._closed = False
         self._in_callback = False
@@ -243,11 +200,11 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None and not self._wait_exit(0)
+        return self._channel is not None and not self._channel.wait_exit(0)
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._channel.pid if self._channel is not None else None
 
     @property
     def last_output(self) -> str:
@@ -267,7 +224,7 @@ class Worker:
 
     def __del__(self):
         try:
-            if self._proc is not None:
+            if self._channel is not None:
                 self._stop(graceful=False)
         except Exception:
             pass
@@ -344,9 +301,9 @@ class Worker:
 
     def _exchange(self, request: dict, frame: bytes, label: str, refs: list) -> Any:
         t0 = time.monotonic()
-        if self._proc is not None and self._wait_exit(0):
+        if self._channel is not None and self._channel.wait_exit(0):
             self._stop(graceful=False)  # died between calls (killed from outside?): replace it
-        if self._proc is None:
+        if self._channel is None:
             self._start(t0 + min(self.start_timeout, self._remaining()))
         now = time.monotonic()
         self._check_budget(now - t0)
@@ -354,10 +311,10 @@ class Worker:
         by_budget = self._remaining() - (now - t0) < self.call_timeout
         deadline = now + min(self.call_timeout, self._remaining() - (now - t0))
         try:
-            reply = self._roundtrip(frame, deadline)
+            reply = self._channel.roundtrip(frame, deadline)
             while type(reply) is dict and set(reply) == {"id", "callback"}:
                 answer = self._run_callback(reply, request["id"], refs, label)
-                reply = self._roundtrip(answer, deadline)
+                reply = self._channel.roundtrip(answer, deadline)
         except ReplyTimeout:
             self._stop(graceful=False)
             if by_budget:
@@ -469,10 +426,10 @@ class Worker:
 
     def _died(self, label: str) -> WorkerError:
         """Stop what is left, then say how the worker died."""
-        proc = self._proc
-        exited = self._wait_exit(1.0)
+        channel = self._channel
+        exited = channel is None or channel.wait_exit(1.0)
         self._stop(graceful=False)
-        returncode = proc.returncode if proc is not None else None
+        returncode = channel.returncode if channel is not None else None
         tail = self._output.last_lines()
         if not exited:
             reason = "stopped answering (its reply channel was closed) and was killed"
@@ -496,17 +453,13 @@ class Worker:
             return error
         return WorkerCrashed(message, returncode, tail)
 
-    # ---- process management
+    # ---- start and stop (the process itself: channel.py)
 
     def _start(self, deadline: float) -> None:
         self._workdir = tempfile.mkdtemp(prefix="deepgrade-worker-")
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        out_r, out_w = os.pipe()
-        self._fds = {"request": req_w, "reply": resp_r, "output": out_r}
+        channel = Channel(self._output, self.max_result_bytes)
         config = {
-            "request_fd": req_r,
-            "response_fd": resp_w,
+            **channel.worker_fds,
             "limits": self.limits,
             "max_request_bytes": self.max_request_bytes,
             "max_result_bytes": self.max_result_bytes,
@@ -518,45 +471,14 @@ class Worker:
             config=config,
             python=self.python,
         )
-        # outside bwrap (no PID namespace) the worker's TMPDIR is in its own folder: its
-        # descendants inherit it, so _stop finds those that left the process group
-        tmpdir = launch.env.get("TMPDIR", "")
-        self._tag = f"TMPDIR={tmpdir}" if tmpdir.startswith(self._workdir) else None
-        try:
-            self._proc = subprocess.Popen(
-                launch.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                cwd=launch.cwd,
-                env=launch.env,
-                pass_fds=(req_r, resp_w),
-                close_fds=True,
-                user=launch.user,
-                group=launch.group,
-                extra_groups=[] if launch.user is not None else None,
-                start_new_session=True,  # its own process group, killed as a whole
-            )
-        except OSError as err:
-            self._close_fds()
-            raise WorkerCrashed(f"the worker could not be started: {err}") from None
-        finally:
-            for fd in (req_r, resp_w, out_w):
-                os.close(fd)
+        channel.start(launch, self._workdir)
+        self._channel = channel
         self.starts += 1
-        for fd in self._fds.values():
-            os.set_blocking(fd, False)
-        _grow_pipe(req_w)
-        _grow_pipe(resp_r)
-        try:
-            self._pidfd = os.pidfd_open(self._proc.pid)
-        except (AttributeError, OSError):
-            self._pidfd = None
         hello = {"op": "hello", "id": 0, "submission": launch.submission}
         try:
-            reply = self._roundtrip(encode(hello), deadline)
+            reply = channel.roundtrip(encode(hello), deadline)
         except (ReplyTimeout, WorkerGone, ProtocolError) as err:
-            self._wait_exit(0.5)
+            channel.wait_exit(0.5)
             self._stop(graceful=False)
             why = "timed out" if isinstance(err, ReplyTimeout) else f"failed ({err or 'it died'})"
             raise WorkerCrashed(
@@ -567,179 +489,16 @@ class Worker:
             raise WorkerCrashed(f"the worker did not start properly: {reply!r:.300}")
         self.info = reply["ok"]
 
-    def _roundtrip(self, frame: bytes, deadline: float) -> Any:
-        """Send one request frame, collect the reply frame, draining output meanwhile."""
-        fds = self._fds
-        view, sent = memoryview(frame), 0
-        reply = bytearray()
-        size: int | None = None
-        limit = self.max_result_bytes + 65536
-        poller = select.poll()
-        poller.register(fds["reply"], select.POLLIN)
-        poller.register(fds["output"], select.POLLIN)
-        if self._pidfd is not None:
-            poller.register(self._pidfd, select.POLLIN)
-        writing = True
-        poller.register(fds["request"], select.POLLOUT)
-
-        def read_reply() -> bytes | None:
-            nonlocal size
-            while True:
-                try:
-                    chunk = os.read(fds["reply"], 1 << 20)
-                except BlockingIOError:
-                    return None
-                if not chunk:
-                    raise WorkerGone
-                reply.extend(chunk)
-                if size is None and len(reply) >= PREFIX_SIZE:
-                    size = frame_length(reply, limit)
-                if size is not None and len(reply) >= size:
-                    if len(reply) > size:
-                        raise ProtocolError("the worker sent more than one reply")
-                    return bytes(reply)
-
-        while True:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                raise ReplyTimeout
-            wait_ms = math.ceil(timeout * 1000) if self._pidfd is not None else 20
-            events = dict(poller.poll(min(wait_ms, math.ceil(timeout * 1000))))
-            if fds["output"] in events and not self._drain_output():
-                poller.unregister(fds["output"])  # closed by the worker: stop polling it
-                fds = {**fds, "output": -1}
-            if writing and fds["request"] in events:
-                if events[fds["request"]] & (select.POLLERR | select.POLLHUP):
-                    raise WorkerGone
-                try:
-                    sent += os.write(fds["request"], view[sent : sent + (1 << 20)])
-                except BlockingIOError:
-                    pass
-                except (BrokenPipeError, ConnectionResetError):
-                    raise WorkerGone from None
-                if sent == len(view):
-                    writing = False
-                    poller.unregister(fds["request"])
-            if fds["reply"] in events:
-                done = read_reply()
-                if done is not None:
-                    self._drain_output()
-                    return decode(done, max_bytes=limit, path="reply")
-            exited = (
-                self._pidfd in events if self._pidfd is not None else self._proc.poll() is not None
-            )
-            if exited:
-                self._drain_output()
-                done = read_reply()  # a reply written just before the exit still counts
-                if done is not None:
-                    return decode(done, max_bytes=limit, path="reply")
-                raise WorkerGone
-
-    def _drain_output(self) -> bool:
-        """Read what the worker printed so far; False once no process can write any more."""
-        fd = self._fds.get("output")
-        if fd is None:
-            return False
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                return True
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            self._output.add(chunk)
-
-    def _wait_exit(self, timeout: float) -> bool:
-        """Wait until the worker exits, without reaping it (its pid stays reserved)."""
-        proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return True
-        if self._pidfd is not None:
-            poller = select.poll()
-            poller.register(self._pidfd, select.POLLIN)
-            return bool(poller.poll(max(0, int(timeout * 1000))))
-        end = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                return True
-            if time.monotonic() >= end:
-                return False
-            time.sleep(0.01)
-
     def _stop(self, graceful: bool) -> None:
         """Stop the worker and every process left in its group, then clean up."""
-        proc = self._proc
-        if proc is None:
+        channel = self._channel
+        if channel is None:
             return
-        if graceful and "request" in self._fds:
-            try:  # "bye", then end of input: the worker leaves its loop
-                os.write(self._fds["request"], encode({"op": "bye"}))
-            except OSError:
-                pass
-            os.close(self._fds.pop("request"))
-            self._wait_exit(1.0)
-        if not self._wait_exit(0):
-            kill_group(proc.pid, signal.SIGTERM)
-            self._wait_exit(self.term_grace)
-        # SIGKILL the whole group before reaping the leader, so its pid cannot be reused:
-        # this also ends children that outlived it, or that ignore SIGTERM.
-        kill_group(proc.pid, signal.SIGKILL)
-        if self._tag:
-            _kill_tagged(self._tag)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
-            pass
-        self._drain_output()
-        self._close_fds()
-        self._proc = None
+        channel.stop(graceful, self.term_grace)
+        self._channel = None
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-
-    def _close_fds(self) -> None:
-        for fd in self._fds.values():
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._fds = {}
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
-
-
-def _kill_tagged(tag: str) -> None:
-    """SIGKILL every process whose environment holds ``tag`` (Linux /proc; else nothing).
-
-    The process-group kill misses descendants that started their own session; they keep
-    the worker's environment unless they clear it on purpose (the bwrap level's PID
-    namespace ends those too). Repeated until none is left, in case one forked meanwhile.
-    """
-    entry = tag.encode()
-    for _ in range(10):
-        try:
-            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
-            return
-        found = []
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/environ", "rb") as environ:
-                    if entry in environ.read().split(b"\0"):
-                        found.append(pid)
-            except OSError:
-                continue
-        if not found:
-            return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.01)
 
 
 # Warning categories re-issued here (numpy's overflow warnings are RuntimeWarnings);
@@ -758,13 +517,3 @@ def _warn_again(warned: Any, label: str) -> None:
         category, message, place = item
         if category in _WARNINGS:  # the worker's own words: the same text as in-process
             warnings.warn(placed(_WARNINGS[category](message), place), stacklevel=3)
-
-
-def _grow_pipe(fd: int) -> None:
-    """Use 1 MiB pipe buffers where Linux allows it (faster transfer of large arrays)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass
