@@ -12,8 +12,8 @@ strongest level whose probe passes.
 ``landlock``
     Linux Landlock (5.13+), no privilege needed: before any submission code is imported
     the worker restricts itself to reading the system (``/usr``...), the Python
-    installation (with this project's own packages left out), the runner and its staged
-    submission, and to writing its own scratch folder; from Landlock ABI 4 it can neither
+    installation (with this project's own packages left out), its own modules (the runner
+    and what it loads) and its staged submission, and to writing its own scratch folder; from Landlock ABI 4 it can neither
     connect nor bind TCP, from ABI 6 it cannot signal processes outside itself.
 ``uid``
     The grader is root without user namespaces (Gradescope, most CI containers): the
@@ -25,8 +25,9 @@ strongest level whose probe passes.
 ``bwrap``
     Linux bubblewrap: new user, PID, network, IPC and mount namespaces, no capabilities,
     uid/gid 65534, and a file system made of the system's ``/usr`` (read-only), the Python
-    installation (read-only, this project's packages masked), a copy of the runner and of
-    the one submission (read-only), and an empty ``/tmp``. No network at all.
+    installation (read-only, this project's packages masked), a copy of the worker's
+    modules and of the one submission (read-only), and an empty ``/tmp``. No network at
+    all.
 
 Every probe except ``process``'s ends with a trial run: the real runner is started at
 that level and must import numpy and fail to read or open for writing any of the
