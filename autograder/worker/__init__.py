@@ -21,7 +21,7 @@ worker's folder (``launch.WORKER_MODULES``), so that nothing else of the grader 
 - ``serve.py``: the request loop: imports the submission, runs calls, sends replies.
 - ``functions.py``: the registry of named functions a ``FunctionRef`` can name.
 
-Both sides:
+Both sides (copied into the worker's folder too):
 
 - ``protocol.py``: the wire format (JSON header + ``.npy`` blobs, no pickle): the values
   and references a message may hold; ``frames.py`` (frames on a byte stream),
