@@ -13,8 +13,9 @@ strongest level whose probe passes.
     Linux Landlock (5.13+), no privilege needed: before any submission code is imported
     the worker restricts itself to reading the system (``/usr``...), the Python
     installation (with this project's own packages left out), its own modules (the runner
-    and what it loads) and its staged submission, and to writing its own scratch folder; from Landlock ABI 4 it can neither
-    connect nor bind TCP, from ABI 6 it cannot signal processes outside itself.
+    and what it loads) and its staged submission, and to writing its own scratch folder;
+    from Landlock ABI 4 it can neither connect nor bind TCP, from ABI 6 it cannot signal
+    processes outside itself.
 ``uid``
     The grader is root without user namespaces (Gradescope, most CI containers): the
     worker runs as a fresh unprivileged uid/gid of its own (no supplementary groups), so
