@@ -134,7 +134,7 @@ def _grade_and_emit(
     args: argparse.Namespace, console: Console, make_report: Callable[[], SubmissionReport]
 ) -> int:
     """Run ``make_report()`` and write its report as asked; a bad submission or host fails."""
-    from autograder.worker.sandbox import IsolationUnavailable
+    from autograder.worker.errors import IsolationUnavailable
     from deepgrade.implementation import SubmissionError
 
     fmt = _report_format(args)
@@ -186,6 +186,7 @@ def _grade_batch(args: argparse.Namespace, console: Console) -> int:
     from autograder.grading.batch import common_failure, grade_batch
     from autograder.grading.cluster import ClusterUnavailable, connect
     from autograder.worker import sandbox
+    from autograder.worker.errors import IsolationUnavailable
 
     # resolved once, here: the grading processes run elsewhere and never see our cwd
     root, output_dir = Path(args.root).resolve(), Path(args.output_dir).resolve()
@@ -195,7 +196,7 @@ def _grade_batch(args: argparse.Namespace, console: Console) -> int:
         level = sandbox.resolve(args.isolation)
         if args.scheduler:
             connect(args.scheduler).close()
-    except (sandbox.IsolationUnavailable, ValueError, ClusterUnavailable) as err:
+    except (IsolationUnavailable, ValueError, ClusterUnavailable) as err:
         return fail(console, str(err))
     outcomes = grade_batch(
         root,

@@ -37,7 +37,7 @@ import pytest
 
 from autograder.grading.engine import Limits, SubmissionReport, grade
 from autograder.grading.reports import gradescope
-from autograder.worker import runner
+from autograder.worker import confine
 from deepgrade.catalog import BY_NAME, in_module
 from devtests.levels import (
     LEVEL_PARAMS,
@@ -299,7 +299,7 @@ def test_network_is_unreachable_in_the_isolated_level(level, tmp_path):
     check_scores(report, case, level, reference_scores((ACTIVATIONS,)))
     text = failure_text(report, ["relu"])
     assert "network attack:" in text
-    if level != "process" and (level != "uid" or runner.landlock_abi() >= 4):
+    if level != "process" and (level != "uid" or confine.landlock_abi() >= 4):
         assert not reached, "the isolated worker connected to the grader's host"
         assert f"127.0.0.1:{port} blocked" in text and "connected" not in text, text
     else:  # no network restriction in the plain-process level (documented)
@@ -348,7 +348,7 @@ def test_a_fake_results_file_or_score_never_replaces_the_report(level, tmp_path)
         assert FAKE_MARKER not in run.stdout  # nothing of the worker reaches our stdout
         stray = _files(tmp_path) - {out}
         written = {p for p in GUESSED if p.exists()} - existed
-        if level != "process" and (level != "uid" or runner.landlock_abi() >= 1):
+        if level != "process" and (level != "uid" or confine.landlock_abi() >= 1):
             # what the attack says it wrote (the files themselves may come from a
             # process-level run of this test in parallel); bwrap's /tmp is its own
             said = relu["output"].split("fake_results_file wrote", 1)[1]

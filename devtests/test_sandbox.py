@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.worker import StudentException, Worker, sandbox
-from autograder.worker.client import stage_submission
+from autograder.worker import StudentException, Worker, confine, launch, sandbox
+from autograder.worker.launch import stage_submission
 from devtests.levels import ISOLATED_PARAMS, PROJECT, at_level, readable_python
 
 SNOOP = textwrap.dedent(
@@ -94,12 +94,11 @@ def test_isolated_worker_cannot_read_solutions_suites_or_other_submissions(level
         assert "snoop.py" in worker.call("snoop", "listdir", submission)
         assert "link.py" not in worker.call("snoop", "listdir", submission)  # links skipped
         if level == "bwrap":
-            python_tops = {Path(r).parts[1] for r in sandbox._python_roots(worker.python)}
+            python_tops = {Path(r).parts[1] for r in launch._python_roots(worker.python)}
             system = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "tmp", "proc", "dev"}
             visible = set(worker.call("snoop", "listdir", "/"))
             own = {
-                Path(d).name
-                for d in (sandbox.GRADER_DIR, sandbox.SUBMISSION_DIR, sandbox.SCRATCH_DIR)
+                Path(d).name for d in (launch.GRADER_DIR, launch.SUBMISSION_DIR, launch.SCRATCH_DIR)
             }
             assert visible <= system | python_tops | own, visible
 
@@ -118,12 +117,12 @@ def test_isolated_worker_writes_only_its_scratch_and_cannot_signal_the_grader(le
         with pytest.raises(StudentException, match="Read-only|PermissionError"):
             worker.call("snoop", "write", f"{submission}/snoop.py")
         assert worker.call("snoop", "write", "scratch.txt") == "written"
-        if level != "landlock" or sandbox.runner.landlock_abi() >= 6:  # scoped signals
+        if level != "landlock" or confine.landlock_abi() >= 6:  # scoped signals
             with pytest.raises(StudentException, match="PermissionError|ProcessLookupError"):
                 worker.call("snoop", "signal", os.getpid())
         uid, gid, groups = worker.call("snoop", "whoami")
         if level == "uid":
-            assert uid in sandbox.UID_RANGE and gid == uid and groups == []
+            assert uid in launch.UID_RANGE and gid == uid and groups == []
         elif level == "bwrap":
             assert [uid, gid] == [65534, 65534]
     assert target.read_bytes() == before
@@ -132,7 +131,7 @@ def test_isolated_worker_writes_only_its_scratch_and_cannot_signal_the_grader(le
 
 @pytest.mark.parametrize("level", ISOLATED_PARAMS)
 def test_isolated_worker_cannot_open_tcp_connections(level, snoop):
-    if level == "uid" and sandbox.runner.landlock_abi() < 4:
+    if level == "uid" and confine.landlock_abi() < 4:
         pytest.skip("the uid level blocks TCP only with Landlock ABI 4 (documented)")
     with at_level(level), Worker(snoop, isolation=level) as worker:
         with pytest.raises(StudentException, match="OSError|ConnectionRefused|PermissionError"):
@@ -148,7 +147,7 @@ def test_isolated_worker_grades_the_reference_like_a_plain_process(level):
     for name in ("process", level):
         with at_level(name), Worker(PROJECT / "solutions", isolation=name) as worker:
             results[name] = worker.call("convolution", "conv2d", image, kernel, padding="same")
-            if name == "landlock" or (name == "uid" and sandbox.runner.landlock_abi()):
+            if name == "landlock" or (name == "uid" and confine.landlock_abi()):
                 assert worker.info["limits"]["landlock"].startswith("ABI ")
     np.testing.assert_array_equal(results["process"], results[level])
 
@@ -204,7 +203,7 @@ def _availability_as(tmp_path: Path, *, user: int | None, worker_python: str = "
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start processes as another user")
 def test_without_bubblewrap_auto_takes_uid_as_root_and_landlock_as_a_user(tmp_path):
-    if sandbox.runner.landlock_abi() < 1:
+    if confine.landlock_abi() < 1:
         pytest.skip("this kernel has no Landlock")
     as_user = _availability_as(tmp_path / "user", user=65534)
     assert "bubblewrap is not installed" in as_user["bwrap"]
@@ -240,16 +239,16 @@ def test_staging_copies_top_level_sources_only(tmp_path, snoop):
 def test_the_trial_names_what_a_level_leaves_readable(tmp_path):
     """The probe's trial run is what refuses a level that would leak: pointed at a
     Python installation that holds the grader's files, landlock is refused by name."""
-    if sandbox.runner.landlock_abi() < 1:
+    if confine.landlock_abi() < 1:
         pytest.skip("this kernel has no Landlock")
-    leaky = sandbox.landlock_read_paths(sys.executable) + (str(PROJECT),)
-    original = sandbox.landlock_read_paths
+    leaky = launch.landlock_read_paths(sys.executable) + (str(PROJECT),)
+    original = launch.landlock_read_paths
     sandbox.trial.cache_clear()
     try:
-        sandbox.landlock_read_paths = lambda python: leaky
+        launch.landlock_read_paths = lambda python: leaky
         why = sandbox.trial("landlock", sys.executable)
     finally:
-        sandbox.landlock_read_paths = original
+        launch.landlock_read_paths = original
         sandbox.trial.cache_clear()
     assert why is not None and "could read the grader's" in why and str(PROJECT) in why
     assert json.dumps(why)  # a plain one-line reason

@@ -260,7 +260,7 @@ def test_an_empty_upload_says_what_it_looked_for(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="named pipes and links")
 def test_the_workers_staging_copies_no_link_and_opens_no_pipe(tmp_path):
     """The last copy before the worker: even a folder no route prepared stays safe."""
-    from autograder.worker.client import stage_submission
+    from autograder.worker.launch import stage_submission
 
     folder = tmp_path / "folder"
     write(folder / "activations.py", "X = 1\n")

@@ -31,7 +31,7 @@ from autograder.worker import (
     Worker,
     WorkerCrashed,
     WorkerError,
-    sandbox,
+    launch,
 )
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX worker processes")
@@ -193,9 +193,10 @@ def big(n):
 def forge_reply():
     import json
 
-    protocol = sys.modules["_deepgrade_protocol"]
+    frames = sys.modules["_deepgrade_worker.frames"]
+    encoding = sys.modules["_deepgrade_worker.encoding"]
     config = json.loads(sys.argv[1])
-    protocol.write_frame(config["response_fd"], protocol.encode({"id": 10**6, "ok": "forged"}))
+    frames.write_frame(config["response_fd"], encoding.encode({"id": 10**6, "ok": "forged"}))
     return "real"
 """
 
@@ -383,12 +384,12 @@ def test_arguments_that_cannot_be_sent_are_a_grader_error(worker):
     assert worker.call("basic", "identity", 1) == 1
 
 
-def test_runner_works_copied_alone_with_protocol(tmp_path, submission, monkeypatch):
+def test_runner_works_copied_alone_with_its_modules(tmp_path, submission, monkeypatch):
     alone = tmp_path / "elsewhere"
     alone.mkdir()
-    for name in ("runner.py", "protocol.py"):
-        shutil.copy(sandbox.RUNNER.parent / name, alone / name)
-    monkeypatch.setattr(sandbox, "RUNNER", alone / "runner.py")
+    for name in launch.WORKER_MODULES:
+        shutil.copy(launch.WORKER_DIR / f"{name}.py", alone / f"{name}.py")
+    monkeypatch.setattr(launch, "WORKER_DIR", alone)
     with Worker(submission) as w:
         assert w.call("basic", "add", 1, 2) == 3
         assert w.call("basic", "apply", FunctionRef("quadratic_gradient"), 3.0) == 6.0

@@ -10,24 +10,15 @@ import math
 import os
 import struct
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder.worker import protocol
-from autograder.worker.protocol import (
-    ChannelClosed,
-    FunctionRef,
-    MessageTooLarge,
-    ProtocolError,
-    RngRef,
-    UnsupportedValue,
-    decode,
-    encode,
-)
-
-WORKER_DIR = Path(protocol.__file__).parent
+from autograder.worker import frames, launch, protocol
+from autograder.worker.decoding import decode
+from autograder.worker.encoding import encode
+from autograder.worker.errors import ChannelClosed, MessageTooLarge, ProtocolError, UnsupportedValue
+from autograder.worker.protocol import FunctionRef, RngRef
 
 
 def roundtrip(value, **kwargs):
@@ -39,7 +30,7 @@ def frame(header, blobs=(), *, body=None):
     if not isinstance(header, bytes):
         header = json.dumps(header).encode()
     body = b"".join(blobs) if body is None else body
-    return struct.pack(">4sIQ", protocol.MAGIC, len(header), len(body)) + header + body
+    return struct.pack(">4sIQ", frames.MAGIC, len(header), len(body)) + header + body
 
 
 def npy(array, **kwargs) -> bytes:
@@ -345,7 +336,7 @@ def test_decoder_refuses_oversized_frames_before_reading_them():
     with pytest.raises(MessageTooLarge):
         decode(big, max_bytes=50_000)
     with pytest.raises(MessageTooLarge):
-        protocol.frame_length(big[: protocol.PREFIX_SIZE], 50_000)
+        frames.frame_length(big[: frames.PREFIX_SIZE], 50_000)
     assert decode(big, max_bytes=100_000).shape == (10_000,)
 
 
@@ -382,7 +373,7 @@ def test_decoder_refuses_blobs_of_forbidden_dtypes_without_unpickling(blob):
      np.arange(3, dtype=">f4"), np.arange(4, dtype=np.uint8), np.zeros((1,) * 12)],
 )  # fmt: skip
 def test_the_fast_npy_header_reader_agrees_with_numpys(array):
-    from autograder.worker.protocol import _NPY_FAST, _npy_header
+    from autograder.worker.decoding import _NPY_FAST, _npy_header
 
     blob = npy(array)
     assert _NPY_FAST.match(blob), "np.save's header for an allowed dtype takes the fast path"
@@ -464,15 +455,15 @@ def test_rng_refs_rebuild_the_same_generator():
 def test_frames_stream_through_a_pipe_and_end_cleanly():
     read_fd, write_fd = os.pipe()
     try:
-        protocol.write_frame(write_fd, encode([1, np.arange(3)]))
-        protocol.write_frame(write_fd, encode("second"))
+        frames.write_frame(write_fd, encode([1, np.arange(3)]))
+        frames.write_frame(write_fd, encode("second"))
         os.close(write_fd)
         write_fd = None
-        first = decode(protocol.read_frame(read_fd))
+        first = decode(frames.read_frame(read_fd))
         assert first[0] == 1 and first[1].tolist() == [0, 1, 2]
-        assert decode(protocol.read_frame(read_fd)) == "second"
+        assert decode(frames.read_frame(read_fd)) == "second"
         with pytest.raises(ChannelClosed):
-            protocol.read_frame(read_fd)
+            frames.read_frame(read_fd)
     finally:
         os.close(read_fd)
         if write_fd is not None:
@@ -486,7 +477,7 @@ def test_a_frame_cut_short_in_the_stream_is_truncated_not_closed():
     os.close(write_fd)
     try:
         with pytest.raises(ProtocolError, match="truncated") as info:
-            protocol.read_frame(read_fd)
+            frames.read_frame(read_fd)
         assert not isinstance(info.value, ChannelClosed)
     finally:
         os.close(read_fd)
@@ -495,15 +486,20 @@ def test_a_frame_cut_short_in_the_stream_is_truncated_not_closed():
 # ------------------------------------------------------------- standalone modules
 
 
-@pytest.mark.parametrize("name", ["protocol.py", "runner.py"])
-def test_worker_side_files_use_only_the_stdlib_and_numpy(name):
-    tree = ast.parse((WORKER_DIR / name).read_text())
+@pytest.mark.parametrize("name", launch.WORKER_MODULES)
+def test_worker_side_files_use_only_the_stdlib_numpy_and_each_other(name):
+    tree = ast.parse((launch.WORKER_DIR / f"{name}.py").read_text())
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            # relative: only the modules copied along with it into the worker's folder
+            siblings = {node.module} if node.module else {alias.name for alias in node.names}
+            assert node.level == 1 and siblings <= set(launch.WORKER_MODULES), (
+                f"{name} imports {siblings}, which is not copied with it"
+            )
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{name} uses a relative import"
             imported.add(node.module.split(".")[0])
     foreign = {m for m in imported if m not in sys.stdlib_module_names and m != "numpy"}
     assert foreign == set(), f"{name} imports {foreign}"

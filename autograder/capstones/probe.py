@@ -62,7 +62,7 @@ def build_json(module, function, *args):
 
 def stage(folder: Path, dest: Path) -> Path:
     """The student's top-level .py files plus the probe, in a fresh folder for the worker."""
-    from autograder.worker.client import stage_submission
+    from autograder.worker.launch import stage_submission
 
     stage_submission(folder, dest)
     source = PROBE_SOURCE.replace(

@@ -23,7 +23,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.paths import HIDDEN_SUITES, PROJECT_ROOT, PUBLIC_TESTS
 from autograder.worker import sandbox
-from autograder.worker.protocol import WorkerError
+from autograder.worker.errors import WorkerError
 from deepgrade.catalog import TOPICS, TOTAL_POINTS
 from deepgrade.dependencies import exercise_calls
 from deepgrade.implementation import Implementation, SubmissionError

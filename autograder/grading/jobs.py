@@ -21,8 +21,8 @@ from pathlib import Path
 from autograder.grading.engine import Limits, SubmissionReport
 from autograder.grading.server import GradingFailed, GradingProcess
 from autograder.grading.version import grader_version
-from autograder.worker.client import MAX_SOURCE_BYTES
 from deepgrade.catalog import EXERCISES, TOTAL_POINTS
+from deepgrade.safe_read import MAX_SOURCE_BYTES
 
 
 @dataclass(frozen=True)

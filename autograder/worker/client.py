@@ -9,21 +9,7 @@
 
 ``call`` returns decoded plain data only (see ``protocol.py``): the trusted side never
 holds an object made by the submission, so nothing it returns can lie in ``__eq__``.
-Everything that can go wrong is a :class:`WorkerError`:
-
-=====================  ================================================================
-StudentException       the student's code raised (``type``, ``message``, ``where``);
-                       ``sys.exit()`` and ``KeyboardInterrupt`` mid-call included
-ImportFailed           the topic module is missing or could not be imported
-MissingFunction        the module has no such function (or it is not callable)
-UnsupportedResult      the function returned something that is not plain data
-ResultTooLarge         the result exceeds ``max_result_bytes``
-MemoryLimit            MemoryError in the worker, or it died of the memory limit
-CallTimeout            the call took longer than ``call_timeout`` seconds
-BudgetExhausted        (a CallTimeout) the submission used up ``total_timeout``
-WorkerCrashed          the worker died (``os._exit``, a signal, a CPU limit...)
-ProtocolError          the worker sent something that is not a valid reply
-=====================  ================================================================
+Everything that can go wrong is a :class:`WorkerError` (``errors.py`` lists them).
 
 After a timeout, a crash, a memory error or a protocol error the worker is killed (its
 whole process group: SIGTERM, then SIGKILL after ``term_grace`` seconds) and a fresh one
@@ -48,17 +34,15 @@ Isolation (``sandbox.py``): ``isolation`` is a level of ``sandbox.LEVELS`` (``pr
 ``landlock``, ``uid``, ``bwrap``) or ``"auto"``, the strongest one the host allows. In
 every level the worker is ``python -I -B`` with a minimal environment, cwd its own
 scratch folder, stdin from /dev/null, its own session/process group, and it imports a
-staged copy of the submission. ``worker.isolation`` records the level used.
+staged copy of the submission (``launch.py``). ``worker.isolation`` records the level
+used. The worker process itself, its pipes and how it is stopped are ``channel.py``'s.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import select
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -69,192 +53,35 @@ from typing import Any
 
 import numpy as np
 
-from autograder.worker import protocol, sandbox
-from autograder.worker.processes import kill_group
-from autograder.worker.protocol import (
-    FunctionRef,
+from autograder.worker import sandbox
+from autograder.worker.channel import Channel, Output
+from autograder.worker.encoding import encode
+from autograder.worker.errors import (
+    BudgetExhausted,
+    CallTimeout,
+    ImportFailed,
+    MemoryLimit,
     MessageTooLarge,
+    MissingFunction,
     ProtocolError,
-    RngRef,
+    ReplyTimeout,
+    ResultTooLarge,
+    StudentException,
+    UnsupportedResult,
     UnsupportedValue,
+    WorkerCrashed,
     WorkerError,
+    WorkerGone,
 )
-from autograder.worker.sandbox import Launch
+from autograder.worker.launch import build_launch
 from deepgrade.hints import placed
-from deepgrade.safe_read import MAX_SOURCE_BYTES, UnsafeFile, read_bytes
 
-__all__ = [
-    "Worker",
-    "WorkerError",
-    "StudentException",
-    "ImportFailed",
-    "MissingFunction",
-    "UnsupportedResult",
-    "ResultTooLarge",
-    "MemoryLimit",
-    "CallTimeout",
-    "BudgetExhausted",
-    "WorkerCrashed",
-    "ProtocolError",
-    "FunctionRef",
-    "RngRef",
-    "ISOLATION_LEVELS",
-    "build_launch",
-]
+__all__ = ["Worker", "RemoteFunction", "CallRecord", "ISOLATION_LEVELS"]
 
 ISOLATION_LEVELS = sandbox.CHOICES
-TAIL_BYTES = 4000  # the end of a call's output kept for crash reports
 # Calls whose time counts toward stall_timeout (besides any call whose output overflowed).
 _STALLED = ("CallTimeout", "BudgetExhausted")
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-
-
-# ------------------------------------------------------------------------- errors
-
-
-class StudentException(WorkerError):
-    """The submission's code raised an exception (SystemExit and KeyboardInterrupt too)."""
-
-    def __init__(self, function: str, type: str, message: str, where: str, traceback=()):
-        self.function, self.type, self.message, self.where = function, type, message, where
-        self.traceback = list(traceback)
-        at = f" ({where})" if where else ""
-        super().__init__(f"{function} raised {type}: {message}{at}")
-
-
-class ImportFailed(WorkerError):
-    """A topic module is missing or raised while being imported."""
-
-    def __init__(self, module: str, message: str):
-        self.module = module
-        super().__init__(message)
-
-
-class MissingFunction(WorkerError):
-    """The topic module has no such function, or it is not callable."""
-
-
-class UnsupportedResult(WorkerError):
-    """The function returned something that is not plain data (an object, a subclass...)."""
-
-
-class ResultTooLarge(WorkerError):
-    """The result exceeds ``max_result_bytes``."""
-
-
-class MemoryLimit(WorkerError):
-    """The code ran out of memory (MemoryError, or the worker died of the limit)."""
-
-
-class CallTimeout(WorkerError):
-    """The call did not finish in time; the worker was killed."""
-
-
-class BudgetExhausted(CallTimeout):
-    """The submission has used up its total time budget; no more calls are run."""
-
-
-class WorkerCrashed(WorkerError):
-    """The worker process died (or could not start)."""
-
-    def __init__(self, message: str, returncode: int | None = None, tail: str = ""):
-        self.returncode = returncode
-        self.signal = (
-            signal.Signals(-returncode).name
-            if returncode is not None and returncode < 0 and -returncode in signal.valid_signals()
-            else None
-        )
-        self.tail = tail
-        if tail:
-            message += "\nLast output:\n" + tail
-        super().__init__(message)
-
-
-class _Timeout(Exception):
-    pass
-
-
-class _Died(Exception):
-    pass
-
-
-# ------------------------------------------------------------------------- launch
-
-
-def stage_submission(submission_dir: Path, dest: Path) -> None:
-    """Copy what the worker may import: the folder's top-level ``.py`` files.
-
-    Each is read as an untrusted file (:func:`deepgrade.safe_read.read_bytes`): links are
-    never followed, named pipes and devices never opened, and a file larger than
-    MAX_SOURCE_BYTES becomes a module that fails to import saying so. The provided helper
-    modules (``_validate.py``) are taken from ``exercises/`` when the student's folder
-    holds only the topic modules.
-    """
-    from deepgrade.implementation import PROVIDED
-    from deepgrade.paths import EXERCISES_DIR
-
-    dest.mkdir()
-    for path in sorted(submission_dir.glob("*.py")):
-        try:
-            data = read_bytes(path, MAX_SOURCE_BYTES, name=path.name)
-        except UnsafeFile as err:
-            if path.is_symlink() or not path.is_file():
-                continue  # a link or a special file: never the student's module
-            data = f"raise ImportError({str(err)!r})\n".encode()
-        (dest / path.name).write_bytes(data)
-    for helper in PROVIDED:
-        provided = EXERCISES_DIR / f"{helper}.py"
-        if not (dest / f"{helper}.py").exists() and provided.is_file():
-            shutil.copyfile(provided, dest / f"{helper}.py")
-
-
-def build_launch(
-    isolation: str, *, submission_dir: Path, workdir: Path, config: dict, python: str
-) -> Launch:
-    """Prepare ``workdir`` and return the command line for one isolation level.
-
-    Every level gets the same workdir: ``submission/`` (the staged submission),
-    ``grader/`` (copies of the runner and the protocol, so nothing of the grader's tree
-    is needed, or written, by the worker) and ``scratch/`` (its only writable place);
-    the level (``sandbox.LEVELS``) says how the worker is started and confined.
-    """
-    sandbox.check_level(isolation)
-    stage_submission(submission_dir, workdir / "submission")
-    return sandbox.launch_staged(isolation, workdir=workdir, config=config, python=python)
-
-
-# ------------------------------------------------------------------------- output
-
-
-class _Output:
-    """One call's output: the first ``cap`` bytes, a count of the rest, and the tail."""
-
-    def __init__(self, cap: int):
-        self.cap = cap
-        self.reset()
-
-    def reset(self) -> None:
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.cap - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-        self.dropped += max(0, len(data) - max(room, 0))
-        self.tail += data[-TAIL_BYTES:]
-        del self.tail[:-TAIL_BYTES]
-
-    def text(self) -> str:
-        text = self.head.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output were dropped]"
-        return text
-
-    def last_lines(self, n: int = 20) -> str:
-        lines = self.tail.decode("utf-8", errors="replace").splitlines()
-        return "\n".join(lines[-n:])
 
 
 @dataclass(frozen=True)
@@ -306,7 +133,7 @@ class Worker:
         python: str | None = None,
     ):
         # "auto" becomes the strongest level the host allows; an explicit level that the
-        # host cannot provide raises sandbox.IsolationUnavailable with the reason
+        # host cannot provide raises errors.IsolationUnavailable with the reason
         python = python or sandbox.worker_python()
         isolation = sandbox.resolve(isolation, python)
         self.submission_dir = Path(submission_dir).expanduser().resolve()
@@ -336,13 +163,10 @@ class Worker:
         self.stalled = 0.0  # seconds used of stall_timeout: calls stopped, or flooding output
         self.calls = 0  # requests sent to a worker (refused ones are not counted)
         self.last_call: CallRecord | None = None
-        self._output = _Output(int(max_output_bytes))
+        self._output = Output(int(max_output_bytes))
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen | None = None
-        self._fds: dict[str, int] = {}
-        self._pidfd: int | None = None
+        self._channel: Channel | None = None  # the running worker process
         self._workdir: str | None = None
-        self._tag: str | None = None  # environment entry of the worker's processes (_stop)
         self._next_id = 0
         self._closed = False
         self._in_callback = False
@@ -376,11 +200,11 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None and not self._wait_exit(0)
+        return self._channel is not None and not self._channel.wait_exit(0)
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._channel.pid if self._channel is not None else None
 
     @property
     def last_output(self) -> str:
@@ -400,7 +224,7 @@ class Worker:
 
     def __del__(self):
         try:
-            if self._proc is not None:
+            if self._channel is not None:
                 self._stop(graceful=False)
         except Exception:
             pass
@@ -425,7 +249,7 @@ class Worker:
             request["id"] = self._next_id
             refs: list = []
             try:
-                frame = protocol.encode(
+                frame = encode(
                     request,
                     max_bytes=self.max_request_bytes,
                     allow_refs=True,
@@ -477,9 +301,9 @@ class Worker:
 
     def _exchange(self, request: dict, frame: bytes, label: str, refs: list) -> Any:
         t0 = time.monotonic()
-        if self._proc is not None and self._wait_exit(0):
+        if self._channel is not None and self._channel.wait_exit(0):
             self._stop(graceful=False)  # died between calls (killed from outside?): replace it
-        if self._proc is None:
+        if self._channel is None:
             self._start(t0 + min(self.start_timeout, self._remaining()))
         now = time.monotonic()
         self._check_budget(now - t0)
@@ -487,11 +311,11 @@ class Worker:
         by_budget = self._remaining() - (now - t0) < self.call_timeout
         deadline = now + min(self.call_timeout, self._remaining() - (now - t0))
         try:
-            reply = self._roundtrip(frame, deadline)
+            reply = self._channel.roundtrip(frame, deadline)
             while type(reply) is dict and set(reply) == {"id", "callback"}:
                 answer = self._run_callback(reply, request["id"], refs, label)
-                reply = self._roundtrip(answer, deadline)
-        except _Timeout:
+                reply = self._channel.roundtrip(answer, deadline)
+        except ReplyTimeout:
             self._stop(graceful=False)
             if by_budget:
                 raise BudgetExhausted(
@@ -502,7 +326,7 @@ class Worker:
                 f"{label} did not finish within {self.call_timeout:g} s (stopped; an endless "
                 "loop, or far too slow?)"
             ) from None
-        except _Died:
+        except WorkerGone:
             raise self._died(label) from None
         except MessageTooLarge as err:
             self._stop(graceful=False)
@@ -534,14 +358,14 @@ class Worker:
         self._in_callback = True
         try:
             answer = {"op": "callback_result", "ok": refs[index](*ask["args"], **ask["kwargs"])}
-            return protocol.encode(answer, max_bytes=self.max_request_bytes, path="callback")
+            return encode(answer, max_bytes=self.max_request_bytes, path="callback")
         except (UnsupportedValue, MessageTooLarge) as err:
             error = {"type": "TypeError", "message": str(err)}
         except Exception as err:  # the test's own function failed on the submission's input
             error = {"type": type(err).__name__, "message": str(err)}
         finally:
             self._in_callback = False
-        return protocol.encode({"op": "callback_result", "error": error})
+        return encode({"op": "callback_result", "error": error})
 
     def _advance_generators(self, states: Any, refs: list, label: str) -> None:
         """Give the grader's generators the state the worker's copies ended in."""
@@ -602,10 +426,10 @@ class Worker:
 
     def _died(self, label: str) -> WorkerError:
         """Stop what is left, then say how the worker died."""
-        proc = self._proc
-        exited = self._wait_exit(1.0)
+        channel = self._channel
+        exited = channel is None or channel.wait_exit(1.0)
         self._stop(graceful=False)
-        returncode = proc.returncode if proc is not None else None
+        returncode = channel.returncode if channel is not None else None
         tail = self._output.last_lines()
         if not exited:
             reason = "stopped answering (its reply channel was closed) and was killed"
@@ -629,69 +453,34 @@ class Worker:
             return error
         return WorkerCrashed(message, returncode, tail)
 
-    # ---- process management
+    # ---- start and stop (the process itself: channel.py)
 
     def _start(self, deadline: float) -> None:
         self._workdir = tempfile.mkdtemp(prefix="deepgrade-worker-")
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        out_r, out_w = os.pipe()
-        self._fds = {"request": req_w, "reply": resp_r, "output": out_r}
+        channel = Channel(self._output, self.max_result_bytes)
         config = {
-            "request_fd": req_r,
-            "response_fd": resp_w,
+            **channel.worker_fds,
             "limits": self.limits,
             "max_request_bytes": self.max_request_bytes,
             "max_result_bytes": self.max_result_bytes,
         }
         launch = build_launch(
-            self.isolation,
+            sandbox.LEVELS[self.isolation].launch,
             submission_dir=self.submission_dir,
             workdir=Path(self._workdir),
             config=config,
             python=self.python,
         )
-        # outside bwrap (no PID namespace) the worker's TMPDIR is in its own folder: its
-        # descendants inherit it, so _stop finds those that left the process group
-        tmpdir = launch.env.get("TMPDIR", "")
-        self._tag = f"TMPDIR={tmpdir}" if tmpdir.startswith(self._workdir) else None
-        try:
-            self._proc = subprocess.Popen(
-                launch.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                cwd=launch.cwd,
-                env=launch.env,
-                pass_fds=(req_r, resp_w),
-                close_fds=True,
-                user=launch.user,
-                group=launch.group,
-                extra_groups=[] if launch.user is not None else None,
-                start_new_session=True,  # its own process group, killed as a whole
-            )
-        except OSError as err:
-            self._close_fds()
-            raise WorkerCrashed(f"the worker could not be started: {err}") from None
-        finally:
-            for fd in (req_r, resp_w, out_w):
-                os.close(fd)
+        channel.start(launch, self._workdir)
+        self._channel = channel
         self.starts += 1
-        for fd in self._fds.values():
-            os.set_blocking(fd, False)
-        _grow_pipe(req_w)
-        _grow_pipe(resp_r)
-        try:
-            self._pidfd = os.pidfd_open(self._proc.pid)
-        except (AttributeError, OSError):
-            self._pidfd = None
         hello = {"op": "hello", "id": 0, "submission": launch.submission}
         try:
-            reply = self._roundtrip(protocol.encode(hello), deadline)
-        except (_Timeout, _Died, ProtocolError) as err:
-            self._wait_exit(0.5)
+            reply = channel.roundtrip(encode(hello), deadline)
+        except (ReplyTimeout, WorkerGone, ProtocolError) as err:
+            channel.wait_exit(0.5)
             self._stop(graceful=False)
-            why = "timed out" if isinstance(err, _Timeout) else f"failed ({err or 'it died'})"
+            why = "timed out" if isinstance(err, ReplyTimeout) else f"failed ({err or 'it died'})"
             raise WorkerCrashed(
                 f"the worker could not be started: its start {why}", tail=self._output.last_lines()
             ) from None
@@ -700,179 +489,16 @@ class Worker:
             raise WorkerCrashed(f"the worker did not start properly: {reply!r:.300}")
         self.info = reply["ok"]
 
-    def _roundtrip(self, frame: bytes, deadline: float) -> Any:
-        """Send one request frame, collect the reply frame, draining output meanwhile."""
-        fds = self._fds
-        view, sent = memoryview(frame), 0
-        reply = bytearray()
-        size: int | None = None
-        limit = self.max_result_bytes + 65536
-        poller = select.poll()
-        poller.register(fds["reply"], select.POLLIN)
-        poller.register(fds["output"], select.POLLIN)
-        if self._pidfd is not None:
-            poller.register(self._pidfd, select.POLLIN)
-        writing = True
-        poller.register(fds["request"], select.POLLOUT)
-
-        def read_reply() -> bytes | None:
-            nonlocal size
-            while True:
-                try:
-                    chunk = os.read(fds["reply"], 1 << 20)
-                except BlockingIOError:
-                    return None
-                if not chunk:
-                    raise _Died
-                reply.extend(chunk)
-                if size is None and len(reply) >= protocol.PREFIX_SIZE:
-                    size = protocol.frame_length(reply, limit)
-                if size is not None and len(reply) >= size:
-                    if len(reply) > size:
-                        raise ProtocolError("the worker sent more than one reply")
-                    return bytes(reply)
-
-        while True:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                raise _Timeout
-            wait_ms = math.ceil(timeout * 1000) if self._pidfd is not None else 20
-            events = dict(poller.poll(min(wait_ms, math.ceil(timeout * 1000))))
-            if fds["output"] in events and not self._drain_output():
-                poller.unregister(fds["output"])  # closed by the worker: stop polling it
-                fds = {**fds, "output": -1}
-            if writing and fds["request"] in events:
-                if events[fds["request"]] & (select.POLLERR | select.POLLHUP):
-                    raise _Died
-                try:
-                    sent += os.write(fds["request"], view[sent : sent + (1 << 20)])
-                except BlockingIOError:
-                    pass
-                except (BrokenPipeError, ConnectionResetError):
-                    raise _Died from None
-                if sent == len(view):
-                    writing = False
-                    poller.unregister(fds["request"])
-            if fds["reply"] in events:
-                done = read_reply()
-                if done is not None:
-                    self._drain_output()
-                    return protocol.decode(done, max_bytes=limit, path="reply")
-            exited = (
-                self._pidfd in events if self._pidfd is not None else self._proc.poll() is not None
-            )
-            if exited:
-                self._drain_output()
-                done = read_reply()  # a reply written just before the exit still counts
-                if done is not None:
-                    return protocol.decode(done, max_bytes=limit, path="reply")
-                raise _Died
-
-    def _drain_output(self) -> bool:
-        """Read what the worker printed so far; False once no process can write any more."""
-        fd = self._fds.get("output")
-        if fd is None:
-            return False
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                return True
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            self._output.add(chunk)
-
-    def _wait_exit(self, timeout: float) -> bool:
-        """Wait until the worker exits, without reaping it (its pid stays reserved)."""
-        proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return True
-        if self._pidfd is not None:
-            poller = select.poll()
-            poller.register(self._pidfd, select.POLLIN)
-            return bool(poller.poll(max(0, int(timeout * 1000))))
-        end = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                return True
-            if time.monotonic() >= end:
-                return False
-            time.sleep(0.01)
-
     def _stop(self, graceful: bool) -> None:
         """Stop the worker and every process left in its group, then clean up."""
-        proc = self._proc
-        if proc is None:
+        channel = self._channel
+        if channel is None:
             return
-        if graceful and "request" in self._fds:
-            try:  # "bye", then end of input: the worker leaves its loop
-                os.write(self._fds["request"], protocol.encode({"op": "bye"}))
-            except OSError:
-                pass
-            os.close(self._fds.pop("request"))
-            self._wait_exit(1.0)
-        if not self._wait_exit(0):
-            kill_group(proc.pid, signal.SIGTERM)
-            self._wait_exit(self.term_grace)
-        # SIGKILL the whole group before reaping the leader, so its pid cannot be reused:
-        # this also ends children that outlived it, or that ignore SIGTERM.
-        kill_group(proc.pid, signal.SIGKILL)
-        if self._tag:
-            _kill_tagged(self._tag)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
-            pass
-        self._drain_output()
-        self._close_fds()
-        self._proc = None
+        channel.stop(graceful, self.term_grace)
+        self._channel = None
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-
-    def _close_fds(self) -> None:
-        for fd in self._fds.values():
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._fds = {}
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
-
-
-def _kill_tagged(tag: str) -> None:
-    """SIGKILL every process whose environment holds ``tag`` (Linux /proc; else nothing).
-
-    The process-group kill misses descendants that started their own session; they keep
-    the worker's environment unless they clear it on purpose (the bwrap level's PID
-    namespace ends those too). Repeated until none is left, in case one forked meanwhile.
-    """
-    entry = tag.encode()
-    for _ in range(10):
-        try:
-            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
-            return
-        found = []
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/environ", "rb") as environ:
-                    if entry in environ.read().split(b"\0"):
-                        found.append(pid)
-            except OSError:
-                continue
-        if not found:
-            return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.01)
 
 
 # Warning categories re-issued here (numpy's overflow warnings are RuntimeWarnings);
@@ -891,13 +517,3 @@ def _warn_again(warned: Any, label: str) -> None:
         category, message, place = item
         if category in _WARNINGS:  # the worker's own words: the same text as in-process
             warnings.warn(placed(_WARNINGS[category](message), place), stacklevel=3)
-
-
-def _grow_pipe(fd: int) -> None:
-    """Use 1 MiB pipe buffers where Linux allows it (faster transfer of large arrays)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass
