@@ -6,7 +6,8 @@ numpy program on this machine):
 
 - ``deepgrade check`` on the fresh stubs, partly done (the first two topics solved), with
   many mistakes (one catalogued mutant in every topic) and complete;
-- one exercise: ``deepgrade check conv2d`` and ``pytest --exercise conv2d`` (fresh stubs);
+- one exercise: ``deepgrade check conv2d`` and ``pytest --exercise conv2d``, on the fresh
+  stubs and with its topic done (then its tests run);
 - a notebook: ``deepgrade check notebooks/activations.ipynb``.
 
 Targets (issue 18): one exercise <= 0.7 s, the whole check <= 1.5 s in every state, a
@@ -105,6 +106,9 @@ def main() -> None:
             ("check notebooks/activations.ipynb", lambda: None,
              [*check, "notebooks/activations.ipynb"]),
             ("check, partly done", lambda: _solve(exercises, PARTLY_DONE), check),
+            ("check conv2d, partly done (its tests run)", lambda: None, [*check, "conv2d"]),
+            ("pytest --exercise conv2d, partly done", lambda: None,
+             [str(bin_ / "python"), "-m", "pytest", "-q", "--exercise", "conv2d"]),
             ("check, many mistakes", lambda: _many_mistakes(exercises), check),
             ("check, complete", lambda: _solve(exercises, TOPICS), check),
         ]  # fmt: skip

@@ -66,15 +66,19 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     import tempfile
 
     from deepgrade.check import CheckError, PublicTests, numpy_mismatch, render, targets
-    from deepgrade.notebooks import NotebookError, is_notebook_work, notebooks_to_folder
-    from deepgrade.paths import PUBLIC_TESTS
+    from deepgrade.paths import PUBLIC_TESTS, is_notebook_work
 
     try:
         args.impl, chosen = targets(args.targets)
         with tempfile.TemporaryDirectory(prefix="deepgrade-notebook-") as tmp:
             impl, topics, tests = args.impl, None, PUBLIC_TESTS
             if is_notebook_work(impl):  # their functions, as the grader gets them: modules
-                folder, topics = notebooks_to_folder(impl, tmp)
+                from deepgrade.notebooks import NotebookError, notebooks_to_folder
+
+                try:
+                    folder, topics = notebooks_to_folder(impl, tmp)
+                except NotebookError as err:
+                    raise CheckError(str(err)) from None
                 impl = str(folder)
                 if len(topics) == 1:  # one notebook: its own tests only
                     tests = PUBLIC_TESTS / f"test_{topics[0]}.py"
@@ -91,7 +95,7 @@ def _check(args: argparse.Namespace, console: Console) -> int:
                 results = score(run.records(), calls)
             if topics is not None:
                 results = [r for r in results if r.exercise.module in topics]
-    except (CheckError, NotebookError) as err:
+    except CheckError as err:
         console.print(f"deepgrade check: {err}", style="red", markup=False, soft_wrap=True)
         return 2
     if chosen:
@@ -159,7 +163,11 @@ KIT_COMMANDS: tuple[Command, ...] = (
 )  # fmt: skip
 
 
-def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.ArgumentParser:
+def build_parser(
+    commands: Sequence[Command] = KIT_COMMANDS, chosen: str | None = None
+) -> argparse.ArgumentParser:
+    """The parser of ``commands``; with ``chosen``, only that command's arguments are added
+    (another's may import much: train's imports the capstones, a tenth of a check)."""
     parser = argparse.ArgumentParser(
         prog="deepgrade",
         description="Autograded deep-learning exercises: "
@@ -168,7 +176,8 @@ def build_parser(commands: Sequence[Command] = KIT_COMMANDS) -> argparse.Argumen
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in commands:
         child = sub.add_parser(command.name, help=command.help)
-        command.arguments(child)
+        if chosen in (None, command.name):
+            command.arguments(child)
         child.set_defaults(run=command.run)
     return parser
 
@@ -177,7 +186,10 @@ def main(argv: Sequence[str] | None = None, commands: Sequence[Command] = KIT_CO
     console = Console()
     args = None
     try:
-        args = build_parser(commands).parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        named = {command.name for command in commands}
+        chosen = words[0] if words and words[0] in named else None
+        args = build_parser(commands, chosen).parse_args(words)
         return args.run(args, console)
     except ModuleNotFoundError as err:  # an optional extra: one line, never a traceback
         line = explain(err, f"deepgrade {args.command}" if args else "deepgrade")

@@ -238,14 +238,6 @@ def notebook_to_folder(path: str | Path, dest: str | Path) -> Path:
     return target
 
 
-def is_notebook_work(path: str | Path) -> bool:
-    """Whether ``path`` is a notebook, or a folder holding one of the course's notebooks."""
-    path = Path(path)
-    if path.suffix == ".ipynb":
-        return True
-    return path.is_dir() and any((path / f"{topic}.ipynb").is_file() for topic in TOPICS)
-
-
 def notebooks_to_folder(path: str | Path, dest: str | Path) -> tuple[Path, list[str]]:
     """A notebook, or a folder of the course's notebooks, as a submission folder in ``dest``.
 

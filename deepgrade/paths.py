@@ -19,3 +19,13 @@ PACKAGES = ("solutions", "exercises")
 def available_packages() -> tuple[str, ...]:
     """The packages of :data:`PACKAGES` this installation has (a release has no solutions)."""
     return tuple(name for name in PACKAGES if importlib.util.find_spec(name) is not None)
+
+
+def is_notebook_work(path: str | Path) -> bool:
+    """Whether ``path`` is a notebook, or a folder holding one of the course's notebooks."""
+    from deepgrade.catalog import TOPICS
+
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return True
+    return path.is_dir() and any((path / f"{topic}.ipynb").is_file() for topic in TOPICS)
