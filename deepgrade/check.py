@@ -130,9 +130,9 @@ class PublicTests:
                 self.known, stubbed = stub_digests.released_records(
                     folder, topics, tests, exercises
                 )
-            # the topics' files (two cores may share them), unless a student added tests:
-            # then the whole folder, theirs too
-            if exercises or stub_digests.tests_as_released(tests):
+            # the topics' files (two cores may share them; a stub found means the tests are
+            # as released), unless a student added tests: then the whole folder, theirs too
+            if exercises or stubbed or stub_digests.tests_as_released(tests):
                 self.paths = [str(f) for topic, f in files.items() if topic not in stubbed]
 
     def __enter__(self) -> PublicTests:
